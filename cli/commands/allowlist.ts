@@ -1,0 +1,26 @@
+import { Option } from 'commander';
+import { ALLOWLIST_FORMATS, type AllowlistFormat, renderAllowlist } from '../../shared/allowlist/index.ts';
+import { loadCatalog, resolveRegion } from '../../shared/catalog/index.ts';
+import { write } from '../io.ts';
+import { type Registrar, regionOption } from '../program.ts';
+
+export const registerAllowlist: Registrar = (program, io) => {
+  program
+    .command('allowlist')
+    .description('print the outbound firewall rules a network needs to reach MSE in a region')
+    .addOption(regionOption().makeOptionMandatory())
+    .option('--include-arms', 'include the optional ARMS endpoints')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(ALLOWLIST_FORMATS).default('csv'))
+    .action(async (options: { region: string; includeArms?: boolean; format: AllowlistFormat }) => {
+      const catalog = loadCatalog();
+      const region = resolveRegion(catalog, options.region);
+      await write(
+        io.stdout,
+        renderAllowlist(options.format, {
+          region,
+          includeArms: options.includeArms ?? false,
+          catalogVersion: catalog.version,
+        }),
+      );
+    });
+};

@@ -1,0 +1,51 @@
+import Table from 'cli-table3';
+import { type Catalog, loadCatalog, type Region, resolveRegion } from '../../shared/catalog/index.ts';
+import { write } from '../io.ts';
+import { type Registrar, regionOption } from '../program.ts';
+
+/** The `catalog --json` contract: exactly these keys. */
+export const catalogJson = (catalog: Catalog, regions: Region[]) => ({
+  version: catalog.version,
+  regions: regions.map((region) => ({
+    id: region.id,
+    name: region.name,
+    endpoints: region.endpoints.map((e) => ({
+      ip: e.ip,
+      ports: e.ports,
+      category: e.category,
+      required: e.required,
+    })),
+  })),
+});
+
+const renderTable = (catalog: Catalog, regions: Region[]): string => {
+  const parts = [`MSE endpoint catalog ${catalog.version} (source dated ${catalog.sourceDate})`];
+  for (const region of regions) {
+    const table = new Table({
+      head: ['IP', 'Ports', 'Category', 'Required'],
+      style: { head: [], border: [] },
+    });
+    for (const e of region.endpoints)
+      table.push([e.ip, e.ports.join(', '), e.category, e.required ? 'yes' : 'ARMS only']);
+    parts.push(`\n${region.name} (${region.id})\n${table.toString()}`);
+  }
+  return `${parts.join('\n')}\n`;
+};
+
+export const registerCatalog: Registrar = (program, io) => {
+  program
+    .command('catalog')
+    .description('show the endpoints of every region (or one) that applications outside a VPC must reach')
+    .addOption(regionOption())
+    .option('--json', 'print the catalog as JSON')
+    .action(async (options: { region?: string; json?: boolean }) => {
+      const catalog = loadCatalog();
+      const regions = options.region ? [resolveRegion(catalog, options.region)] : catalog.regions;
+      await write(
+        io.stdout,
+        options.json
+          ? `${JSON.stringify(catalogJson(catalog, regions), null, 2)}\n`
+          : renderTable(catalog, regions),
+      );
+    });
+};

@@ -1,0 +1,46 @@
+import { Command, CommanderError, Option } from 'commander';
+import { isMseWatchError } from '../shared/errors.ts';
+import { registerAllowlist } from './commands/allowlist.ts';
+import { registerCatalog } from './commands/catalog.ts';
+import { type CliIo, write } from './io.ts';
+
+export type Registrar = (program: Command, io: CliIo, setExit: (code: number) => void) => void;
+
+/** Registration order is the order of `--help`. */
+const registrars: Registrar[] = [registerCatalog, registerAllowlist];
+
+export const regionOption = () =>
+  new Option('-r, --region <region>', 'region id or name, e.g. cn-hangzhou or "China (Hangzhou)"');
+
+/** Runs the CLI with the given argv (without node and script) and returns the exit code. */
+export const runCli = async (argv: string[], io: CliIo): Promise<number> => {
+  let exitCode = 0;
+  const program = new Command('mse-watch')
+    .description('Check that this network reaches every Alibaba Cloud MSE endpoint of a region, and why not')
+    .version(process.env.npm_package_version ?? '0.1.0')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({
+      writeOut: (text) => void io.stdout.write(text),
+      writeErr: (text) => void io.stderr.write(text),
+    })
+    .exitOverride();
+  for (const register of registrars)
+    register(program, io, (code) => {
+      exitCode = code;
+    });
+  for (const command of program.commands) command.exitOverride();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // help and version end with exit code 0; every other commander error is a usage error
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    if (isMseWatchError(error)) {
+      await write(io.stderr, `mse-watch: ${error.message}\n`);
+      return error.exitCode;
+    }
+    throw error;
+  }
+};

@@ -1,0 +1,90 @@
+import { readFile } from 'node:fs/promises';
+import { parse as parseYaml } from 'yaml';
+import type { z } from 'zod';
+import { formatPath } from '../catalog/validate.ts';
+import { MseWatchError } from '../errors.ts';
+import { Config } from './schema.ts';
+
+const ENV_REF = /\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+/**
+ * Replaces `${env:NAME}` in every string so secrets live in the environment, not in the file.
+ * A missing variable is an error naming the field, never an empty secret sent on.
+ */
+export const interpolateEnv = (
+  value: unknown,
+  env: Record<string, string | undefined>,
+  path: PropertyKey[] = [],
+): unknown => {
+  if (typeof value === 'string') {
+    return value.replace(ENV_REF, (_, name: string) => {
+      const found = env[name];
+      if (found === undefined) {
+        throw new MseWatchError(
+          'config-invalid',
+          `${formatPath(path)}: environment variable ${name} is not set (the config refers to \${env:${name}})`,
+        );
+      }
+      return found;
+    });
+  }
+  if (Array.isArray(value)) return value.map((item, index) => interpolateEnv(item, env, [...path, index]));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, interpolateEnv(item, env, [...path, key])]),
+    );
+  }
+  return value;
+};
+
+const hintFor = (issue: z.core.$ZodIssue): string => {
+  if (issue.code === 'unrecognized_keys') return ' (remove it, or check its spelling against docs/config.md)';
+  return '';
+};
+
+/** Every problem at once, each with its field path, so one edit fixes the file. */
+export const formatConfigIssues = (source: string, error: z.ZodError): string =>
+  `invalid config ${source}:\n${error.issues
+    .map((issue) => `  - ${formatPath(issue.path) || '(root)'}: ${issue.message}${hintFor(issue)}`)
+    .join('\n')}`;
+
+export const parseConfig = (
+  raw: unknown,
+  options: { source?: string; env?: Record<string, string | undefined> } = {},
+): Config => {
+  const source = options.source ?? '(inline)';
+  const resolved = interpolateEnv(raw ?? {}, options.env ?? {});
+  const result = Config.safeParse(resolved);
+  if (!result.success) throw new MseWatchError('config-invalid', formatConfigIssues(source, result.error));
+  return result.data;
+};
+
+/** YAML is a superset of JSON, so one parser reads both. */
+export const parseConfigText = (
+  text: string,
+  options: { source?: string; env?: Record<string, string | undefined> } = {},
+): Config => {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (error) {
+    throw new MseWatchError(
+      'config-invalid',
+      `invalid config ${options.source ?? '(inline)'}: not YAML or JSON: ${(error as Error).message}`,
+    );
+  }
+  return parseConfig(raw, options);
+};
+
+export const loadConfigFile = async (
+  file: string,
+  options: { env?: Record<string, string | undefined> } = {},
+): Promise<Config> => {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new MseWatchError('config-missing', `cannot read config ${file}: ${(error as Error).message}`);
+  }
+  return parseConfigText(text, { ...options, source: file });
+};

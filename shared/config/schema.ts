@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import { AlertingConfig } from '../alerting/config.ts';
+import { Port } from '../catalog/schema.ts';
+import { NacosConfig } from '../nacos/config.ts';
+import { ProbeMode } from '../probes/types.ts';
+import { SlsConfig } from '../sinks/config.ts';
+import { StateConfig } from '../state/config.ts';
+
+export const ProbeConfig = z.strictObject({
+  /** Per-attempt timeout. A dropped SYN costs exactly this long. */
+  timeoutMs: z.number().int().min(50).max(120_000).default(3000),
+  /** Attempts to confirm a failure within one run (blackbox_exporter#320: keep them visible, judge after). */
+  attempts: z.number().int().min(1).max(10).default(2),
+  /** Pause between attempts at one target, so a transient drop is not confirmed by its own echo. */
+  spacingMs: z.number().int().min(0).max(60_000).default(250),
+  concurrency: z.number().int().min(1).max(4096).default(256),
+  /** Probe HTTP ports (80, 8080) with a GET and record status and first byte; false = TCP connect only. */
+  http: z.boolean().default(true),
+});
+export type ProbeConfig = z.infer<typeof ProbeConfig>;
+
+export const ExtraTarget = z.strictObject({
+  host: z.string().min(1),
+  port: Port,
+  name: z.string().min(1).optional(),
+  category: z.string().min(1).optional(),
+  mode: ProbeMode.optional(),
+  required: z.boolean().default(true),
+});
+export type ExtraTarget = z.infer<typeof ExtraTarget>;
+
+/**
+ * Maps catalog IPs to the addresses that stand in for them (a simulation on loopback).
+ * Written by `mse-watch simulate`; shown in every report so a simulation is never mistaken for the real thing.
+ */
+export const SimulationConfig = z.strictObject({
+  note: z.string().default('simulated region on loopback'),
+  addressMap: z.record(z.ipv4(), z.string()),
+});
+
+export const Config = z.strictObject({
+  region: z.string().min(1).optional(),
+  includeArms: z.boolean().default(false),
+  targets: z.array(ExtraTarget).default([]),
+  probe: ProbeConfig.default(ProbeConfig.parse({})),
+  nacos: NacosConfig.optional(),
+  alerting: AlertingConfig.optional(),
+  state: StateConfig.optional(),
+  sls: SlsConfig.optional(),
+  simulation: SimulationConfig.optional(),
+});
+export type Config = z.infer<typeof Config>;
+export type ConfigInput = z.input<typeof Config>;

@@ -1,0 +1,56 @@
+import { z } from 'zod';
+
+/** Why a probe failed, as data. Order matters nowhere; names are part of the JSON contract. */
+export const FAILURE_REASONS = [
+  'timeout', // SYN dropped (e.g. a DROP firewall) or no answer in time
+  'refused', // RST: port closed or a REJECT firewall
+  'unreachable', // no route: ENETUNREACH / EHOSTUNREACH
+  'reset', // connection reset after it was established
+  'dns', // the name did not resolve
+  'tls', // TLS handshake failed
+  'http-status', // an HTTP answer we were told not to accept
+  'error', // anything else, with the OS code
+] as const;
+export const FailureReason = z.enum(FAILURE_REASONS);
+export type FailureReason = z.infer<typeof FailureReason>;
+
+export const ProbeStatus = z.enum(['ok', ...FAILURE_REASONS]);
+export type ProbeStatus = z.infer<typeof ProbeStatus>;
+
+export const ProbeError = z.strictObject({ code: z.string(), message: z.string() });
+export type ProbeError = z.infer<typeof ProbeError>;
+
+export const ProbeMode = z.enum(['tcp', 'http']);
+export type ProbeMode = z.infer<typeof ProbeMode>;
+
+/** What to probe. `category` is a catalog category id, or a free label for extra targets. */
+export type ProbeTarget = {
+  host: string;
+  port: number;
+  mode: ProbeMode;
+  category: string;
+  required: boolean;
+  name?: string;
+};
+
+export type Phases = { connectMs?: number; firstByteMs?: number };
+
+/** One try at one target. */
+export type Attempt = {
+  status: ProbeStatus;
+  latencyMs: number;
+  phases: Phases;
+  httpStatus?: number;
+  error?: ProbeError;
+};
+
+/** The observation for one target over all its attempts: ok as soon as one attempt is ok. */
+export type ProbeResult = {
+  target: ProbeTarget;
+  status: ProbeStatus;
+  latencyMs: number;
+  phases: Phases;
+  attempts: Attempt[];
+  httpStatus?: number;
+  error?: ProbeError;
+};
