@@ -31,7 +31,9 @@ export const closestRegion = (catalog: Catalog, query: string): Region | undefin
   let best: { region: Region; score: number } | undefined;
   for (const region of catalog.regions) {
     for (const spelling of spellings(region)) {
-      const score = spelling.includes(wanted) || wanted.includes(spelling) ? 0 : distance(wanted, spelling);
+      // an abbreviation of a spelling is a perfect match; a query that merely contains a spelling is not
+      // ("shanghai-fin" contains "shanghai" but means cn-shanghai-finance-1), so it is scored by distance
+      const score = spelling.includes(wanted) ? 0 : distance(wanted, spelling);
       if (!best || score < best.score) best = { region, score };
     }
   }
