@@ -1,0 +1,134 @@
+import { z } from 'zod';
+import type { CheckReport, Finding, ProbeRow } from '../report/schema.ts';
+
+/**
+ * The log records mse-watch writes, one JSON object per line (stdout in FC, PutLogs elsewhere).
+ * Field names are a contract for saved searches and dashboards (docs/logs.md): add fields, never rename.
+ */
+export const RecordKind = z.enum(['probe', 'finding', 'nacos', 'run']);
+export type RecordKind = z.infer<typeof RecordKind>;
+
+export const RecordOrigin = z.enum(['fc', 'cli']);
+export type RecordOrigin = z.infer<typeof RecordOrigin>;
+
+/** Fields every record carries, so any line can be tied to its run. */
+export type RecordBase = {
+  kind: RecordKind;
+  /** The FC request id inside Function Compute, a random UUID elsewhere. */
+  runId: string;
+  /** ISO 8601 time the record was written. */
+  time: string;
+  origin: RecordOrigin;
+  /** The function name in FC, "cli" elsewhere. */
+  monitor: string;
+  region: string | null;
+};
+
+export type ProbeRecord = RecordBase & {
+  kind: 'probe';
+  ip: string;
+  port: number;
+  category: string;
+  required: boolean;
+  status: ProbeRow['status'];
+  ok: boolean;
+  latencyMs: number;
+  attempts: number;
+  name?: string;
+  errorCode?: string;
+  errorMessage?: string;
+  httpStatus?: number;
+  connectMs?: number;
+  firstByteMs?: number;
+  /** In a simulation: the address probed in place of ip:port. */
+  probed?: string;
+};
+
+export type FindingRecord = RecordBase & {
+  kind: 'finding';
+  severity: Finding['severity'];
+  category: string;
+  symptom: string;
+  cause: string;
+  action: string;
+  endpoints: string[];
+};
+
+export type NacosRecord = RecordBase & {
+  kind: 'nacos';
+  ok: boolean;
+  /** The Nacos check's own report, as returned by runNacosCheck. */
+  report: unknown;
+};
+
+export type RunRecord = RecordBase & {
+  kind: 'run';
+  ok: boolean;
+  complete: boolean;
+  /** Why the run is incomplete or failed, e.g. "time budget: stopped 5000 ms before the FC timeout". */
+  reason?: string;
+  durationMs: number;
+  budgetMs?: number;
+  probesTotal: number;
+  probesOk: number;
+  probesFailed: number;
+  findings: number;
+  critical: number;
+  catalogVersion?: string;
+  /** What the run checked: "endpoints" or "nacos". */
+  check: 'endpoints' | 'nacos';
+};
+
+export type LogRecord = ProbeRecord | FindingRecord | NacosRecord | RunRecord;
+
+/** Optional keys are left out rather than written as null, so a missing field means "not measured". */
+export const probeRecord = (base: Omit<RecordBase, 'kind'>, row: ProbeRow): ProbeRecord => ({
+  ...base,
+  kind: 'probe',
+  ip: row.ip,
+  port: row.port,
+  category: row.category,
+  required: row.required,
+  status: row.status,
+  ok: row.status === 'ok',
+  latencyMs: row.latencyMs,
+  attempts: row.attempts,
+  ...(row.name === undefined ? {} : { name: row.name }),
+  ...(row.error === undefined ? {} : { errorCode: row.error.code, errorMessage: row.error.message }),
+  ...(row.httpStatus === undefined ? {} : { httpStatus: row.httpStatus }),
+  ...(row.connectMs === undefined ? {} : { connectMs: row.connectMs }),
+  ...(row.firstByteMs === undefined ? {} : { firstByteMs: row.firstByteMs }),
+  ...(row.probed === undefined ? {} : { probed: row.probed }),
+});
+
+export const findingRecord = (base: Omit<RecordBase, 'kind'>, finding: Finding): FindingRecord => ({
+  ...base,
+  kind: 'finding',
+  severity: finding.severity,
+  category: finding.category,
+  symptom: finding.symptom,
+  cause: finding.cause,
+  action: finding.action,
+  endpoints: finding.endpoints,
+});
+
+export const reportCounts = (report: Pick<CheckReport, 'probes' | 'findings'>) => ({
+  probesTotal: report.probes.length,
+  probesOk: report.probes.filter((row) => row.status === 'ok').length,
+  probesFailed: report.probes.filter((row) => row.status !== 'ok').length,
+  findings: report.findings.length,
+  critical: report.findings.filter((finding) => finding.severity === 'critical').length,
+});
+
+/**
+ * SLS stores every value as a string: numbers and booleans become their JSON text, arrays and
+ * objects their JSON, and absent values are dropped (SLS has no null).
+ */
+export const toSlsContent = (record: LogRecord): Record<string, string> => {
+  const content: Record<string, string> = {};
+  for (const [key, value] of Object.entries(record)) {
+    if (value === undefined || value === null) continue;
+    content[key] = typeof value === 'string' ? value : JSON.stringify(value);
+  }
+  return content;
+};

@@ -1,0 +1,172 @@
+import type { LookupFunction } from 'node:net';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SlsConfig, type SlsConfigInput } from '../../shared/sinks/config.ts';
+import type { LogRecord } from '../../shared/sinks/records.ts';
+import { batchLogs, createSlsSink, defaultSlsSinkDeps, slsEndpoint } from '../../shared/sinks/sls.ts';
+import { type FakeSls, lz4BlockDecode, startFakeSls } from './support/fake-sls.ts';
+
+const AK = { accessKeyId: 'LTAI5tTestKeyId000', accessKeySecret: 'test-secret-0123456789abcdef' };
+const ENDPOINT = 'cn-hangzhou.log.aliyuncs.com';
+
+/** Every name resolves to loopback, and the test records which names were asked for. */
+const loopbackLookup = (asked: string[]): LookupFunction =>
+  ((hostname: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) => {
+    asked.push(hostname);
+    if (options?.all) callback(null, [{ address: '127.0.0.1', family: 4 }]);
+    else callback(null, '127.0.0.1', 4);
+  }) as unknown as LookupFunction;
+
+const runRecord = (i: number, extra: Partial<LogRecord> = {}): LogRecord =>
+  ({
+    kind: 'run',
+    runId: `run-${i}`,
+    time: new Date(Date.UTC(2026, 10, 21, 5, 0, 0, 123 + i)).toISOString(),
+    origin: 'cli',
+    monitor: 'cli',
+    region: 'cn-hangzhou',
+    ok: i % 2 === 0,
+    complete: true,
+    durationMs: 1234.5,
+    probesTotal: 12,
+    probesOk: 11,
+    probesFailed: 1,
+    findings: 1,
+    critical: 0,
+    check: 'endpoints',
+    ...extra,
+  }) as LogRecord;
+
+describe('SLS PutLogs sink against a loopback endpoint that checks the wire format', () => {
+  let sls: FakeSls;
+  const asked: string[] = [];
+  const sleeps: number[] = [];
+  const config = (over: Partial<SlsConfigInput> = {}) =>
+    SlsConfig.parse({
+      project: 'mse-watch-logs',
+      logstore: 'probes',
+      endpoint: `${ENDPOINT}:${sls.port}`,
+      protocol: 'http',
+      source: 'test-host',
+      ...over,
+    });
+  const deps = (credentials: Parameters<typeof defaultSlsSinkDeps>[0] = AK) => ({
+    ...defaultSlsSinkDeps(credentials),
+    lookup: loopbackLookup(asked),
+    sleep: async (ms: number) => void sleeps.push(ms),
+  });
+
+  beforeEach(async () => {
+    asked.length = 0;
+    sleeps.length = 0;
+    sls = await startFakeSls({ ...AK, endpointHost: ENDPOINT });
+  });
+  afterEach(() => sls.close());
+
+  it('sends a signed protobuf LogGroup with seconds timestamps and string values', async () => {
+    const sink = createSlsSink(config(), deps());
+    sink.write(runRecord(0));
+    sink.write(runRecord(1, { reason: 'time budget' } as Partial<LogRecord>));
+    const result = await sink.flush();
+    expect(result).toEqual({ sent: 2, failed: 0, errors: [] });
+    expect(asked).toContain(`mse-watch-logs.${ENDPOINT}`);
+    expect(sls.groups).toHaveLength(1);
+    const group = sls.groups[0]!;
+    expect(group).toMatchObject({
+      project: 'mse-watch-logs',
+      logstore: 'probes',
+      topic: 'mse-watch',
+      source: 'test-host',
+    });
+    const [first, second] = group.logs;
+    expect(first!.time).toBe(Math.floor(Date.UTC(2026, 10, 21, 5, 0, 0) / 1000));
+    expect(first!.timeNs).toBe(123_000_000);
+    expect(first!.contents).toMatchObject({
+      kind: 'run',
+      ok: 'true',
+      durationMs: '1234.5',
+      probesTotal: '12',
+    });
+    expect(second!.contents).toMatchObject({ ok: 'false', reason: 'time budget' });
+    for (const value of Object.values(first!.contents)) expect(typeof value).toBe('string');
+  });
+
+  it('splits batches by lines and by bytes, keeping order', async () => {
+    const sink = createSlsSink(config({ batchLines: 1000 }), deps());
+    for (let i = 0; i < 2500; i++) sink.write(runRecord(i));
+    expect(await sink.flush()).toMatchObject({ sent: 2500, failed: 0 });
+    expect(sls.groups.map((g) => g.logs.length)).toEqual([1000, 1000, 500]);
+    expect(sls.groups.flatMap((g) => g.logs.map((l) => l.contents.runId))).toEqual(
+      Array.from({ length: 2500 }, (_, i) => `run-${i}`),
+    );
+
+    const small = batchLogs(
+      Array.from({ length: 10 }, () => ({ content: { message: 'x'.repeat(400) } })),
+      { lines: 4096, bytes: 1024 },
+    );
+    expect(small.map((b) => b.length)).toEqual([2, 2, 2, 2, 2]);
+  });
+
+  it('retries SLS errors that may pass later, with backoff', async () => {
+    sls.failNext(2, 500, 'InternalServerError');
+    const sink = createSlsSink(config({ backoffMs: 100 }), deps());
+    sink.write(runRecord(0));
+    expect(await sink.flush()).toEqual({ sent: 1, failed: 0, errors: [] });
+    expect(sls.requests.map((r) => r.status)).toEqual([500, 500, 200]);
+    expect(sleeps).toEqual([100, 200]);
+  });
+
+  it('reports a wrong key at once and keeps the records for the next flush', async () => {
+    const sink = createSlsSink(config(), deps({ ...AK, accessKeySecret: 'not-the-secret-at-all' }));
+    sink.write(runRecord(0));
+    const result = await sink.flush();
+    expect(result.failed).toBe(1);
+    expect(result.errors[0]).toMatch(/SignatureNotMatch/);
+    expect(result.errors.join('')).not.toContain('not-the-secret-at-all');
+    expect(sls.requests).toHaveLength(1);
+    expect((await sink.flush()).failed).toBe(1);
+  });
+
+  it('signs with STS credentials from a provider and sends the security token', async () => {
+    await sls.close();
+    sls = await startFakeSls({ ...AK, securityToken: 'sts-token-value', endpointHost: ENDPOINT });
+    const sink = createSlsSink(
+      config(),
+      deps(async () => ({ ...AK, securityToken: 'sts-token-value' })),
+    );
+    sink.write(runRecord(0));
+    expect(await sink.flush()).toMatchObject({ sent: 1 });
+    expect(sls.requests[0]!.headers['x-acs-security-token']).toBe('sts-token-value');
+  });
+});
+
+describe('SLS endpoint and protocol', () => {
+  it.each([
+    [{ region: 'cn-hangzhou' }, 'cn-hangzhou.log.aliyuncs.com', true],
+    [{ region: 'cn-hangzhou', intranet: true }, 'cn-hangzhou-intranet.log.aliyuncs.com', false],
+    [{ endpoint: 'cn-shanghai-intranet.log.aliyuncs.com' }, 'cn-shanghai-intranet.log.aliyuncs.com', false],
+    [
+      { region: 'cn-hangzhou', intranet: true, protocol: 'https' },
+      'cn-hangzhou-intranet.log.aliyuncs.com',
+      true,
+    ],
+    [{ region: 'cn-hangzhou', protocol: 'http' }, 'cn-hangzhou.log.aliyuncs.com', false],
+  ] as const)('%j -> %s https=%s', (over, host, https) => {
+    expect(slsEndpoint(SlsConfig.parse({ project: 'proj', logstore: 'store', ...over }))).toEqual({
+      host,
+      https,
+    });
+  });
+
+  it('names the missing field', () => {
+    const result = SlsConfig.safeParse({ project: 'proj', logstore: 'store' });
+    expect(result.success).toBe(false);
+    expect(result.error?.issues[0]?.path).toEqual(['region']);
+  });
+});
+
+describe('the fake endpoint decodes lz4 blocks as SLS documents them', () => {
+  it('decodes a literal run followed by an overlapping match', () => {
+    const block = Buffer.from([0x35, 0x61, 0x62, 0x63, 0x03, 0x00, 0x00]);
+    expect(lz4BlockDecode(block, 12).toString()).toBe('abcabcabcabc');
+  });
+});
