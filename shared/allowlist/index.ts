@@ -69,7 +69,10 @@ const nftables = (input: AllowlistInput, targets: Target[]): string => {
   const rules = byCategoryAndPort(targets).map(
     (g) => `    ip daddr { ${g.ips.join(', ')} } tcp dport ${g.port} accept comment "mse ${g.category}"`,
   );
+  // declare-then-delete makes re-running the file replace the table in one transaction instead of adding a copy
   return `${header(input, '#')}
+table inet mse_watch
+delete table inet mse_watch
 table inet mse_watch {
   chain egress {
     # priority 0 on output; combine with your own policy (this chain only accepts, it never drops)
