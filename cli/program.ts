@@ -2,12 +2,21 @@ import { Command, CommanderError, Option } from 'commander';
 import { isMseWatchError } from '../shared/errors.ts';
 import { registerAllowlist } from './commands/allowlist.ts';
 import { registerCatalog } from './commands/catalog.ts';
+import { registerCheck } from './commands/check.ts';
+import { registerDemo } from './commands/demo.ts';
+import { registerSimulate } from './commands/simulate.ts';
 import { type CliIo, write } from './io.ts';
 
 export type Registrar = (program: Command, io: CliIo, setExit: (code: number) => void) => void;
 
 /** Registration order is the order of `--help`. */
-const registrars: Registrar[] = [registerCatalog, registerAllowlist];
+const registrars: Registrar[] = [
+  registerCheck,
+  registerCatalog,
+  registerAllowlist,
+  registerSimulate,
+  registerDemo,
+];
 
 export const regionOption = () =>
   new Option('-r, --region <region>', 'region id or name, e.g. cn-hangzhou or "China (Hangzhou)"');

@@ -26,6 +26,8 @@ export const ExtraTarget = z.strictObject({
   category: z.string().min(1).optional(),
   mode: ProbeMode.optional(),
   required: z.boolean().default(true),
+  /** http mode only: statuses that count as healthy (default: any HTTP answer). */
+  expectStatus: z.array(z.number().int().min(100).max(599)).min(1).optional(),
 });
 export type ExtraTarget = z.infer<typeof ExtraTarget>;
 
@@ -33,9 +35,14 @@ export type ExtraTarget = z.infer<typeof ExtraTarget>;
  * Maps catalog IPs to the addresses that stand in for them (a simulation on loopback).
  * Written by `mse-watch simulate`; shown in every report so a simulation is never mistaken for the real thing.
  */
+const HOST_PORT = /^[^\s:]+:\d{1,5}$/;
 export const SimulationConfig = z.strictObject({
   note: z.string().default('simulated region on loopback'),
-  addressMap: z.record(z.ipv4(), z.string()),
+  /** "catalogIp:port" → "loopbackHost:port" for every endpoint the simulation serves. */
+  addressMap: z.record(
+    z.string().regex(HOST_PORT, 'expected ip:port'),
+    z.string().regex(HOST_PORT, 'expected host:port'),
+  ),
 });
 
 export const Config = z.strictObject({

@@ -20,7 +20,7 @@ export type ProbeStatus = z.infer<typeof ProbeStatus>;
 export const ProbeError = z.strictObject({ code: z.string(), message: z.string() });
 export type ProbeError = z.infer<typeof ProbeError>;
 
-export const ProbeMode = z.enum(['tcp', 'http']);
+export const ProbeMode = z.enum(['tcp', 'http', 'tls']);
 export type ProbeMode = z.infer<typeof ProbeMode>;
 
 /** What to probe. `category` is a catalog category id, or a free label for extra targets. */
@@ -31,9 +31,15 @@ export type ProbeTarget = {
   category: string;
   required: boolean;
   name?: string;
+  /** For http mode: statuses that count as healthy; unset = any HTTP answer proves reachability. */
+  expectStatus?: number[];
+  /** The catalog address this target stands for, when a simulation maps it elsewhere. */
+  stands?: { ip: string; port: number };
+  /** For tls mode: the name to verify the certificate against (defaults to host). */
+  servername?: string;
 };
 
-export type Phases = { connectMs?: number; firstByteMs?: number };
+export type Phases = { dnsMs?: number; connectMs?: number; tlsMs?: number; firstByteMs?: number };
 
 /** One try at one target. */
 export type Attempt = {

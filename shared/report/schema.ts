@@ -39,8 +39,8 @@ export const ProbeRow = z.strictObject({
   httpStatus: z.number().int().optional(),
   connectMs: z.number().optional(),
   firstByteMs: z.number().optional(),
-  /** When probing a simulation: the catalog address this loopback address stands for. */
-  simulatedIp: z.string().optional(),
+  /** When probing a simulation: the address actually probed in place of ip:port (or "absent"). */
+  probed: z.string().optional(),
 });
 export type ProbeRow = z.infer<typeof ProbeRow>;
 

@@ -1,0 +1,79 @@
+import { writeFile } from 'node:fs/promises';
+import { InvalidArgumentError } from 'commander';
+import { loadConfigFile, parseConfig } from '../../shared/config/load.ts';
+import type { Config, ConfigInput } from '../../shared/config/schema.ts';
+import { renderText } from '../../shared/report/text.ts';
+import { runCheck } from '../../shared/run.ts';
+import { type CliIo, write } from '../io.ts';
+import { type Registrar, regionOption } from '../program.ts';
+
+export const integer = (name: string) => (value: string) => {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`${name} must be a whole number, got "${value}"`);
+  return Number(value);
+};
+
+export type CheckFlags = {
+  region?: string;
+  includeArms?: boolean;
+  timeout?: number;
+  attempts?: number;
+  concurrency?: number;
+  config?: string;
+  json?: boolean;
+  html?: string;
+};
+
+/** The config file, then flags on top: flags win, and the merged whole is validated once by the schema. */
+export const resolveCheckConfig = async (flags: CheckFlags, io: CliIo): Promise<Config> => {
+  const base = flags.config
+    ? await loadConfigFile(flags.config, { env: io.env })
+    : parseConfig({}, { env: io.env });
+  const merged: ConfigInput = {
+    ...base,
+    ...(flags.region ? { region: flags.region } : {}),
+    ...(flags.includeArms ? { includeArms: true } : {}),
+    probe: {
+      ...base.probe,
+      ...(flags.timeout === undefined ? {} : { timeoutMs: flags.timeout }),
+      ...(flags.attempts === undefined ? {} : { attempts: flags.attempts }),
+      ...(flags.concurrency === undefined ? {} : { concurrency: flags.concurrency }),
+    },
+  };
+  return parseConfig(merged, { source: flags.config ? `${flags.config} with flags` : 'flags', env: io.env });
+};
+
+const progress = (io: CliIo) => {
+  if (!io.stderr.isTTY) return undefined;
+  return (_row: unknown, done: number, total: number) => {
+    io.stderr.write(`\r\x1b[2Kprobing ${done}/${total}…`);
+    if (done === total) io.stderr.write('\r\x1b[2K');
+  };
+};
+
+export const registerCheck: Registrar = (program, io, setExit) => {
+  program
+    .command('check')
+    .description('probe every endpoint of a region (and extra targets), diagnose against the catalog')
+    .addOption(regionOption())
+    .option('--include-arms', 'also probe the optional ARMS endpoints')
+    .option('--timeout <ms>', 'per-attempt timeout in milliseconds', integer('--timeout'))
+    .option('--attempts <n>', 'attempts per endpoint to confirm a failure', integer('--attempts'))
+    .option('--concurrency <n>', 'probes in flight at once', integer('--concurrency'))
+    .option('-c, --config <file>', 'config file (YAML or JSON)')
+    .option('--json', 'print one JSON document')
+    .option('--html <file>', 'also write a self-contained HTML report')
+    .action(async (flags: CheckFlags) => {
+      const config = await resolveCheckConfig(flags, io);
+      const onProbe = flags.json ? undefined : progress(io);
+      const outcome = await runCheck(config, {}, onProbe ? { onProbe } : {});
+      const { report } = outcome;
+      if (flags.html) {
+        const { renderHtmlReport } = await import('../../shared/report/html.ts');
+        await writeFile(flags.html, renderHtmlReport(report));
+      }
+      if (flags.json) await write(io.stdout, `${JSON.stringify(report, null, 2)}\n`);
+      else
+        await write(io.stdout, renderText(report, { color: Boolean(io.stdout.isTTY) && !io.env.NO_COLOR }));
+      setExit(report.ok ? 0 : 1);
+    });
+};

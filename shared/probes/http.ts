@@ -1,0 +1,95 @@
+import { classifyError } from './classify.ts';
+import type { ProbeDeps } from './deps.ts';
+import { type AttemptOptions, armTimers, settleOnce, timeoutAttempt } from './tcp.ts';
+import type { Attempt, ProbeTarget } from './types.ts';
+
+const STATUS_LINE = /^HTTP\/\d(?:\.\d)? (\d{3})/;
+
+/**
+ * GET / over a fresh socket. Written on the socket rather than with node:http so that connect and first byte
+ * are timed separately and no agent reuses a connection: each attempt must cross the firewall itself.
+ * Any HTTP answer proves reachability, whatever its status, unless the target lists the statuses it expects.
+ */
+export const probeHttp = (target: ProbeTarget, options: AttemptOptions, deps: ProbeDeps): Promise<Attempt> =>
+  new Promise((resolve) => {
+    const start = deps.clock.now();
+    const socket = deps.dialer.tcp({ host: target.host, port: target.port });
+    let connectMs: number | undefined;
+    const finish = settleOnce<Attempt>(socket, (attempt) => {
+      dispose();
+      resolve(attempt);
+    });
+    const dispose = armTimers(options, () => {
+      const latencyMs = deps.clock.now() - start;
+      if (connectMs === undefined) finish(timeoutAttempt(latencyMs, options.timeoutMs, 'TCP handshake'));
+      // connected but silent: the path is open (what reachability means), the server is slow; say so
+      else
+        finish({
+          status: 'ok',
+          latencyMs,
+          phases: { connectMs },
+          error: {
+            code: 'NO_HTTP_ANSWER',
+            message: `connected, but no HTTP answer within ${options.timeoutMs} ms`,
+          },
+        });
+    });
+    socket.once('connect', () => {
+      connectMs = deps.clock.now() - start;
+      socket.write(
+        `GET / HTTP/1.1\r\nHost: ${target.host}:${target.port}\r\nUser-Agent: mse-watch\r\nAccept: */*\r\nConnection: close\r\n\r\n`,
+      );
+    });
+    let buffered = '';
+    socket.on('data', (chunk: Buffer) => {
+      const firstByteMs = deps.clock.now() - start;
+      buffered += chunk.toString('latin1');
+      if (!buffered.includes('\r\n') && buffered.length < 64) return;
+      const phases = { connectMs: connectMs ?? firstByteMs, firstByteMs };
+      const status = STATUS_LINE.exec(buffered)?.[1];
+      if (status === undefined) {
+        finish({
+          status: 'ok',
+          latencyMs: firstByteMs,
+          phases,
+          error: { code: 'NOT_HTTP', message: 'connected, but the answer is not HTTP' },
+        });
+        return;
+      }
+      const httpStatus = Number(status);
+      const accepted = !target.expectStatus || target.expectStatus.includes(httpStatus);
+      finish({
+        status: accepted ? 'ok' : 'http-status',
+        latencyMs: firstByteMs,
+        phases,
+        httpStatus,
+        ...(accepted
+          ? {}
+          : {
+              error: {
+                code: `HTTP_${httpStatus}`,
+                message: `HTTP ${httpStatus}, expected ${target.expectStatus?.join(' or ')}`,
+              },
+            }),
+      });
+    });
+    socket.once('end', () => {
+      if (connectMs !== undefined)
+        finish({
+          status: 'reset',
+          latencyMs: deps.clock.now() - start,
+          phases: { connectMs },
+          error: { code: 'EOF', message: 'the connection was closed before any HTTP answer' },
+        });
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => {
+      const { reason, code } = classifyError(error);
+      const phases = connectMs === undefined ? {} : { connectMs };
+      finish({
+        status: reason,
+        latencyMs: deps.clock.now() - start,
+        phases,
+        error: { code, message: error.message },
+      });
+    });
+  });

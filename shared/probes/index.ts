@@ -1,0 +1,11 @@
+export { classifyError } from './classify.ts';
+export {
+  type Clock,
+  type Dialer,
+  defaultProbeDeps,
+  type ProbeDeps,
+  systemClock,
+  systemDialer,
+} from './deps.ts';
+export { type EngineOptions, PROBES, probeTargets } from './engine.ts';
+export * from './types.ts';

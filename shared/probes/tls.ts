@@ -1,0 +1,49 @@
+import { isIP } from 'node:net';
+import { classifyError } from './classify.ts';
+import type { ProbeDeps } from './deps.ts';
+import { type AttemptOptions, armTimers, settleOnce, timeoutAttempt } from './tcp.ts';
+import type { Attempt, ProbeTarget } from './types.ts';
+
+/** TCP, then a verified TLS handshake: for extra targets such as a public MSE endpoint behind TLS. */
+export const probeTls = (target: ProbeTarget, options: AttemptOptions, deps: ProbeDeps): Promise<Attempt> =>
+  new Promise((resolve) => {
+    const start = deps.clock.now();
+    const servername = target.servername ?? (isIP(target.host) ? undefined : target.host);
+    const socket = deps.dialer.tls({
+      host: target.host,
+      port: target.port,
+      ...(servername ? { servername } : {}),
+    });
+    let connectMs: number | undefined;
+    const finish = settleOnce<Attempt>(socket, (attempt) => {
+      dispose();
+      resolve(attempt);
+    });
+    const dispose = armTimers(options, () =>
+      finish(
+        timeoutAttempt(
+          deps.clock.now() - start,
+          options.timeoutMs,
+          connectMs === undefined ? 'TCP handshake' : 'TLS handshake',
+        ),
+      ),
+    );
+    socket.once('connect', () => {
+      connectMs = deps.clock.now() - start;
+    });
+    socket.once('secureConnect', () => {
+      const tlsMs = deps.clock.now() - start;
+      finish({ status: 'ok', latencyMs: tlsMs, phases: { connectMs: connectMs ?? tlsMs, tlsMs } });
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => {
+      const classified = classifyError(error);
+      // once TCP is up, any failure is the TLS layer's
+      const reason = connectMs !== undefined && classified.reason === 'error' ? 'tls' : classified.reason;
+      finish({
+        status: reason,
+        latencyMs: deps.clock.now() - start,
+        phases: connectMs === undefined ? {} : { connectMs },
+        error: { code: classified.code, message: error.message },
+      });
+    });
+  });

@@ -1,0 +1,83 @@
+import Table from 'cli-table3';
+import pc from 'picocolors';
+import type { CheckReport, ProbeRow, Severity, Verdict } from './schema.ts';
+
+type Paint = (text: string) => string;
+export type TextOptions = { color: boolean };
+
+const painter = (color: boolean) => {
+  const c = pc.createColors(color);
+  const verdict: Record<Verdict, Paint> = { ok: c.green, partial: c.yellow, down: c.red, skipped: c.dim };
+  const severity: Record<Severity, Paint> = { critical: c.red, warning: c.yellow, info: c.cyan };
+  return { c, verdict, severity, status: (s: ProbeRow['status']) => (s === 'ok' ? c.green(s) : c.red(s)) };
+};
+
+const PLAIN_TABLE = {
+  chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
+  style: { head: [] as string[], border: [] as string[], 'padding-left': 1, 'padding-right': 1 },
+};
+
+const detailOf = (row: ProbeRow): string => {
+  const parts: string[] = [];
+  if (row.httpStatus !== undefined) parts.push(`HTTP ${row.httpStatus}`);
+  if (row.error && row.status !== 'ok') parts.push(row.error.message);
+  else if (row.error) parts.push(row.error.message);
+  if (row.probed) parts.push(`simulated at ${row.probed}`);
+  return parts.join('; ');
+};
+
+/** The human report: a banner for simulations, a table per category, then findings with their actions. */
+export const renderText = (report: CheckReport, options: TextOptions): string => {
+  const { c, verdict, severity, status } = painter(options.color);
+  const out: string[] = [];
+  if (report.simulation) {
+    out.push(
+      c.bold(
+        c.magenta(
+          `SIMULATION: ${report.simulation.note}. Catalog addresses were mapped to local ones; this says nothing about your network.`,
+        ),
+      ),
+    );
+  }
+  out.push(
+    `${c.bold('mse-watch check')} ${report.region ?? '(extra targets only)'} · ${report.startedAt} · ${Math.round(report.durationMs)} ms · catalog ${report.catalogVersion}`,
+  );
+  for (const category of report.categories) {
+    const rows = report.probes.filter((row) => row.category === category.category);
+    out.push('');
+    out.push(
+      `${c.bold(category.category)}  ${verdict[category.verdict](category.verdict.toUpperCase())}  ${category.reachable}/${category.total} reachable`,
+    );
+    if (rows.length === 0) continue;
+    const table = new Table({ head: ['endpoint', 'status', 'latency', 'tries', 'detail'], ...PLAIN_TABLE });
+    for (const row of rows) {
+      table.push([
+        row.name ? `${row.name} (${row.ip}:${row.port})` : `${row.ip}:${row.port}`,
+        status(row.status),
+        `${Math.round(row.latencyMs)} ms`,
+        String(row.attempts),
+        detailOf(row),
+      ]);
+    }
+    out.push(table.toString());
+  }
+  out.push('');
+  if (report.findings.length === 0) {
+    out.push(report.ok ? c.green('No problems found: every endpoint asked for is reachable.') : '');
+  } else {
+    out.push(c.bold(`Findings (${report.findings.length})`));
+    for (const finding of report.findings) {
+      out.push('');
+      out.push(
+        `${severity[finding.severity](`[${finding.severity}]`)} ${c.bold(finding.category)}: ${finding.symptom}`,
+      );
+      out.push(`  cause:  ${finding.cause}`);
+      out.push(`  action: ${finding.action}`);
+    }
+  }
+  if (!report.complete)
+    out.push(c.yellow('\nThe run was cut short by its time budget: some endpoints were not probed.'));
+  out.push('');
+  out.push(report.ok ? c.green('OK') : c.red('NOT OK'));
+  return `${out.join('\n')}\n`;
+};

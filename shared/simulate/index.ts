@@ -1,0 +1,127 @@
+import { createServer } from 'node:net';
+import { regionTargets } from '../catalog/index.ts';
+import type { Region } from '../catalog/schema.ts';
+import type { ConfigInput } from '../config/schema.ts';
+import { ABSENT } from './dialer.ts';
+import type { FaultRule, Scenario } from './scenario.ts';
+import { type Serving, serveBlackhole, serveEndpoint } from './servers.ts';
+
+export { ABSENT, simulationDialer } from './dialer.ts';
+export { demoScenario, FaultRule, Scenario } from './scenario.ts';
+export { serveBlackhole, serveEndpoint, serveEndpoints } from './servers.ts';
+
+/** Loopback addresses for simulated catalog IPs: all of 127/8 reaches lo on Linux, no root needed. */
+const LOOPBACK_BASE = [127, 77];
+
+export type SimulatedEndpoint = {
+  ip: string;
+  port: number;
+  category: string;
+  fault: FaultRule['fault'] | 'none';
+  at: string;
+};
+
+export type Simulation = {
+  region: Region;
+  endpoints: SimulatedEndpoint[];
+  /** "catalogIp:port" → "host:port", the `simulation.addressMap` of a check config. */
+  addressMap: Record<string, string>;
+  /** A check config pointing at this simulation. */
+  config: ConfigInput;
+  close(): Promise<void>;
+};
+
+const faultFor = (rules: FaultRule[], ip: string, port: number, category: string): FaultRule | undefined =>
+  rules.find(
+    (rule) =>
+      rule.endpoint === `${ip}:${port}` ||
+      rule.endpoint === ip ||
+      (rule.category !== undefined && rule.category === category),
+  );
+
+/** A port that was free a moment ago and is closed now: connecting to it is refused with a RST. */
+const closedPort = async (host: string): Promise<number> => {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, host, resolve);
+  });
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return typeof address === 'object' && address ? address.port : 0;
+};
+
+/**
+ * Serves every ip:port of a region (ARMS included) on loopback, each catalog IP on its own 127.77.x.y address
+ * and ephemeral ports, with the scenario's faults: drop (a listener that never accepts: SYNs time out),
+ * refuse (a closed port: RST), absent (no route: failed by the check's simulation dialer before any packet),
+ * slow (the server answers after delayMs).
+ */
+export const startSimulation = async (region: Region, scenario: Scenario): Promise<Simulation> => {
+  const hosts = new Map<string, string>();
+  const servers: Serving[] = [];
+  const endpoints: SimulatedEndpoint[] = [];
+  const addressMap: Record<string, string> = {};
+  try {
+    for (const target of regionTargets(region, { includeArms: true })) {
+      if (!hosts.has(target.ip)) {
+        const n = hosts.size + 1;
+        hosts.set(target.ip, `${LOOPBACK_BASE.join('.')}.${Math.floor(n / 250)}.${(n % 250) + 1}`);
+      }
+      const host = hosts.get(target.ip) ?? '127.0.0.1';
+      const rule = faultFor(scenario.faults, target.ip, target.port, target.category);
+      const http = target.port === 80 || target.port === 8080;
+      let at: string;
+      const fault = rule?.fault;
+      switch (fault) {
+        case undefined:
+        case 'slow': {
+          const server = await serveEndpoint({
+            host,
+            port: 0,
+            http,
+            ...(rule ? { delayMs: rule.delayMs } : {}),
+          });
+          servers.push(server);
+          at = `${host}:${server.port}`;
+          break;
+        }
+        case 'drop': {
+          const server = await serveBlackhole(host);
+          servers.push(server);
+          at = `${host}:${server.port}`;
+          break;
+        }
+        case 'refuse':
+          at = `${host}:${await closedPort(host)}`;
+          break;
+        case 'absent':
+          at = `${ABSENT.host}:${ABSENT.port}`;
+          break;
+        default: {
+          const never: never = fault;
+          throw new Error(`unhandled fault ${String(never)}`);
+        }
+      }
+      addressMap[`${target.ip}:${target.port}`] = at;
+      endpoints.push({
+        ip: target.ip,
+        port: target.port,
+        category: target.category,
+        fault: rule?.fault ?? 'none',
+        at,
+      });
+    }
+  } catch (error) {
+    await Promise.all(servers.map((server) => server.close()));
+    throw error;
+  }
+  const note = `simulated ${region.id} on loopback${scenario.description ? `: ${scenario.description}` : ''}`;
+  return {
+    region,
+    endpoints,
+    addressMap,
+    config: { region: region.id, simulation: { note, addressMap } },
+    close: async () => void (await Promise.all(servers.map((server) => server.close()))),
+  };
+};

@@ -1,0 +1,40 @@
+import { z } from 'zod';
+import { CategoryId, type Region } from '../catalog/schema.ts';
+
+export const FAULTS = ['drop', 'refuse', 'absent', 'slow'] as const;
+
+/** Which endpoints a fault hits: one ip:port, every port of one ip, or a whole category. */
+export const FaultRule = z
+  .strictObject({
+    endpoint: z
+      .string()
+      .regex(/^\d{1,3}(\.\d{1,3}){3}(:\d{1,5})?$/, 'expected "ip" or "ip:port"')
+      .optional(),
+    category: CategoryId.optional(),
+    fault: z.enum(FAULTS),
+    /** slow only: how long the server waits before answering. */
+    delayMs: z.number().int().min(1).max(120_000).default(1500),
+  })
+  .refine((rule) => (rule.endpoint === undefined) !== (rule.category === undefined), {
+    message: 'give exactly one of endpoint or category',
+  });
+export type FaultRule = z.infer<typeof FaultRule>;
+
+export const Scenario = z.strictObject({
+  description: z.string().optional(),
+  faults: z.array(FaultRule).default([]),
+});
+export type Scenario = z.infer<typeof Scenario>;
+
+/**
+ * The demo's realistic fault: a partial allowlist. One governance-rules IP (the last one listed, as when a
+ * team copied only the first rows of the page) is missing, so a DROP firewall eats its packets.
+ */
+export const demoScenario = (region: Region): Scenario => {
+  const ips = region.endpoints.filter((e) => e.category === 'governance-rules').map((e) => e.ip);
+  const missing = ips[ips.length - 1];
+  return Scenario.parse({
+    description: `${missing} (one of ${ips.length} governance-rules IPs) is missing from the firewall allowlist, so its packets are dropped`,
+    faults: missing ? [{ endpoint: missing, fault: 'drop' }] : [],
+  });
+};
