@@ -1,0 +1,163 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { renderAllowlist } from '../../shared/allowlist/index.ts';
+import { loadCatalog, resolveRegion } from '../../shared/catalog/index.ts';
+import { runCliCapture } from '../support/cli.ts';
+
+const catalog = loadCatalog();
+const knownIds = catalog.regions.map((r) => r.id);
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const run = promisify(execFile);
+
+/** The keys of every object in a JSON document, by path, so "exactly these keys" can be asserted. */
+const shapeOf = (value: unknown, path = '$'): string[] => {
+  if (Array.isArray(value)) return value.flatMap((item) => shapeOf(item, `${path}[]`));
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value);
+    return [
+      `${path}: ${entries.map(([key]) => key).join(',')}`,
+      ...entries.flatMap(([key, item]) => shapeOf(item, `${path}.${key}`)),
+    ];
+  }
+  return [`${path}: ${typeof value}`];
+};
+
+const CATALOG_JSON_SHAPE = [
+  '$: version,regions',
+  '$.version: string',
+  '$.regions[]: id,name,endpoints',
+  '$.regions[].id: string',
+  '$.regions[].name: string',
+  '$.regions[].endpoints[]: ip,ports,category,required',
+  '$.regions[].endpoints[].ip: string',
+  '$.regions[].endpoints[].ports[]: number',
+  '$.regions[].endpoints[].category: string',
+  '$.regions[].endpoints[].required: boolean',
+];
+
+const expectCatalogJson = (stdout: string, regionIds: string[]) => {
+  const document = JSON.parse(stdout) as unknown;
+  expect([...new Set(shapeOf(document))]).toStrictEqual(CATALOG_JSON_SHAPE);
+  expect(document).toStrictEqual({
+    version: catalog.version,
+    regions: regionIds.map((id) => {
+      const region = resolveRegion(catalog, id);
+      return { id: region.id, name: region.name, endpoints: region.endpoints };
+    }),
+  });
+};
+
+describe('mse-watch catalog / allowlist (in-process)', () => {
+  it('catalog --json prints exactly {version, regions: [{id, name, endpoints: [{ip, ports, category, required}]}]}', async () => {
+    const result = await runCliCapture(['catalog', '--json']);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('');
+    expectCatalogJson(result.stdout, knownIds);
+  });
+
+  it('catalog --region "China (Shanghai)" --json prints that one region', async () => {
+    const result = await runCliCapture(['catalog', '--region', 'China (Shanghai)', '--json']);
+    expect(result.code).toBe(0);
+    expectCatalogJson(result.stdout, ['cn-shanghai']);
+  });
+
+  it('catalog prints a table per region with every endpoint', async () => {
+    const result = await runCliCapture(['catalog', '-r', 'hangzhou']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`MSE endpoint catalog ${catalog.version}`);
+    expect(result.stdout).toContain('China (Hangzhou) (cn-hangzhou)');
+    for (const endpoint of resolveRegion(catalog, 'cn-hangzhou').endpoints) {
+      expect(result.stdout).toContain(endpoint.ip);
+    }
+  });
+
+  it('catalog --region nowhere exits 2 and lists the known region ids on stderr', async () => {
+    const result = await runCliCapture(['catalog', '--region', 'nowhere']);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/^mse-watch: unknown region "nowhere"\. Known regions: /);
+    for (const id of knownIds) expect(result.stderr).toContain(id);
+  });
+
+  it('allowlist without --region exits 2 and says the option is required', async () => {
+    const result = await runCliCapture(['allowlist']);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain("required option '-r, --region <region>' not specified");
+  });
+
+  it('allowlist with a bad --format exits 2 and lists the formats', async () => {
+    const result = await runCliCapture(['allowlist', '--region', 'cn-hangzhou', '--format', 'pf']);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain('csv, json, iptables, nftables, terraform, aliyun-sg');
+  });
+
+  it.each([
+    ['csv', false],
+    ['nftables', true],
+    ['aliyun-sg', true],
+  ] as const)(
+    'allowlist --format %s (include ARMS: %s) prints renderAllowlist output',
+    async (format, includeArms) => {
+      const argv = [
+        'allowlist',
+        '-r',
+        'China East 1 Finance',
+        '-f',
+        format,
+        ...(includeArms ? ['--include-arms'] : []),
+      ];
+      const result = await runCliCapture(argv);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toBe(
+        renderAllowlist(format, {
+          region: resolveRegion(catalog, 'cn-hangzhou-finance'),
+          includeArms,
+          catalogVersion: catalog.version,
+        }),
+      );
+    },
+  );
+
+  it.each([['--help'], ['catalog', '--help'], ['allowlist', '--help']])(
+    '%s exits 0 with usage on stdout',
+    async (...argv) => {
+      const result = await runCliCapture(argv);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toMatch(/^Usage: mse-watch/);
+      expect(result.stderr).toBe('');
+    },
+  );
+
+  it('an unknown command exits 2', async () => {
+    const result = await runCliCapture(['teleport']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("unknown command 'teleport'");
+  });
+});
+
+describe('the shipped entry point (bin/mse-watch.mjs over the esbuild bundle)', () => {
+  beforeAll(async () => {
+    await run(process.execPath, ['scripts/build.mjs', 'cli'], { cwd: root });
+  }, 120_000);
+
+  it('node bin/mse-watch.mjs catalog --json prints the catalog and exits 0', async () => {
+    const { stdout } = await run(process.execPath, ['bin/mse-watch.mjs', 'catalog', '--json'], {
+      cwd: root,
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    expectCatalogJson(stdout, knownIds);
+  });
+
+  it('node bin/mse-watch.mjs allowlist (no --region) exits 2', async () => {
+    const failure = await run(process.execPath, ['bin/mse-watch.mjs', 'allowlist'], { cwd: root }).then(
+      () => undefined,
+      (error: { code?: number; stderr?: string }) => error,
+    );
+    expect(failure?.code).toBe(2);
+    expect(failure?.stderr).toContain("required option '-r, --region <region>' not specified");
+  });
+});
