@@ -100,7 +100,7 @@ const categoryFindings = (
       severity,
       category: category.id,
       symptom: intermittent?.symptom ?? 'Intermittent connectivity failures',
-      cause: `${intermittent?.cause ?? 'Not all IP addresses for a category are allowed'}: ${rows.length - failed.length} of ${rows.length} ${category.id} endpoints answer, these do not: ${endpoints.join(', ')}. The agent picks among all of them, so some connections fail.`,
+      cause: `${intermittent?.cause ?? 'Not all IP addresses for a category are allowed'}: ${rows.length - failed.length} of ${rows.length} ${category.id} endpoints answer, these do not: ${endpoints.join(', ')}. The agent picks among all of them, so some connections fail. Likely: ${reasons}`,
       action: `${intermittent?.action ?? 'Allow every IP address of the category'}: ${rule}; ${printRules}`,
       endpoints,
     });
