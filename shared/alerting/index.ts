@@ -1,2 +1,39 @@
-// Owned by alerting (issue 5): processAlerts and the channels.
-export { AlertingConfig } from './config.ts';
+// The alerting public API: processAlerts for runs, the pure evaluator for tests, the channels for `notify`.
+
+export type { ChannelDriver, Delivery, HttpRequest, RenderContext, SendDeps } from './channels/index.ts';
+export { CHANNEL_DRIVERS, driverFor } from './channels/index.ts';
+export {
+  AlertingConfig,
+  CHANNEL_KINDS,
+  type ChannelConfig,
+  type ChannelKind,
+  channelName,
+  isLoopbackHost,
+} from './config.ts';
+export { Duration, formatDuration } from './duration.ts';
+export { type Evaluation, type EvaluationConfig, evaluate } from './evaluate.ts';
+export {
+  AlertEvent,
+  AlertOutcome,
+  AlertState,
+  freshAlertState,
+  Notice,
+  NoticeOutcome,
+  Observation,
+  type ObservationInput,
+} from './model.ts';
+export { buildNotice, compose, mergeNotices } from './notice.ts';
+export { type NacosSteps, NETWORK_KEY, nacosKey, observe, probeKey, regionKey } from './observations.ts';
+export {
+  type AlertDeps,
+  type AlertInput,
+  type AlertLogger,
+  alertStore,
+  defaultAlertDeps,
+  processAlerts,
+  STATE_FILE,
+  silentLogger,
+} from './process.ts';
+export { channelLabel, redactor } from './redact.ts';
+export { inMaintenance, keyPattern, matchesKey, muteReason } from './silence.ts';
+export { sendTestNotices, type TestResult } from './test-notice.ts';

@@ -1,0 +1,80 @@
+import { createHmac } from 'node:crypto';
+import type { z } from 'zod';
+import type { DingTalkChannel } from '../config.ts';
+import { compose, markdownBody, truncateBytes } from '../notice.ts';
+import { hostOf, jsonBody, post, shortText } from './http.ts';
+import type { ChannelDriver } from './types.ts';
+
+type Channel = z.infer<typeof DingTalkChannel>;
+
+/** DingTalk answers HTTP 200 and tells success in `errcode`; these codes are worth naming. */
+const ERRCODES: Record<number, string> = {
+  130101: 'sent too fast: over 20 messages a minute, the robot is throttled for 10 minutes',
+  310000: 'rejected by the robot security settings (signature, keyword or IP allowlist)',
+  300001: 'the access_token is invalid',
+};
+/** After 130101 DingTalk throttles the robot for 10 minutes; retrying sooner only extends it. */
+const THROTTLE_MS = 10 * 60_000;
+/** Markdown text budget: the documented limits are loose; 18 KB stays well inside what DingTalk renders. */
+const MAX_TEXT_BYTES = 18_000;
+
+/** sign = urlEncode(base64(HmacSHA256(key = secret, message = timestamp + "\n" + secret))), timestamp in ms. */
+export const dingtalkSign = (secret: string, timestampMs: string): string =>
+  createHmac('sha256', secret).update(`${timestampMs}\n${secret}`).digest('base64');
+
+export const dingtalk: ChannelDriver<Channel> = {
+  render(notice, channel, context) {
+    const composed = compose(notice);
+    const url = new URL(channel.webhook);
+    if (channel.secret) {
+      const timestamp = String(context.now.getTime());
+      url.searchParams.set('timestamp', timestamp);
+      // URLSearchParams form-encodes the base64 (+ / =), which is the urlEncode DingTalk asks for
+      url.searchParams.set('sign', dingtalkSign(channel.secret, timestamp));
+    }
+    // A mention shows only when the @ text is in the body as well as in `at` (DingTalk markdown).
+    const mentions = [...channel.atMobiles, ...channel.atUserIds].map((who) => `@${who}`);
+    if (channel.atAll) mentions.push('@all');
+    const lines = markdownBody(composed, { heading: true });
+    const tail = mentions.length ? `\n\n${mentions.join(' ')}` : '';
+    const text = truncateBytes(lines.join('\n'), MAX_TEXT_BYTES - Buffer.byteLength(tail)) + tail;
+    const body = {
+      msgtype: 'markdown',
+      markdown: { title: composed.title, text },
+      at: { atMobiles: channel.atMobiles, atUserIds: channel.atUserIds, isAtAll: channel.atAll },
+    };
+    return {
+      method: 'POST',
+      url: url.toString(),
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+      body: JSON.stringify(body),
+    };
+  },
+
+  async send(request, deps) {
+    const answer = await post(request, deps);
+    if (!answer.ok) return { accepted: false, answer: answer.error };
+    const body = jsonBody(answer.text);
+    const errcode = typeof body?.errcode === 'number' ? body.errcode : undefined;
+    if (answer.status < 200 || answer.status > 299 || errcode === undefined) {
+      return { accepted: false, answer: `HTTP ${answer.status} ${shortText(answer.text)}`.trim() };
+    }
+    const errmsg = typeof body?.errmsg === 'string' ? body.errmsg : '';
+    const said = `errcode ${errcode} ${errmsg}`.trim();
+    if (errcode === 0) return { accepted: true, answer: said };
+    const meaning = ERRCODES[errcode];
+    return {
+      accepted: false,
+      answer: meaning ? `${said} (${meaning})` : said,
+      ...(errcode === 130101 ? { retryAfterMs: THROTTLE_MS } : {}),
+    };
+  },
+
+  describe: (channel) => hostOf(channel.webhook),
+  secrets: (channel) =>
+    [
+      ...(channel.secret ? [channel.secret] : []),
+      new URL(channel.webhook).searchParams.get('access_token') ?? '',
+    ].filter(Boolean),
+  rateLimit: { max: 20, perMs: 60_000 },
+};

@@ -1,0 +1,88 @@
+import { createHmac } from 'node:crypto';
+import type { z } from 'zod';
+import type { FeishuChannel } from '../config.ts';
+import { compose, markdownBody, truncateBytes } from '../notice.ts';
+import { hostOf, jsonBody, post, shortText } from './http.ts';
+import type { ChannelDriver } from './types.ts';
+
+type Channel = z.infer<typeof FeishuChannel>;
+
+const ERRCODES: Record<number, string> = {
+  19021: 'signature rejected, or the timestamp is more than an hour off',
+  19024: 'rejected by the bot IP allowlist',
+  9499: 'bad request',
+  11232: 'sent too fast (frequency limited)',
+};
+const MAX_CONTENT_BYTES = 20_000;
+const TEMPLATE = { firing: 'red', resolved: 'green', test: 'blue' } as const;
+
+/**
+ * Feishu signs nothing of the message: sign = base64(HmacSHA256(key = timestamp + "\n" + secret, message = "")),
+ * timestamp in seconds; both travel in the JSON body.
+ */
+export const feishuSign = (secret: string, timestampSeconds: string): string =>
+  createHmac('sha256', `${timestampSeconds}\n${secret}`).update('').digest('base64');
+
+export const feishu: ChannelDriver<Channel> = {
+  render(notice, channel, context) {
+    const composed = compose(notice);
+    const mentions = channel.atUserIds.map((id) => `<at id=${id}></at>`);
+    if (channel.atAll) mentions.push('<at id=all></at>');
+    const content =
+      truncateBytes(markdownBody(composed, { heading: false }).join('\n'), MAX_CONTENT_BYTES) +
+      (mentions.length ? `\n${mentions.join(' ')}` : '');
+    const timestamp = String(Math.floor(context.now.getTime() / 1000));
+    const body = {
+      ...(channel.secret ? { timestamp, sign: feishuSign(channel.secret, timestamp) } : {}),
+      msg_type: 'interactive',
+      card: {
+        config: { wide_screen_mode: true },
+        header: {
+          title: { tag: 'plain_text', content: composed.title },
+          template: TEMPLATE[composed.status],
+        },
+        elements: [{ tag: 'markdown', content }],
+      },
+    };
+    return {
+      method: 'POST',
+      url: channel.webhook,
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+      body: JSON.stringify(body),
+    };
+  },
+
+  async send(request, deps) {
+    const answer = await post(request, deps);
+    if (!answer.ok) return { accepted: false, answer: answer.error };
+    const body = jsonBody(answer.text);
+    // current bots answer {code, msg}; older ones {StatusCode, StatusMessage}
+    const code =
+      typeof body?.code === 'number'
+        ? body.code
+        : typeof body?.StatusCode === 'number'
+          ? body.StatusCode
+          : undefined;
+    if (answer.status < 200 || answer.status > 299 || code === undefined) {
+      return { accepted: false, answer: `HTTP ${answer.status} ${shortText(answer.text)}`.trim() };
+    }
+    const msg = String(body?.msg ?? body?.StatusMessage ?? '');
+    const said = `code ${code} ${msg}`.trim();
+    if (code === 0) return { accepted: true, answer: said };
+    const meaning = ERRCODES[code];
+    return {
+      accepted: false,
+      answer: meaning ? `${said} (${meaning})` : said,
+      ...(code === 11232 ? { retryAfterMs: 60_000 } : {}),
+    };
+  },
+
+  describe: (channel) => hostOf(channel.webhook),
+  secrets: (channel) =>
+    [
+      ...(channel.secret ? [channel.secret] : []),
+      new URL(channel.webhook).pathname.split('/').at(-1) ?? '',
+    ].filter(Boolean),
+  // custom bots: 100 a minute and 5 a second
+  rateLimit: { max: 100, perMs: 60_000 },
+};

@@ -1,0 +1,75 @@
+import { createHmac } from 'node:crypto';
+import type { z } from 'zod';
+import type { WebhookChannel } from '../config.ts';
+import type { Notice } from '../model.ts';
+import { compose } from '../notice.ts';
+import { hostOf, post, shortText } from './http.ts';
+import type { ChannelDriver } from './types.ts';
+
+type Channel = z.infer<typeof WebhookChannel>;
+
+/** The payload's schema id; a breaking change gets a new version, additions do not. */
+export const WEBHOOK_PAYLOAD_VERSION = 'mse-watch.alert/v1';
+export const SIGNATURE_HEADER = 'x-mse-watch-signature';
+export const TIMESTAMP_HEADER = 'x-mse-watch-timestamp';
+export const ID_HEADER = 'x-mse-watch-id';
+
+/** "sha256=" + hex(HMAC-SHA256(key = secret, message = timestamp + "." + body)), timestamp in seconds. */
+export const webhookSignature = (secret: string, timestampSeconds: string, body: string): string =>
+  `sha256=${createHmac('sha256', secret).update(`${timestampSeconds}.${body}`).digest('hex')}`;
+
+/** The documented payload (docs/alerting.md). Pure: the same notice gives the same bytes. */
+export const webhookPayload = (notice: Notice) => {
+  const composed = compose(notice);
+  return {
+    version: WEBHOOK_PAYLOAD_VERSION,
+    id: notice.id,
+    kind: notice.kind,
+    status: composed.status,
+    title: composed.title,
+    source: notice.source,
+    createdAt: notice.createdAt,
+    summary: { firing: composed.firing, resolved: composed.resolved },
+    ...(notice.droppedBefore ? { droppedBefore: notice.droppedBefore } : {}),
+    events: notice.events,
+  };
+};
+
+export const webhook: ChannelDriver<Channel> = {
+  render(notice, channel, context) {
+    const body = JSON.stringify(webhookPayload(notice));
+    const timestamp = String(Math.floor(context.now.getTime() / 1000));
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(channel.headers)) headers[name.toLowerCase()] = value;
+    Object.assign(headers, {
+      'content-type': 'application/json; charset=utf-8',
+      'user-agent': 'mse-watch',
+      [ID_HEADER]: notice.id,
+      [TIMESTAMP_HEADER]: timestamp,
+      ...(channel.secret ? { [SIGNATURE_HEADER]: webhookSignature(channel.secret, timestamp, body) } : {}),
+    });
+    return { method: 'POST', url: channel.url, headers, body };
+  },
+
+  async send(request, deps) {
+    const answer = await post(request, deps);
+    if (!answer.ok) return { accepted: false, answer: answer.error };
+    const said = `HTTP ${answer.status}${answer.text ? ` ${shortText(answer.text)}` : ''}`;
+    if (answer.status >= 200 && answer.status <= 299) return { accepted: true, answer: said };
+    const retryAfter = Number(answer.headers.get('retry-after'));
+    return {
+      accepted: false,
+      answer: said,
+      ...(answer.status === 429 && retryAfter > 0 ? { retryAfterMs: retryAfter * 1000 } : {}),
+    };
+  },
+
+  describe: (channel) => hostOf(channel.url),
+  secrets: (channel) =>
+    [
+      ...(channel.secret ? [channel.secret] : []),
+      ...Object.values(channel.headers),
+      ...[...new URL(channel.url).searchParams.values()],
+      new URL(channel.url).password,
+    ].filter((value) => value.length >= 4),
+};

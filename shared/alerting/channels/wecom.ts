@@ -1,0 +1,70 @@
+import type { z } from 'zod';
+import type { WeComChannel } from '../config.ts';
+import { compose, markdownBody, truncateBytes } from '../notice.ts';
+import { hostOf, jsonBody, post, shortText } from './http.ts';
+import type { ChannelDriver } from './types.ts';
+
+type Channel = z.infer<typeof WeComChannel>;
+
+const ERRCODES: Record<number, string> = {
+  45009: 'sent too fast: over 20 messages a minute',
+  93000: 'the webhook key is invalid',
+  40058: 'a field is missing or too long',
+};
+/** WeCom's documented limits: markdown content 4096 bytes, text content 2048 bytes (UTF-8). */
+const MAX_BYTES = { markdown: 4096, text: 2048 } as const;
+
+/** WeCom group robots have no signing: the key in the URL is the credential. */
+export const wecom: ChannelDriver<Channel> = {
+  render(notice, channel) {
+    const composed = compose(notice);
+    const lines = markdownBody(composed, { heading: true });
+    let body: unknown;
+    if (channel.format === 'markdown') {
+      // markdown mentions by user id only, inline as <@id>
+      const tail = channel.mentionedUserIds.length
+        ? `\n${channel.mentionedUserIds.map((id) => `<@${id}>`).join(' ')}`
+        : '';
+      const content = truncateBytes(lines.join('\n'), MAX_BYTES.markdown - Buffer.byteLength(tail)) + tail;
+      body = { msgtype: 'markdown', markdown: { content } };
+    } else {
+      const plain = lines.map((line) => line.replace(/^### /, '').replace(/\*\*/g, ''));
+      body = {
+        msgtype: 'text',
+        text: {
+          content: truncateBytes(plain.join('\n'), MAX_BYTES.text),
+          mentioned_list: channel.mentionedUserIds,
+          mentioned_mobile_list: channel.mentionedMobiles,
+        },
+      };
+    }
+    return {
+      method: 'POST',
+      url: channel.webhook,
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+      body: JSON.stringify(body),
+    };
+  },
+
+  async send(request, deps) {
+    const answer = await post(request, deps);
+    if (!answer.ok) return { accepted: false, answer: answer.error };
+    const body = jsonBody(answer.text);
+    const errcode = typeof body?.errcode === 'number' ? body.errcode : undefined;
+    if (answer.status < 200 || answer.status > 299 || errcode === undefined) {
+      return { accepted: false, answer: `HTTP ${answer.status} ${shortText(answer.text)}`.trim() };
+    }
+    const said = `errcode ${errcode} ${typeof body?.errmsg === 'string' ? body.errmsg : ''}`.trim();
+    if (errcode === 0) return { accepted: true, answer: said };
+    const meaning = ERRCODES[errcode];
+    return {
+      accepted: false,
+      answer: meaning ? `${said} (${meaning})` : said,
+      ...(errcode === 45009 ? { retryAfterMs: 60_000 } : {}),
+    };
+  },
+
+  describe: (channel) => hostOf(channel.webhook),
+  secrets: (channel) => [new URL(channel.webhook).searchParams.get('key') ?? ''].filter(Boolean),
+  rateLimit: { max: 20, perMs: 60_000 },
+};

@@ -1,0 +1,155 @@
+import { z } from 'zod';
+
+/** One key's judgement input for one run. "skip" = this run says nothing about the key (not a failure). */
+export const Observation = z.strictObject({
+  key: z.string(),
+  /** First grouping level of a message: the region, "targets", "nacos <server>" or "monitor". */
+  group: z.string(),
+  /** Second level: the catalog category, the Nacos step, "region" or "network". */
+  category: z.string(),
+  /** What a reader sees for the key, e.g. "100.100.27.5:8848". */
+  label: z.string(),
+  outcome: z.enum(['ok', 'fail', 'skip']),
+  /** The failure as observed: "timeout: connect ETIMEDOUT" etc. */
+  detail: z.string().optional(),
+  /** The category's verdict this run, e.g. "partial 3/4", for context in messages. */
+  verdict: z.string().optional(),
+  /** Keys whose trouble explains this one's (storm guard): while they fail, this key is not announced. */
+  inhibitedBy: z.array(z.string()).default([]),
+});
+export type Observation = z.infer<typeof Observation>;
+export type ObservationInput = z.input<typeof Observation>;
+
+export const Change = z.enum(['firing', 'resolved', 'flapping', 'reminder']);
+export type Change = z.infer<typeof Change>;
+
+export const AlertEvent = z.strictObject({
+  key: z.string(),
+  group: z.string(),
+  category: z.string(),
+  label: z.string(),
+  change: Change,
+  /** The run that produced the event. */
+  at: z.iso.datetime(),
+  /** When the key entered its current state. */
+  since: z.iso.datetime(),
+  /** Why it fired or changed: "2 consecutive failed runs", "3 of the last 5 runs failed", "stopped flapping". */
+  reason: z.string(),
+  detail: z.string().optional(),
+  verdict: z.string().optional(),
+});
+export type AlertEvent = z.infer<typeof AlertEvent>;
+
+export const Notice = z.strictObject({
+  id: z.string(),
+  kind: z.enum(['alert', 'test']),
+  /** The alerting `name`, shown in titles. */
+  source: z.string(),
+  createdAt: z.iso.datetime(),
+  timezone: z.string(),
+  events: z.array(AlertEvent),
+  /** Said in the message when older notices had to be dropped from a full outbox. */
+  droppedBefore: z.number().int().optional(),
+});
+export type Notice = z.infer<typeof Notice>;
+
+const Iso = z.iso.datetime();
+
+export const KeyState = z.strictObject({
+  group: z.string(),
+  category: z.string(),
+  label: z.string(),
+  status: z.enum(['ok', 'firing']),
+  since: Iso,
+  reason: z.string().optional(),
+  consecutiveFailures: z.number().int(),
+  consecutiveSuccesses: z.number().int(),
+  /** true = failed; newest last; bounded by the M-of-N window. */
+  history: z.array(z.boolean()),
+  /** Times the status changed, within the flap window. */
+  changes: z.array(Iso),
+  flapping: z.boolean(),
+  /** What the channels were last told; differs from status while silenced or inhibited. */
+  announced: z.enum(['ok', 'firing', 'flapping']),
+  announcedAt: Iso.optional(),
+  lastSeen: Iso,
+  detail: z.string().optional(),
+  verdict: z.string().optional(),
+});
+export type KeyState = z.infer<typeof KeyState>;
+
+export const OutboxEntry = z.strictObject({
+  id: z.string(),
+  channel: z.string(),
+  notice: Notice,
+  queuedAt: Iso,
+  attempts: z.number().int(),
+  lastError: z.string().optional(),
+});
+export type OutboxEntry = z.infer<typeof OutboxEntry>;
+
+export const ChannelState = z.strictObject({
+  consecutiveFailures: z.number().int(),
+  nextAttemptAt: Iso.optional(),
+  lastError: z.string().optional(),
+  /** Recent accepted sends, for vendor rate limits (DingTalk: 20 a minute). */
+  sentAt: z.array(Iso),
+  /** Notices dropped from a full outbox, to be reported in the next message. */
+  dropped: z.number().int(),
+});
+export type ChannelState = z.infer<typeof ChannelState>;
+
+export const DeliveredRecord = z.strictObject({
+  id: z.string(),
+  channel: z.string(),
+  title: z.string(),
+  at: Iso,
+});
+
+export const STATE_VERSION = 1;
+
+export const AlertState = z.strictObject({
+  version: z.literal(STATE_VERSION),
+  keys: z.record(z.string(), KeyState),
+  outbox: z.array(OutboxEntry),
+  channels: z.record(z.string(), ChannelState),
+  /** The last deliveries, newest last (bounded), for `notify` output and post-mortems. */
+  delivered: z.array(DeliveredRecord),
+});
+export type AlertState = z.infer<typeof AlertState>;
+
+export const freshAlertState = (): AlertState => ({
+  version: STATE_VERSION,
+  keys: {},
+  outbox: [],
+  channels: {},
+  delivered: [],
+});
+
+export const NoticeOutcome = z.strictObject({
+  channel: z.string(),
+  kind: z.enum(['dingtalk', 'webhook', 'feishu', 'wecom']),
+  title: z.string(),
+  delivered: z.boolean(),
+  /** Tries so far for the oldest notice in this message, this one included. */
+  attempts: z.number().int(),
+  /** Notices combined into this message (a backlog from a channel that was down goes out as one). */
+  merged: z.number().int(),
+  error: z.string().optional(),
+  /** When delivery was deferred (backoff or rate limit), the earliest next try. */
+  nextAttemptAt: Iso.optional(),
+});
+export type NoticeOutcome = z.infer<typeof NoticeOutcome>;
+
+export const AlertOutcome = z.strictObject({
+  fired: z.array(z.string()),
+  resolved: z.array(z.string()),
+  flapping: z.array(z.string()),
+  reminded: z.array(z.string()),
+  /** Keys whose change was not announced, and why (silence, maintenance, inhibited by ...). */
+  suppressed: z.array(z.strictObject({ key: z.string(), by: z.string() })),
+  notices: z.array(NoticeOutcome),
+  outboxPending: z.number().int(),
+  stateNote: z.string().optional(),
+});
+export type AlertOutcome = z.infer<typeof AlertOutcome>;

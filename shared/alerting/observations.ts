@@ -1,0 +1,112 @@
+import { CategoryId } from '../catalog/schema.ts';
+import type { CheckReport, ProbeRow } from '../report/schema.ts';
+import type { AlertingConfig } from './config.ts';
+import { Observation, type ObservationInput } from './model.ts';
+
+export type NacosSteps = {
+  server: string;
+  steps: Array<{
+    name: string;
+    status: 'ok' | 'degraded' | 'failed' | 'skipped';
+    error?: { code: string; message: string };
+  }>;
+};
+
+/** The storm guard's own keys. */
+export const NETWORK_KEY = 'monitor/network';
+export const regionKey = (region: string): string => `${region}/*`;
+export const probeKey = (group: string, host: string, port: number): string => `${group}/${host}:${port}`;
+export const nacosKey = (server: string, step: string): string => `nacos/${server}/${step}`;
+
+/**
+ * Turns one run's report into per-key observations, and adds the storm guard:
+ * - nothing answered at all: one "monitor/network" key fails, and every other key is skipped (this
+ *   run tells nothing about them) and inhibited while the monitor's network is out;
+ * - every probe of the region failed while something else answered: one "<region>/*" key fails and
+ *   the region's endpoints are inhibited by it.
+ */
+export const observe = (
+  report: CheckReport,
+  nacos: NacosSteps | undefined,
+  config: Pick<AlertingConfig, 'includeOptional' | 'stormGuard'>,
+): Observation[] => {
+  const isCatalogRow = (row: ProbeRow) => CategoryId.safeParse(row.category).success;
+  // Extra targets are not part of the region: they keep their own group, whatever region was probed.
+  const groupOf = (row: ProbeRow) => (report.region && isCatalogRow(row) ? report.region : 'targets');
+  const skippedCategories = new Set(
+    report.categories.filter((c) => c.verdict === 'skipped').map((c) => c.category),
+  );
+  const verdicts = new Map(
+    report.categories.map((c) => [c.category, `${c.verdict} ${c.reachable}/${c.total}`] as const),
+  );
+  const rows = report.probes;
+  const failedRows = rows.filter((row) => row.status !== 'ok');
+  const minProbes = config.stormGuard.minProbes;
+  const networkLost = rows.length >= minProbes && failedRows.length === rows.length;
+
+  const inputs: ObservationInput[] = [];
+  if (rows.length >= minProbes) {
+    inputs.push({
+      key: NETWORK_KEY,
+      group: 'monitor',
+      category: 'network',
+      label: 'this monitor',
+      outcome: networkLost ? 'fail' : 'ok',
+      detail: networkLost
+        ? `nothing answered: 0 of ${rows.length} probes reached their endpoint; the monitor has likely lost its network`
+        : undefined,
+    });
+  }
+
+  const regionRows = report.region ? rows.filter(isCatalogRow) : [];
+  const regionDown = regionRows.length >= minProbes && regionRows.every((row) => row.status !== 'ok');
+  if (report.region && regionRows.length >= minProbes) {
+    inputs.push({
+      key: regionKey(report.region),
+      group: report.region,
+      category: 'region',
+      label: `every endpoint of ${report.region}`,
+      outcome: networkLost ? 'skip' : regionDown ? 'fail' : 'ok',
+      detail: regionDown
+        ? `none of the ${regionRows.length} endpoints of ${report.region} answered`
+        : undefined,
+      inhibitedBy: [NETWORK_KEY],
+    });
+  }
+
+  for (const row of rows) {
+    if (!row.required && !config.includeOptional) continue;
+    const host = row.ip;
+    const inRegion = regionRows.includes(row);
+    inputs.push({
+      key: probeKey(groupOf(row), host, row.port),
+      group: groupOf(row),
+      category: row.category,
+      label: `${row.name ? `${row.name} ` : ''}${host}:${row.port}`,
+      outcome:
+        networkLost || skippedCategories.has(row.category) ? 'skip' : row.status === 'ok' ? 'ok' : 'fail',
+      detail: row.status === 'ok' ? undefined : `${row.status}${row.error ? `: ${row.error.message}` : ''}`,
+      verdict: verdicts.get(row.category),
+      inhibitedBy: inRegion && report.region ? [NETWORK_KEY, regionKey(report.region)] : [NETWORK_KEY],
+    });
+  }
+
+  for (const step of nacos?.steps ?? []) {
+    inputs.push({
+      key: nacosKey(nacos!.server, step.name),
+      group: `nacos ${nacos!.server}`,
+      category: step.name,
+      label: `${step.name} on ${nacos!.server}`,
+      // degraded answered (slowly, or partly): worth reading in the report, not worth a page
+      outcome: networkLost || step.status === 'skipped' ? 'skip' : step.status === 'failed' ? 'fail' : 'ok',
+      detail:
+        step.status === 'failed'
+          ? step.error
+            ? `${step.error.code}: ${step.error.message}`
+            : 'failed'
+          : undefined,
+      inhibitedBy: [NETWORK_KEY],
+    });
+  }
+  return inputs.map((input) => Observation.parse(input));
+};
