@@ -1,2 +1,26 @@
-// Owned by the Nacos check (issue 4): runNacosCheck and the NacosReport schema.
-export { NacosConfig } from './config.ts';
+// The Nacos check (issue 4): public API. Everything else in shared/nacos is internal.
+export { type NacosCheckOptions, runNacosCheck } from './check.ts';
+export {
+  NACOS_STEPS,
+  NacosConfig,
+  type NacosConfigInput,
+  NacosStepName,
+  NacosThresholds,
+} from './config.ts';
+export type { NacosDeps, NacosGrpcClient, NacosGrpcFactory } from './context.ts';
+export { renderNacosText } from './render.ts';
+export {
+  NACOS_FAILURE_CLASSES,
+  NacosFailureClass,
+  NacosReport,
+  NacosStep,
+  NacosStepError,
+  NacosStepStatus,
+} from './report.ts';
+export {
+  type NacosFaults,
+  type NacosTestServer,
+  type NacosTestServerOptions,
+  NO_FAULTS,
+  startNacosTestServer,
+} from './server/index.ts';

@@ -1,0 +1,176 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { newCanaryId } from './canary.ts';
+import type { NacosConfig, NacosStepName } from './config.ts';
+import type { CheckContext, NacosDeps, StepFn } from './context.ts';
+import { grpcJsFactory } from './grpc-client.ts';
+import { type Auth, parseServer, StepFailure } from './http.ts';
+import type { NacosReport, NacosStep } from './report.ts';
+import { clusterStep } from './steps/cluster.ts';
+import { configRoundtripStep } from './steps/config-roundtrip.ts';
+import { grpcAddress, grpcServerCheckStep } from './steps/grpc-server-check.ts';
+import { livenessStep, lookupVersion, readinessStep } from './steps/health.ts';
+import { loginStep } from './steps/login.ts';
+import { namingRoundtripStep } from './steps/naming-roundtrip.ts';
+
+export const defaultNacosDeps: NacosDeps = {
+  fetch: (...args) => globalThis.fetch(...args),
+  now: () => performance.now(),
+  wallNow: () => Date.now(),
+  sleep: (ms) => sleep(ms).then(() => undefined),
+  grpc: grpcJsFactory,
+  canaryId: () => newCanaryId(),
+};
+
+const round = (ms: number) => Math.round(ms * 10) / 10;
+
+/** Secrets never leave the run: not even when a server echoes them back in an error body. */
+const redact = (text: string, secrets: string[]): string =>
+  secrets.reduce((out, secret) => (secret.length >= 3 ? out.split(secret).join('***') : out), text);
+
+export type NacosCheckOptions = { signal?: AbortSignal; budgetMs?: number };
+
+/**
+ * Runs the Nacos check: every step timed and classified, dependent steps skipped with the reason,
+ * canaries removed in all cases. Network trouble is data in the report; this never throws for it.
+ */
+export const runNacosCheck = async (
+  config: NacosConfig,
+  deps: Partial<NacosDeps> = {},
+  options: NacosCheckOptions = {},
+): Promise<NacosReport> => {
+  const d: NacosDeps = { ...defaultNacosDeps, ...deps };
+  const started = d.now();
+  const address = parseServer(config.server, config.contextPath);
+  // the run stops early enough to leave time for cleanup inside the caller's budget
+  const cleanupReserve = Math.min(config.timeoutMs * 2, (options.budgetMs ?? Number.POSITIVE_INFINITY) / 4);
+  const runSignals: AbortSignal[] = [];
+  if (options.signal) runSignals.push(options.signal);
+  if (options.budgetMs !== undefined) {
+    runSignals.push(AbortSignal.timeout(Math.max(1, options.budgetMs - cleanupReserve)));
+  }
+  const runSignal = runSignals.length > 0 ? AbortSignal.any(runSignals) : new AbortController().signal;
+  const auth: Auth =
+    config.accessKey !== undefined && config.secretKey !== undefined
+      ? { kind: 'ram', accessKey: config.accessKey, secretKey: config.secretKey }
+      : { kind: 'none' };
+  const ctx: CheckContext = {
+    config,
+    deps: d,
+    address,
+    http: {
+      fetch: d.fetch,
+      address,
+      timeoutMs: config.timeoutMs,
+      signal: runSignal,
+      auth,
+      wallNow: d.wallNow,
+    },
+    api: null,
+    canaryId: d.canaryId(),
+    cleanups: new Map(),
+    swept: [],
+  };
+
+  const steps: NacosStep[] = [];
+  const byName = new Map<NacosStepName, NacosStep>();
+  const record = (step: NacosStep) => {
+    steps.push(step);
+    byName.set(step.name, step);
+  };
+  const skip = (name: NacosStepName, detail: string) =>
+    record({ name, status: 'skipped', latencyMs: 0, detail });
+
+  const run = async (name: NacosStepName, fn: StepFn): Promise<void> => {
+    if (runSignal.aborted) return skip(name, 'run cut short (time budget or interrupt)');
+    const t0 = d.now();
+    try {
+      const outcome = await fn(ctx);
+      const latencyMs = round(d.now() - t0);
+      const status = outcome.status ?? 'ok';
+      const limit = config.thresholds[name];
+      if (status === 'ok' && latencyMs > limit) {
+        const slow = `slow: ${latencyMs} ms > ${limit} ms`;
+        return record({
+          name,
+          status: 'degraded',
+          latencyMs,
+          detail: outcome.detail ? `${outcome.detail}; ${slow}` : slow,
+        });
+      }
+      return record({ name, status, latencyMs, ...(outcome.detail ? { detail: outcome.detail } : {}) });
+    } catch (error) {
+      const latencyMs = round(d.now() - t0);
+      // anything that is not a classified failure is a server answer we could not make sense of
+      const failure =
+        error instanceof StepFailure
+          ? error
+          : new StepFailure('protocol', (error as Error)?.message ?? String(error));
+      return record({
+        name,
+        status: 'failed',
+        latencyMs,
+        error: { code: failure.code, message: failure.message },
+      });
+    }
+  };
+
+  /** The reason a step cannot run, from the steps it depends on; undefined = it can run. */
+  const blockedBy = (...needs: NacosStepName[]): string | undefined => {
+    for (const need of needs) {
+      const step = byName.get(need);
+      if (step?.status === 'failed') return `${need} failed (${step.error?.code ?? 'error'})`;
+      if (step?.status === 'skipped' && need === 'liveness') return 'liveness was not checked';
+    }
+    return undefined;
+  };
+  const runAfter = async (name: NacosStepName, fn: StepFn, ...needs: NacosStepName[]) => {
+    const reason = blockedBy(...needs);
+    if (reason !== undefined) return skip(name, reason);
+    return run(name, fn);
+  };
+
+  let version: string | null = null;
+  try {
+    await run('liveness', livenessStep);
+    await runAfter('readiness', readinessStep, 'liveness');
+    await runAfter('login', loginStep, 'liveness');
+    if (byName.get('liveness')?.status !== 'failed' && !runSignal.aborted) version = await lookupVersion(ctx);
+    await runAfter('config-roundtrip', configRoundtripStep, 'liveness', 'readiness', 'login');
+    await runAfter('naming-roundtrip', namingRoundtripStep, 'liveness', 'readiness', 'login');
+    // 9848 is its own port and its own path through a firewall: checked whatever HTTP said
+    await run('grpc-server-check', grpcServerCheckStep);
+    await runAfter('cluster', clusterStep, 'liveness', 'login');
+  } finally {
+    // cleanup gets its own deadline: an aborted run must still remove what it created
+    for (const cleanup of ctx.cleanups.values()) {
+      try {
+        await cleanup.run(AbortSignal.timeout(config.timeoutMs));
+        ctx.cleanups.delete(cleanup.name);
+      } catch {
+        // reported as a leftover below; the next run sweeps it by prefix
+      }
+    }
+  }
+
+  const secrets = [
+    config.password,
+    config.secretKey,
+    ctx.http.auth.kind === 'token' ? ctx.http.auth.accessToken : '',
+  ].filter((s): s is string => typeof s === 'string' && s.length > 0);
+  const clean = (step: NacosStep): NacosStep => ({
+    ...step,
+    ...(step.detail !== undefined ? { detail: redact(step.detail, secrets) } : {}),
+    ...(step.error ? { error: { code: step.error.code, message: redact(step.error.message, secrets) } } : {}),
+  });
+  return {
+    server: address.label,
+    version,
+    ok: !steps.some((step) => step.status === 'failed'),
+    durationMs: round(d.now() - started),
+    steps: steps.map(clean),
+    api: ctx.api,
+    grpc: grpcAddress(ctx),
+    leftovers: [...ctx.cleanups.keys()],
+    swept: ctx.swept,
+  };
+};

@@ -1,0 +1,70 @@
+import * as grpc from '@grpc/grpc-js';
+import type { NacosGrpcClient, NacosGrpcFactory } from './context.ts';
+import { StepFailure } from './http.ts';
+import { fromPayload, RequestService, toPayload, type WirePayload } from './proto.ts';
+
+type UnaryClient = grpc.Client & {
+  request(
+    payload: WirePayload,
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: (error: grpc.ServiceError | null, response?: WirePayload) => void,
+  ): grpc.ClientUnaryCall;
+};
+
+/** Maps a gRPC status (and the OS error inside its details) to a failure class. */
+export const classifyGrpcError = (error: grpc.ServiceError, signal: AbortSignal): StepFailure => {
+  const details = `${error.details ?? error.message}`;
+  switch (error.code) {
+    case grpc.status.DEADLINE_EXCEEDED:
+      return new StepFailure('timeout', `gRPC deadline exceeded: ${details}`);
+    case grpc.status.CANCELLED:
+      return new StepFailure('timeout', signal.aborted ? 'run cut short before an answer came' : details);
+    case grpc.status.UNIMPLEMENTED:
+      return new StepFailure('protocol', `not a Nacos gRPC port (UNIMPLEMENTED): ${details}`);
+    case grpc.status.UNAVAILABLE: {
+      if (/ECONNREFUSED/.test(details)) return new StepFailure('refused', details);
+      if (/ETIMEDOUT/.test(details)) return new StepFailure('timeout', details);
+      if (/ENETUNREACH|EHOSTUNREACH|ENOTFOUND|EAI_AGAIN|Name resolution failed|DNS/i.test(details)) {
+        return new StepFailure('unreachable', details);
+      }
+      if (/SSL|TLS|certificate|handshake/i.test(details)) return new StepFailure('tls', details);
+      return new StepFailure('unreachable', details);
+    }
+    default:
+      return new StepFailure('protocol', `gRPC status ${error.code}: ${details}`);
+  }
+};
+
+/** grpc-js over the Nacos proto: one channel per check, closed afterwards. */
+export const grpcJsFactory: NacosGrpcFactory = (address, options): NacosGrpcClient => {
+  const credentials = options.tls ? grpc.credentials.createSsl() : grpc.credentials.createInsecure();
+  const client = new RequestService(address, credentials, {
+    // one attempt: a monitor wants to see the failure, not hide it behind reconnects
+    'grpc.enable_retries': 0,
+    'grpc.initial_reconnect_backoff_ms': 1000,
+  }) as unknown as UnaryClient;
+  return {
+    request: (message, { timeoutMs, signal }) =>
+      new Promise((resolve, reject) => {
+        const call = client.request(
+          toPayload(message),
+          new grpc.Metadata(),
+          { deadline: Date.now() + timeoutMs },
+          (error, response) => {
+            signal.removeEventListener('abort', onAbort);
+            if (error) return reject(classifyGrpcError(error, signal));
+            try {
+              resolve(fromPayload(response ?? {}));
+            } catch (parseError) {
+              reject(new StepFailure('protocol', (parseError as Error).message));
+            }
+          },
+        );
+        const onAbort = () => call.cancel();
+        if (signal.aborted) call.cancel();
+        else signal.addEventListener('abort', onAbort, { once: true });
+      }),
+    close: () => client.close(),
+  };
+};

@@ -1,0 +1,46 @@
+import Table from 'cli-table3';
+import pc from 'picocolors';
+import type { NacosReport, NacosStepStatus } from './report.ts';
+
+const PLAIN_TABLE = {
+  chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
+  style: { head: [] as string[], border: [] as string[], 'padding-left': 1, 'padding-right': 1 },
+};
+
+/** The human Nacos section: a header with the verdict, then one row per step. */
+export const renderNacosText = (report: NacosReport, options: { color: boolean }): string => {
+  const c = pc.createColors(options.color);
+  const paint: Record<NacosStepStatus, (text: string) => string> = {
+    ok: c.green,
+    degraded: c.yellow,
+    failed: c.red,
+    skipped: c.dim,
+  };
+  const verdict = report.ok
+    ? report.steps.some((step) => step.status === 'degraded')
+      ? c.yellow('DEGRADED')
+      : c.green('OK')
+    : c.red('FAILED');
+  const version = report.version ? `Nacos ${report.version}` : 'version unknown';
+  const out = [
+    `${c.bold('Nacos')} ${report.server} · ${version} · ${verdict} · ${Math.round(report.durationMs)} ms`,
+  ];
+  const table = new Table({ head: ['step', 'status', 'latency', 'detail'], ...PLAIN_TABLE });
+  for (const step of report.steps) {
+    const detail = step.error ? `${step.error.code}: ${step.error.message}` : (step.detail ?? '');
+    table.push([
+      step.name,
+      paint[step.status](step.status),
+      step.status === 'skipped' ? '-' : `${Math.round(step.latencyMs)} ms`,
+      detail,
+    ]);
+  }
+  out.push(table.toString());
+  if (report.swept && report.swept.length > 0) {
+    out.push(`swept leftovers of earlier runs: ${report.swept.join(', ')}`);
+  }
+  if (report.leftovers && report.leftovers.length > 0) {
+    out.push(c.red(`could not remove canaries (delete them by hand): ${report.leftovers.join(', ')}`));
+  }
+  return `${out.join('\n')}\n`;
+};
