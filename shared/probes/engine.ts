@@ -62,7 +62,7 @@ export const probeTargets = async (
   const deadline = options.budgetMs === undefined ? Number.POSITIVE_INFINITY : started + options.budgetMs;
   const deadlineSignal = AbortSignal.any([
     ...(options.signal ? [options.signal] : []),
-    ...(Number.isFinite(deadline) ? [AbortSignal.timeout(Math.max(0, deadline - started))] : []),
+    ...(Number.isFinite(deadline) ? [AbortSignal.timeout(Math.max(0, Math.ceil(deadline - started)))] : []),
   ]);
   // every in-flight attempt listens for the deadline: thousands of listeners are expected, not a leak
   setMaxListeners(0, deadlineSignal);
