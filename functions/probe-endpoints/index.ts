@@ -1,0 +1,19 @@
+import { readFile } from 'node:fs/promises';
+import { handleProbeEndpoints } from '../../shared/fc/handler.ts';
+import { runCheck } from '../../shared/run.ts';
+
+/**
+ * Function Compute entry (handler `index.handler`, nodejs20, ESM). The only place that touches
+ * process: the function's environment and stdout, which FC ships to the logstore in logConfig.
+ * Returns the summary as a JSON string so every invoke path (SDK, console, `s invoke`) shows the same text.
+ */
+export const handler = async (event: unknown, context: unknown): Promise<string> =>
+  JSON.stringify(
+    await handleProbeEndpoints(event, context, {
+      env: process.env,
+      readFile: (path) => readFile(path, 'utf8'),
+      writeLine: (line) => void process.stdout.write(line),
+      now: Date.now,
+      runCheck,
+    }),
+  );

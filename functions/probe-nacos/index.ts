@@ -1,0 +1,18 @@
+import { readFile } from 'node:fs/promises';
+import { handleProbeNacos } from '../../shared/fc/handler.ts';
+import { runCheck } from '../../shared/run.ts';
+
+/**
+ * Function Compute entry for the Nacos check (handler `index.handler`, nodejs20, ESM).
+ * The only place that touches process: the function's environment and stdout.
+ */
+export const handler = async (event: unknown, context: unknown): Promise<string> =>
+  JSON.stringify(
+    await handleProbeNacos(event, context, {
+      env: process.env,
+      readFile: (path) => readFile(path, 'utf8'),
+      writeLine: (line) => void process.stdout.write(line),
+      now: Date.now,
+      runCheck,
+    }),
+  );

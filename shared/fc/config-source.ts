@@ -1,0 +1,82 @@
+import { parse as parseYaml } from 'yaml';
+import { parseConfig } from '../config/load.ts';
+import type { Config } from '../config/schema.ts';
+import { MseWatchError } from '../errors.ts';
+import type { FunctionPayload } from './event.ts';
+
+export const CONFIG_ENV = 'MSE_WATCH_CONFIG';
+
+/** A single line that looks like a path is a file (a NAS mount or the code package); anything else is the config itself. */
+const looksLikePath = (value: string) =>
+  !value.includes('\n') &&
+  (/^(\/|\.\.?\/)/.test(value) || /\.(ya?ml|json)$/i.test(value)) &&
+  !value.startsWith('{');
+
+const parseText = (text: string, source: string): Record<string, unknown> => {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (error) {
+    throw new MseWatchError(
+      'config-invalid',
+      `invalid config ${source}: not YAML or JSON: ${(error as Error).message}`,
+    );
+  }
+  if (raw === null || raw === undefined) return {};
+  if (typeof raw !== 'object' || Array.isArray(raw))
+    throw new MseWatchError('config-invalid', `invalid config ${source}: expected a mapping of config keys`);
+  return raw as Record<string, unknown>;
+};
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === 'object' && !Array.isArray(value);
+
+/** The payload wins key by key; nested sections merge, lists are replaced whole. */
+export const mergeConfig = (
+  base: Record<string, unknown>,
+  over: Record<string, unknown>,
+): Record<string, unknown> => {
+  const merged: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    const current = merged[key];
+    merged[key] = isPlainObject(current) && isPlainObject(value) ? mergeConfig(current, value) : value;
+  }
+  return merged;
+};
+
+export type ConfigSourceDeps = {
+  env: Record<string, string | undefined>;
+  readFile: (path: string) => Promise<string>;
+};
+
+/**
+ * MSE_WATCH_CONFIG (inline YAML/JSON or a file path) merged with the trigger payload, then
+ * `${env:NAME}` resolved from the function's environment and checked once by the config schema.
+ */
+export const loadFunctionConfig = async (
+  payload: FunctionPayload,
+  deps: ConfigSourceDeps,
+): Promise<Config> => {
+  const value = deps.env[CONFIG_ENV]?.trim() ?? '';
+  let base: Record<string, unknown> = {};
+  let source = 'trigger payload';
+  if (value !== '') {
+    if (looksLikePath(value)) {
+      let text: string;
+      try {
+        text = await deps.readFile(value);
+      } catch (error) {
+        throw new MseWatchError(
+          'config-missing',
+          `${CONFIG_ENV} points to ${value}, which cannot be read: ${(error as Error).message}`,
+        );
+      }
+      base = parseText(text, value);
+      source = `${value} + trigger payload`;
+    } else {
+      base = parseText(value, CONFIG_ENV);
+      source = `${CONFIG_ENV} + trigger payload`;
+    }
+  }
+  return parseConfig(mergeConfig(base, payload), { source, env: deps.env });
+};
