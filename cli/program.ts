@@ -4,6 +4,7 @@ import { registerAllowlist } from './commands/allowlist.ts';
 import { registerCatalog } from './commands/catalog.ts';
 import { registerCheck } from './commands/check.ts';
 import { registerDemo } from './commands/demo.ts';
+import { registerNacos } from './commands/nacos.ts';
 import { registerSimulate } from './commands/simulate.ts';
 import { type CliIo, write } from './io.ts';
 
@@ -12,6 +13,7 @@ export type Registrar = (program: Command, io: CliIo, setExit: (code: number) =>
 /** Registration order is the order of `--help`. */
 const registrars: Registrar[] = [
   registerCheck,
+  registerNacos,
   registerCatalog,
   registerAllowlist,
   registerSimulate,
