@@ -1,5 +1,8 @@
 import type { Config } from '../config/schema.ts';
 import { isMseWatchError, MseWatchError } from '../errors.ts';
+// types only: the Nacos client stays out of the probe-endpoints bundle
+import type { runNacosCheck } from '../nacos/check.ts';
+import type { NacosDeps } from '../nacos/context.ts';
 import type { CheckReport, Finding, ProbeRow } from '../report/schema.ts';
 import type { RunDeps, RunOptions, RunOutcome } from '../run.ts';
 import {
@@ -29,11 +32,7 @@ export type RunCheckFn = (
   deps?: Partial<RunDeps>,
   options?: RunOptions,
 ) => Promise<RunOutcome>;
-export type RunNacosCheckFn = (
-  config: NonNullable<Config['nacos']>,
-  deps: Record<string, unknown>,
-  options: { budgetMs: number; signal: AbortSignal },
-) => Promise<NacosReportLike>;
+export type RunNacosCheckFn = typeof runNacosCheck;
 
 export type HandlerDeps = {
   /** The function's environment (MSE_WATCH_CONFIG, secrets referenced as ${env:NAME}). */
@@ -48,7 +47,7 @@ export type HandlerDeps = {
   /** Passed through to runCheck (dialer, clock, catalog); the real ones by default. */
   runDeps?: Partial<RunDeps>;
   /** Passed through to runNacosCheck. */
-  nacosDeps?: Record<string, unknown>;
+  nacosDeps?: Partial<NacosDeps>;
   /** Extra sinks beside stdout. */
   sinks?: LogSink[];
 };

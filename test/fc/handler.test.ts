@@ -9,6 +9,8 @@ import { runBudget } from '../../shared/fc/budget.ts';
 import { parseFcEvent } from '../../shared/fc/event.ts';
 import { type HandlerDeps, handleProbeEndpoints, handleProbeNacos } from '../../shared/fc/handler.ts';
 import { FunctionSummary } from '../../shared/fc/summary.ts';
+import { runNacosCheck } from '../../shared/nacos/check.ts';
+import { startNacosTestServer } from '../../shared/nacos/server/index.ts';
 import { runCheck } from '../../shared/run.ts';
 import { type Serving, serveBlackhole } from '../../shared/simulate/servers.ts';
 import { fakeContext, timerEvent } from './support/fc-context.ts';
@@ -248,7 +250,33 @@ describe('probe-endpoints handler with real probes on loopback', () => {
   });
 });
 
-describe('probe-nacos handler', () => {
+describe('probe-nacos handler against the Nacos test server', () => {
+  it('runs the Nacos check with the password from the environment and summarises its steps', async () => {
+    const nacos = await startNacosTestServer({ host: '127.0.0.1', auth: { username: 'nacos', password: 'pw-from-env-9f' } });
+    try {
+      const { deps, lines, records } = makeDeps({
+        env: {
+          MSE_WATCH_CONFIG: `nacos:\n  server: ${nacos.url}\n  username: nacos\n  password: \${env:NACOS_PASSWORD}\n`,
+          NACOS_PASSWORD: 'pw-from-env-9f',
+        },
+        runNacosCheck,
+      });
+      const summary = await handleProbeNacos(Buffer.from(''), fakeContext({ name: 'probe-nacos' }), deps);
+      expect(summary.nacos?.steps.map((step) => step.name)).toContain('login');
+      expect(summary, JSON.stringify(summary.nacos)).toMatchObject({ ok: true, complete: true, check: 'nacos' });
+      expect(records().map((r) => r.kind)).toEqual(['nacos', 'run']);
+      expect(lines.join('')).not.toContain('pw-from-env-9f');
+
+      await nacos.setFaults({ notReady: true });
+      const down = await handleProbeNacos('{}', fakeContext({ name: 'probe-nacos' }), deps);
+      expect(down.ok).toBe(false);
+      expect(down.findings.map((f) => f.symptom)).toContain('Nacos readiness failed');
+    } finally {
+      await nacos.close();
+    }
+  });
+
+
   it('says which section is missing', async () => {
     const { deps } = makeDeps();
     const summary = await handleProbeNacos('{}', fakeContext({ name: 'probe-nacos' }), deps);
