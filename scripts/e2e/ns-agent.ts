@@ -1,9 +1,9 @@
 // Runs INSIDE a test namespace (`ip netns exec <ns> node --import tsx scripts/e2e/ns-agent.ts`) and holds
-// the servers a scenario needs there: listeners on catalog ip:ports, and later the Nacos test server and the
+// the servers a scenario needs there: listeners on catalog ip:ports (shared/simulate/servers.ts), and later the Nacos test server and the
 // chat/webhook receivers. It is driven by JSON lines on stdin ({id, op, ...}) and answers with JSON lines on
 // stdout ({id, ok, result | error}). It exits when stdin closes, so it cannot outlive the harness.
 import { createInterface } from 'node:readline';
-import { type Listener, serveListeners } from './listeners.ts';
+import { type Listener, serveEndpoints } from '../../shared/simulate/servers.ts';
 
 type Closer = { close(): Promise<void> };
 
@@ -23,7 +23,7 @@ const ops: Record<string, (request: Request) => Promise<unknown>> = {
     const key = String(request.key ?? 'endpoints');
     await closeServer(key);
     const listeners = request.listeners as Listener[];
-    servers.set(key, await serveListeners(listeners));
+    servers.set(key, await serveEndpoints(listeners));
     return { listening: listeners.length };
   },
   /** {key}: close what the key holds. */

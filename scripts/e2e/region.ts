@@ -5,7 +5,7 @@ import {
   resolveRegion,
   type Target,
 } from '../../shared/catalog/index.ts';
-import type { Listener } from './listeners.ts';
+import type { Listener } from '../../shared/simulate/servers.ts';
 
 /** Ports the product probes with an HTTP GET (ProbeConfig.http); the rest get a plain TCP connect. */
 const HTTP_PORTS = new Set([80, 8080]);
