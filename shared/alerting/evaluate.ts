@@ -69,14 +69,16 @@ const judge = (
   if (previous.status === 'ok' && failed) {
     if (next.consecutiveFailures >= config.failureThreshold) {
       next.status = 'firing';
+      next.firedBy = 'consecutive';
       next.reason = `${next.consecutiveFailures} consecutive failed runs`;
     } else if (windowHolds && config.window) {
       next.status = 'firing';
+      next.firedBy = 'window';
       next.reason = `${windowFailures} of the last ${next.history.length} runs failed`;
     }
   } else if (previous.status === 'firing' && !failed) {
     // A key fired by the window stays firing until the window clears too, or it would re-fire at once.
-    if (next.consecutiveSuccesses >= config.successThreshold && !windowHolds) {
+    if (next.consecutiveSuccesses >= config.successThreshold && !(previous.firedBy === 'window' && windowHolds)) {
       next.status = 'ok';
       next.reason = `${next.consecutiveSuccesses} consecutive successful runs`;
     }
@@ -90,7 +92,9 @@ const judge = (
   }
   if (config.flap.enabled) {
     const lastChange = next.changes.at(-1);
-    if (!previous.flapping && next.changes.length >= config.flap.changes) next.flapping = true;
+    // starts only on a change, so a key that just settled is not declared flapping again by old changes
+    const changedNow = next.status !== previous.status;
+    if (!previous.flapping && changedNow && next.changes.length >= config.flap.changes) next.flapping = true;
     else if (
       previous.flapping &&
       (!lastChange || now.getTime() - Date.parse(lastChange) >= config.flap.quiet)

@@ -62,6 +62,8 @@ export const KeyState = z.strictObject({
   status: z.enum(['ok', 'firing']),
   since: Iso,
   reason: z.string().optional(),
+  /** What fired it: a window-fired key also needs the window to clear before it resolves. */
+  firedBy: z.enum(['consecutive', 'window']).optional(),
   consecutiveFailures: z.number().int(),
   consecutiveSuccesses: z.number().int(),
   /** true = failed; newest last; bounded by the M-of-N window. */
