@@ -5,6 +5,7 @@ import { registerCatalog } from './commands/catalog.ts';
 import { registerCheck } from './commands/check.ts';
 import { registerDemo } from './commands/demo.ts';
 import { registerNacos } from './commands/nacos.ts';
+import { registerNotify } from './commands/notify.ts';
 import { registerSimulate } from './commands/simulate.ts';
 import { type CliIo, write } from './io.ts';
 
@@ -14,6 +15,7 @@ export type Registrar = (program: Command, io: CliIo, setExit: (code: number) =>
 const registrars: Registrar[] = [
   registerCheck,
   registerNacos,
+  registerNotify,
   registerCatalog,
   registerAllowlist,
   registerSimulate,

@@ -1,0 +1,93 @@
+import { alertStore, channelLabel, compose, sendTestNotices } from '../../shared/alerting/index.ts';
+import { loadConfigFile } from '../../shared/config/load.ts';
+import type { Config } from '../../shared/config/schema.ts';
+import { MseWatchError } from '../../shared/errors.ts';
+import { type CliIo, write } from '../io.ts';
+import type { Registrar } from '../program.ts';
+
+type NotifyFlags = { config: string; channel?: string[]; json?: boolean };
+
+const loadAlerting = async (
+  file: string,
+  io: CliIo,
+): Promise<Config & { alerting: NonNullable<Config['alerting']> }> => {
+  const config = await loadConfigFile(file, { env: io.env });
+  if (!config.alerting || config.alerting.channels.length === 0) {
+    throw new MseWatchError(
+      'no-channels',
+      `${file} has no alerting.channels; add one, e.g.\n  alerting:\n    channels:\n      - kind: dingtalk\n        webhook: "https://oapi.dingtalk.com/robot/send?access_token=..."`,
+    );
+  }
+  return config as Config & { alerting: NonNullable<Config['alerting']> };
+};
+
+export const registerNotify: Registrar = (program, io, setExit) => {
+  const notify = program.command('notify').description('alert channels: send a test notice, show the outbox');
+
+  notify
+    .command('test')
+    .description("send a test notice to every channel of the config and print each channel's answer")
+    .requiredOption('-c, --config <file>', 'config file (YAML or JSON) with alerting.channels')
+    .option('--channel <name...>', 'only these channels (by name, e.g. dingtalk-1)')
+    .option('--json', 'print one JSON document')
+    .action(async (flags: NotifyFlags) => {
+      const config = await loadAlerting(flags.config, io);
+      const names = config.alerting.channels.map((channel, index) => channelLabel(channel, index));
+      const unknown = (flags.channel ?? []).filter(
+        (name) => !names.some((label) => label.startsWith(`${name} (`)),
+      );
+      if (unknown.length > 0) {
+        throw new MseWatchError(
+          'unknown-channel',
+          `no channel named ${unknown.join(', ')}; the config has: ${names.join(', ')}`,
+        );
+      }
+      const results = await sendTestNotices(config.alerting, {}, flags.channel);
+      if (flags.json) {
+        await write(io.stdout, `${JSON.stringify({ results }, null, 2)}\n`);
+      } else {
+        const lines = results.map(
+          (r) => `${r.accepted ? 'ok    ' : 'FAILED'} ${r.channel} (${r.kind}, ${r.target}): ${r.answer}`,
+        );
+        await write(io.stdout, `${lines.join('\n')}\n`);
+      }
+      setExit(results.every((r) => r.accepted) ? 0 : 1);
+    });
+
+  notify
+    .command('outbox')
+    .description('show notices waiting for delivery and each channel’s retry state (reads the state file)')
+    .requiredOption('-c, --config <file>', 'config file (YAML or JSON)')
+    .option('--json', 'print one JSON document')
+    .action(async (flags: NotifyFlags) => {
+      const config = await loadConfigFile(flags.config, { env: io.env });
+      const store = alertStore(config);
+      const { state, note } = await store.load();
+      const pending = state.outbox.map((entry) => ({
+        channel: entry.channel,
+        id: entry.notice.id,
+        title: compose(entry.notice).title,
+        queuedAt: entry.queuedAt,
+        attempts: entry.attempts,
+        ...(entry.lastError ? { lastError: entry.lastError } : {}),
+      }));
+      if (flags.json) {
+        await write(
+          io.stdout,
+          `${JSON.stringify({ state: store.location, pending, channels: state.channels }, null, 2)}\n`,
+        );
+        return;
+      }
+      const lines = [`state: ${store.location}${note ? ` (${note})` : ''}`];
+      if (pending.length === 0) lines.push('outbox is empty');
+      for (const p of pending) {
+        lines.push(
+          `${p.channel}: ${p.title} (queued ${p.queuedAt}, ${p.attempts} attempts${p.lastError ? `, last error: ${p.lastError}` : ''})`,
+        );
+      }
+      for (const [name, channel] of Object.entries(state.channels)) {
+        if (channel.nextAttemptAt) lines.push(`${name}: next attempt not before ${channel.nextAttemptAt}`);
+      }
+      await write(io.stdout, `${lines.join('\n')}\n`);
+    });
+};
