@@ -1,7 +1,11 @@
+import { type AlertDeps, type AlertOutcome, processAlerts } from './alerting/index.ts';
 import { type Catalog, loadCatalog, type Region, regionTargets, resolveRegion } from './catalog/index.ts';
 import type { Config } from './config/schema.ts';
 import { diagnose } from './diagnose/index.ts';
 import { MseWatchError } from './errors.ts';
+import { runNacosCheck } from './nacos/check.ts';
+import type { NacosDeps } from './nacos/context.ts';
+import type { NacosReport } from './nacos/report.ts';
 import { defaultProbeDeps, type ProbeDeps } from './probes/deps.ts';
 import { probeTargets } from './probes/engine.ts';
 import type { ProbeMode, ProbeResult, ProbeTarget } from './probes/types.ts';
@@ -11,25 +15,39 @@ import { simulationDialer } from './simulate/dialer.ts';
 /** HTTP ports per the catalog (80, 8080): probed with a GET so the report has a status and a first byte. */
 const HTTP_PORTS = new Set([80, 8080]);
 
-export type RunDeps = ProbeDeps & { catalog: Catalog };
+export type RunDeps = ProbeDeps & {
+  catalog: Catalog;
+  nacos: Partial<NacosDeps>;
+  alerts: Partial<AlertDeps>;
+};
+
+/** Which parts of a configured run to do; by default everything the config asks for. */
+export type RunParts = { endpoints: boolean; nacos: boolean; alerts: boolean };
 
 export type RunOptions = {
+  parts?: Partial<RunParts>;
   /** The caller's time budget (FC: the function timeout less a margin). */
   budgetMs?: number;
   signal?: AbortSignal;
   onProbe?: (row: ProbeRow, done: number, total: number) => void;
 };
 
-export type RunOutcome = { report: CheckReport };
+export type RunOutcome = {
+  /** Endpoints and Nacos both fine (the CLI's exit code and the handlers' `ok`). */
+  ok: boolean;
+  report: CheckReport;
+  nacos?: NacosReport;
+  alerts?: AlertOutcome;
+};
 
 export type Plan = { region: Region | null; targets: ProbeTarget[] };
 
 /** What a config asks to probe: the region's catalog (every port of every IP) plus the extra targets. */
 export const planTargets = (config: Config, catalog: Catalog): Plan => {
-  if (!config.region && config.targets.length === 0) {
+  if (!config.region && config.targets.length === 0 && !config.nacos) {
     throw new MseWatchError(
       'nothing-to-check',
-      'nothing to check: give --region (or `region:` in the config) or `targets:` in the config',
+      'nothing to check: give --region (or `region:` in the config), `targets:` or a `nacos:` section in the config',
     );
   }
   const region = config.region ? resolveRegion(catalog, config.region) : null;
@@ -81,7 +99,10 @@ export const toRow = (result: ProbeResult): ProbeRow => {
   };
 };
 
-/** The one entry the CLI and the Function Compute handlers share: plan, probe, diagnose. */
+/**
+ * The one entry the CLI and the Function Compute handlers share: plan, probe and diagnose the endpoints,
+ * run the Nacos check beside them when configured (both inside one budget), then evaluate and notify.
+ */
 export const runCheck = async (
   config: Config,
   deps: Partial<RunDeps> = {},
@@ -91,30 +112,45 @@ export const runCheck = async (
   const clock = deps.clock ?? defaultProbeDeps.clock;
   const baseDialer = deps.dialer ?? defaultProbeDeps.dialer;
   const dialer = config.simulation ? simulationDialer(baseDialer) : baseDialer;
-  const plan = planTargets(config, catalog);
+  const parts: RunParts = {
+    endpoints: Boolean(config.region) || config.targets.length > 0,
+    nacos: config.nacos !== undefined,
+    alerts: config.alerting !== undefined,
+    ...options.parts,
+  };
+  // with nothing else asked for, planTargets explains what a run needs
+  const plan = parts.endpoints || !parts.nacos ? planTargets(config, catalog) : { region: null, targets: [] };
   const startedAt = clock.wall();
   const started = clock.now();
-  const { results, complete } = await probeTargets(
-    plan.targets,
-    {
-      timeoutMs: config.probe.timeoutMs,
-      attempts: config.probe.attempts,
-      spacingMs: config.probe.spacingMs,
-      concurrency: config.probe.concurrency,
-      ...(options.budgetMs === undefined ? {} : { budgetMs: options.budgetMs }),
-      ...(options.signal ? { signal: options.signal } : {}),
-      ...(options.onProbe ? { onResult: (r, done, total) => options.onProbe?.(toRow(r), done, total) } : {}),
-    },
-    { clock, dialer },
-  );
-  const probes = results.map(toRow);
+  const budget = {
+    ...(options.budgetMs === undefined ? {} : { budgetMs: options.budgetMs }),
+    ...(options.signal ? { signal: options.signal } : {}),
+  };
+  const [probed, nacos] = await Promise.all([
+    probeTargets(
+      plan.targets,
+      {
+        timeoutMs: config.probe.timeoutMs,
+        attempts: config.probe.attempts,
+        spacingMs: config.probe.spacingMs,
+        concurrency: config.probe.concurrency,
+        ...budget,
+        ...(options.onProbe
+          ? { onResult: (r, done, total) => options.onProbe?.(toRow(r), done, total) }
+          : {}),
+      },
+      { clock, dialer },
+    ),
+    parts.nacos && config.nacos ? runNacosCheck(config.nacos, deps.nacos ?? {}, budget) : undefined,
+  ]);
+  const probes = probed.results.map(toRow);
   const diagnosis = diagnose({ catalog, region: plan.region, includeArms: config.includeArms, probes });
   const report: CheckReport = {
     region: plan.region?.id ?? null,
     startedAt: startedAt.toISOString(),
     durationMs: round(clock.now() - started),
-    ok: diagnosis.ok && complete,
-    complete,
+    ok: diagnosis.ok && probed.complete,
+    complete: probed.complete,
     catalogVersion: catalog.version,
     ...(config.simulation
       ? { simulation: { note: config.simulation.note, mapping: config.simulation.addressMap } }
@@ -123,5 +159,16 @@ export const runCheck = async (
     categories: diagnosis.categories,
     findings: diagnosis.findings,
   };
-  return { report };
+  const alerts = parts.alerts
+    ? await processAlerts(
+        { config, report, ...(nacos ? { nacos } : {}), now: clock.wall() },
+        deps.alerts ?? {},
+      )
+    : undefined;
+  return {
+    ok: report.ok && (nacos?.ok ?? true),
+    report,
+    ...(nacos ? { nacos } : {}),
+    ...(alerts ? { alerts } : {}),
+  };
 };

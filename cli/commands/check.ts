@@ -2,8 +2,9 @@ import { writeFile } from 'node:fs/promises';
 import { InvalidArgumentError } from 'commander';
 import { loadConfigFile, parseConfig } from '../../shared/config/load.ts';
 import type { Config, ConfigInput } from '../../shared/config/schema.ts';
-import { renderText } from '../../shared/report/text.ts';
-import { runCheck } from '../../shared/run.ts';
+import { renderNacosText } from '../../shared/nacos/render.ts';
+import { renderAlertText, renderText, renderVerdict } from '../../shared/report/text.ts';
+import { type RunOutcome, runCheck } from '../../shared/run.ts';
 import { type CliIo, write } from '../io.ts';
 import { type Registrar, regionOption } from '../program.ts';
 
@@ -48,6 +49,28 @@ const progress = (io: CliIo) => {
     io.stderr.write(`\r\x1b[2Kprobing ${done}/${total}…`);
     if (done === total) io.stderr.write('\r\x1b[2K');
   };
+};
+
+/** The contract document, with the Nacos report and the alerting outcome as additive keys when present. */
+export const checkJson = (outcome: RunOutcome): string =>
+  `${JSON.stringify(
+    {
+      ...outcome.report,
+      ...(outcome.nacos ? { nacos: outcome.nacos } : {}),
+      ...(outcome.alerts ? { alerts: outcome.alerts } : {}),
+    },
+    null,
+    2,
+  )}\n`;
+
+export const checkText = (outcome: RunOutcome, io: CliIo): string => {
+  const color = Boolean(io.stdout.isTTY) && !io.env.NO_COLOR;
+  return [
+    renderText(outcome.report, { color, footer: false }),
+    outcome.nacos ? `\n${renderNacosText(outcome.nacos, { color })}` : '',
+    outcome.alerts ? `\n${renderAlertText(outcome.alerts, { color })}` : '',
+    `\n${renderVerdict(outcome.ok, { color })}`,
+  ].join('');
 };
 
 export const registerCheck: Registrar = (program, io, setExit) => {

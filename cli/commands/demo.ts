@@ -1,44 +1,60 @@
 import pc from 'picocolors';
 import { loadCatalog, resolveRegion } from '../../shared/catalog/index.ts';
 import { parseConfig } from '../../shared/config/load.ts';
-import { renderText } from '../../shared/report/text.ts';
+import { startNacosTestServer } from '../../shared/nacos/server/index.ts';
 import { runCheck } from '../../shared/run.ts';
 import { demoScenario, startSimulation } from '../../shared/simulate/index.ts';
 import { write } from '../io.ts';
 import type { Registrar } from '../program.ts';
+import { checkText } from './check.ts';
 
-/** The main job on an embedded default: a simulated region with a partial allowlist, checked and diagnosed. */
+// A throwaway credential for the throwaway local server; it is never printed (the report masks it anyway).
+const DEMO_USER = { username: 'nacos', password: 'mse-watch-demo' };
+
+/**
+ * The main job on an embedded default: a simulated region with a partial allowlist and a Nacos-compatible
+ * server on loopback, checked and diagnosed exactly as a real run would be.
+ */
 export const registerDemo: Registrar = (program, io, setExit) => {
   program
     .command('demo')
     .description('run a check against a simulated region with a realistic fault (no root, no network needed)')
     .option('-r, --region <region>', 'region to simulate', 'cn-shanghai')
     .action(async (options: { region: string }) => {
-      const color = Boolean(io.stdout.isTTY) && !io.env.NO_COLOR;
-      const c = pc.createColors(color);
+      const c = pc.createColors(Boolean(io.stdout.isTTY) && !io.env.NO_COLOR);
       const region = resolveRegion(loadCatalog(), options.region);
       const scenario = demoScenario(region);
       const simulation = await startSimulation(region, scenario);
+      const nacos = await startNacosTestServer({ host: '127.0.0.1', port: 0, grpcPort: 0, auth: DEMO_USER });
       try {
         await write(
           io.stdout,
-          `${c.bold('mse-watch demo')}: ${region.name} (${region.id}) simulated on loopback.\nScenario: ${scenario.description}.\nEvery catalog ip:port is served at a 127.77.x.y address; the check probes them exactly as it would the real ones.\n\n`,
+          `${c.bold('mse-watch demo')}: ${region.name} (${region.id}) simulated on loopback.
+Scenario: ${scenario.description}.
+Every catalog ip:port is served at a 127.77.x.y address and a Nacos-compatible server runs at ${nacos.host}:${nacos.port};
+the check probes them exactly as it would the real ones.
+
+`,
         );
-        const config = parseConfig({ ...simulation.config, probe: { timeoutMs: 1500, attempts: 2 } });
-        const { report } = await runCheck(config);
-        await write(io.stdout, renderText(report, { color }));
+        const config = parseConfig({
+          ...simulation.config,
+          probe: { timeoutMs: 1500, attempts: 2 },
+          nacos: { server: `${nacos.host}:${nacos.port}`, grpcPort: nacos.grpcPort, ...DEMO_USER },
+        });
+        const outcome = await runCheck(config);
+        await write(io.stdout, checkText(outcome, io));
         await write(
           io.stdout,
-          `\n${c.dim(`A real check exits ${report.ok ? 0 : 1} here. Try it on your network: mse-watch check --region ${region.id}`)}\n`,
+          `\n${c.dim(`A real check exits ${outcome.ok ? 0 : 1} here. On your own network: mse-watch check --region ${region.id}`)}\n`,
         );
-        // the demo succeeded if the check found exactly the fault that was injected
+        // the demo worked if the check found exactly the injected fault and the Nacos round trips passed
         const missing = scenario.faults[0]?.endpoint;
-        const found = report.findings.some((finding) =>
-          finding.endpoints.some((e) => e.startsWith(`${missing}:`)),
+        const found = outcome.report.findings.some((f) =>
+          f.endpoints.some((e) => e.startsWith(`${missing}:`)),
         );
-        setExit(found ? 0 : 1);
+        setExit(found && outcome.nacos?.ok ? 0 : 1);
       } finally {
-        await simulation.close();
+        await Promise.all([simulation.close(), nacos.close()]);
       }
     });
 };

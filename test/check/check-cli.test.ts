@@ -211,5 +211,21 @@ describe('mse-watch demo', () => {
     expect(run.stdout).toMatch(/SIMULATION/);
     expect(run.stdout).toMatch(/governance-rules\s+PARTIAL\s+9\/12/);
     expect(run.stdout).toMatch(/\[critical\] governance-rules: Application fails to start/);
+    // the Nacos section: every step of the round trip against the local Nacos-compatible server
+    for (const step of [
+      'liveness',
+      'readiness',
+      'login',
+      'config-roundtrip',
+      'naming-roundtrip',
+      'grpc-server-check',
+      'cluster',
+    ]) {
+      expect(run.stdout).toMatch(new RegExp(`${step}\\s+│ ok`));
+    }
+    expect(run.stdout).not.toContain('mse-watch-demo'); // the demo password
+    // one verdict, after every section
+    expect(run.stdout.match(/^NOT OK$/gm)).toHaveLength(1);
+    expect(run.stdout.indexOf('\nNOT OK\n')).toBeGreaterThan(run.stdout.indexOf('grpc-server-check'));
   });
 });

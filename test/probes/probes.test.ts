@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { connect } from 'node:net';
+import { connect, type NetConnectOpts } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Dialer, defaultProbeDeps, PROBES, probeTargets } from '../../shared/probes/index.ts';
 import type { ProbeTarget } from '../../shared/probes/types.ts';
@@ -111,7 +111,7 @@ describe('one attempt of each probe kind against real listeners', () => {
             callback(
               Object.assign(new Error('getaddrinfo ENOTFOUND nacos.example.invalid'), { code: 'ENOTFOUND' }),
             ),
-        } as Parameters<typeof connect>[0]),
+        } as NetConnectOpts),
     };
     const attempt = await PROBES.tcp(target(80, 'tcp', { host: 'nacos.example.invalid' }), once, {
       ...defaultProbeDeps,
