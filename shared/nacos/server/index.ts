@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { createServer, type Server as HttpServer } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { createGrpcServer, type GrpcEvent } from './grpc.ts';
 import { createHttpHandler, type ServerSettings } from './http.ts';
@@ -45,6 +46,14 @@ const listenHttp = async (server: HttpServer, host: string, port: number): Promi
   if (address === null || typeof address === 'string') throw new Error('http server has no port');
   return address.port;
 };
+
+/** Checked before grpc-js binds, which logs every failed bind to stderr. */
+const portFree = (host: string, port: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const probe = createNetServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, host, () => probe.close(() => resolve(true)));
+  });
 
 const bindGrpc = (server: grpc.Server, host: string, port: number): Promise<number> =>
   new Promise((resolve, reject) => {
@@ -94,7 +103,7 @@ export const startNacosTestServer = async (
     let found: number | undefined;
     for (let attempt = 0; attempt < 30 && found === undefined; attempt += 1) {
       httpPort = await listenHttp(http, host, 0);
-      if (httpPort + 1000 > 65_535) {
+      if (httpPort + 1000 > 65_535 || !(await portFree(host, httpPort + 1000))) {
         http.close();
         http = makeHttp();
         continue;
