@@ -1,7 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { handleProbeNacos } from '../../shared/fc/handler.ts';
-// check.ts, not the nacos index: the index also exports the Nacos test server
-import { runNacosCheck } from '../../shared/nacos/check.ts';
 import { runCheck } from '../../shared/run.ts';
 
 /**
@@ -16,6 +14,5 @@ export const handler = async (event: unknown, context: unknown): Promise<string>
       writeLine: (line) => void process.stdout.write(line),
       now: Date.now,
       runCheck,
-      runNacosCheck,
     }),
   );

@@ -1,8 +1,6 @@
 import type { Config } from '../config/schema.ts';
 import { isMseWatchError, MseWatchError } from '../errors.ts';
-// types only: the Nacos client stays out of the probe-endpoints bundle
-import type { runNacosCheck } from '../nacos/check.ts';
-import type { NacosDeps } from '../nacos/context.ts';
+import type { NacosReport } from '../nacos/report.ts';
 import type { CheckReport, Finding, ProbeRow } from '../report/schema.ts';
 import type { RunDeps, RunOptions, RunOutcome } from '../run.ts';
 import {
@@ -20,19 +18,11 @@ import { contextSecrets, type FcContext, parseFcContext } from './context.ts';
 import { type ParsedEvent, parseFcEvent } from './event.ts';
 import type { CheckKind, FailedProbe, FunctionSummary } from './summary.ts';
 
-/** The part of a Nacos report the summary needs (shared/nacos/report.ts has the full schema). */
-export type NacosReportLike = {
-  server: string;
-  ok: boolean;
-  steps: { name: string; status: string; error?: { code: string; message: string } }[];
-};
-
 export type RunCheckFn = (
   config: Config,
   deps?: Partial<RunDeps>,
   options?: RunOptions,
 ) => Promise<RunOutcome>;
-export type RunNacosCheckFn = typeof runNacosCheck;
 
 export type HandlerDeps = {
   /** The function's environment (MSE_WATCH_CONFIG, secrets referenced as ${env:NAME}). */
@@ -43,18 +33,15 @@ export type HandlerDeps = {
   /** Wall clock, milliseconds. */
   now: () => number;
   runCheck: RunCheckFn;
-  runNacosCheck?: RunNacosCheckFn;
-  /** Passed through to runCheck (dialer, clock, catalog); the real ones by default. */
+  /** Passed through to runCheck (dialer, clock, catalog, Nacos and alert deps); the real ones by default. */
   runDeps?: Partial<RunDeps>;
-  /** Passed through to runNacosCheck. */
-  nacosDeps?: Partial<NacosDeps>;
   /** Extra sinks beside stdout. */
   sinks?: LogSink[];
 };
 
 type Execution = {
   report?: CheckReport;
-  nacos?: NacosReportLike;
+  nacos?: NacosReport;
   alerts?: unknown;
 };
 
@@ -73,7 +60,7 @@ const failedOf = (rows: ProbeRow[]): FailedProbe[] =>
     }));
 
 /** A failed or degraded Nacos step becomes a finding, so both functions summarise the same way. */
-const nacosFindings = (report: NacosReportLike): Finding[] =>
+const nacosFindings = (report: NacosReport): Finding[] =>
   report.steps
     .filter((step) => step.status === 'failed' || step.status === 'degraded')
     .map((step) => ({
@@ -244,21 +231,21 @@ const handle = async (
   };
 };
 
-/** probe-endpoints: the region's catalog plus the config's extra targets. */
+/** probe-endpoints: the region's catalog plus the config's extra targets, then alerting. */
 export const handleProbeEndpoints = (
   event: unknown,
   context: unknown,
   deps: HandlerDeps,
 ): Promise<FunctionSummary> =>
   handle('endpoints', event, context, deps, async (config, options) => {
-    const outcome = await deps.runCheck(config, deps.runDeps ?? {}, options);
-    return {
-      report: outcome.report,
-      ...('alerts' in outcome ? { alerts: (outcome as { alerts?: unknown }).alerts } : {}),
-    };
+    const outcome = await deps.runCheck(config, deps.runDeps ?? {}, {
+      ...options,
+      parts: { endpoints: true, nacos: false },
+    });
+    return { report: outcome.report, ...(outcome.alerts ? { alerts: outcome.alerts } : {}) };
   });
 
-/** probe-nacos: the Nacos check of `nacos:` in the config. */
+/** probe-nacos: the Nacos check of the config's `nacos:` section, then alerting. */
 export const handleProbeNacos = (
   event: unknown,
   context: unknown,
@@ -271,10 +258,13 @@ export const handleProbeNacos = (
         'probe-nacos needs a `nacos:` section (server, credentials) in MSE_WATCH_CONFIG or the trigger payload',
       );
     }
-    if (!deps.runNacosCheck) throw new Error('probe-nacos was built without the Nacos check');
-    const nacos = await deps.runNacosCheck(config.nacos, deps.nacosDeps ?? {}, {
+    const outcome = await deps.runCheck(config, deps.runDeps ?? {}, {
       budgetMs: options.budgetMs,
       signal: options.signal,
+      parts: { endpoints: false, nacos: true },
     });
-    return { nacos };
+    return {
+      ...(outcome.nacos ? { nacos: outcome.nacos } : {}),
+      ...(outcome.alerts ? { alerts: outcome.alerts } : {}),
+    };
   });

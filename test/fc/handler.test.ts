@@ -9,7 +9,6 @@ import { runBudget } from '../../shared/fc/budget.ts';
 import { parseFcEvent } from '../../shared/fc/event.ts';
 import { type HandlerDeps, handleProbeEndpoints, handleProbeNacos } from '../../shared/fc/handler.ts';
 import { FunctionSummary } from '../../shared/fc/summary.ts';
-import { runNacosCheck } from '../../shared/nacos/check.ts';
 import { startNacosTestServer } from '../../shared/nacos/server/index.ts';
 import { runCheck } from '../../shared/run.ts';
 import { type Serving, serveBlackhole } from '../../shared/simulate/servers.ts';
@@ -216,7 +215,7 @@ describe('probe-endpoints handler with real probes on loopback', () => {
             findings: [],
           },
         };
-      }) as HandlerDeps['runCheck'];
+      }) as unknown as HandlerDeps['runCheck'];
       const { deps } = makeDeps({ env: { MSE_WATCH_CONFIG: file }, runCheck: capture });
       await handleProbeEndpoints(
         timerEvent('{"region":"cn-hangzhou","probe":{"attempts":1}}'),
@@ -252,18 +251,24 @@ describe('probe-endpoints handler with real probes on loopback', () => {
 
 describe('probe-nacos handler against the Nacos test server', () => {
   it('runs the Nacos check with the password from the environment and summarises its steps', async () => {
-    const nacos = await startNacosTestServer({ host: '127.0.0.1', auth: { username: 'nacos', password: 'pw-from-env-9f' } });
+    const nacos = await startNacosTestServer({
+      host: '127.0.0.1',
+      auth: { username: 'nacos', password: 'pw-from-env-9f' },
+    });
     try {
       const { deps, lines, records } = makeDeps({
         env: {
           MSE_WATCH_CONFIG: `nacos:\n  server: ${nacos.url}\n  username: nacos\n  password: \${env:NACOS_PASSWORD}\n`,
           NACOS_PASSWORD: 'pw-from-env-9f',
         },
-        runNacosCheck,
       });
       const summary = await handleProbeNacos(Buffer.from(''), fakeContext({ name: 'probe-nacos' }), deps);
       expect(summary.nacos?.steps.map((step) => step.name)).toContain('login');
-      expect(summary, JSON.stringify(summary.nacos)).toMatchObject({ ok: true, complete: true, check: 'nacos' });
+      expect(summary, JSON.stringify(summary.nacos)).toMatchObject({
+        ok: true,
+        complete: true,
+        check: 'nacos',
+      });
       expect(records().map((r) => r.kind)).toEqual(['nacos', 'run']);
       expect(lines.join('')).not.toContain('pw-from-env-9f');
 
@@ -275,7 +280,6 @@ describe('probe-nacos handler against the Nacos test server', () => {
       await nacos.close();
     }
   });
-
 
   it('says which section is missing', async () => {
     const { deps } = makeDeps();
