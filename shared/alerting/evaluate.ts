@@ -78,7 +78,10 @@ const judge = (
     }
   } else if (previous.status === 'firing' && !failed) {
     // A key fired by the window stays firing until the window clears too, or it would re-fire at once.
-    if (next.consecutiveSuccesses >= config.successThreshold && !(previous.firedBy === 'window' && windowHolds)) {
+    if (
+      next.consecutiveSuccesses >= config.successThreshold &&
+      !(previous.firedBy === 'window' && windowHolds)
+    ) {
       next.status = 'ok';
       next.reason = `${next.consecutiveSuccesses} consecutive successful runs`;
     }
