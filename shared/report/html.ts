@@ -1,9 +1,10 @@
 import { findRegion, loadCatalog } from '../catalog/index.ts';
+import { NacosReport, type NacosStepStatus } from '../nacos/report.ts';
 import type { ProbeStatus } from '../probes/types.ts';
 import type { CategoryVerdict, CheckReport, Finding, ProbeRow, Severity, Verdict } from './schema.ts';
 
 export type HtmlReportOptions = {
-  /** The Nacos check's result, shown as it is (its shape belongs to the Nacos check). */
+  /** The Nacos check's result: a NacosReport gets its own table, anything else is shown generically. */
   nacos?: unknown;
 };
 
@@ -33,6 +34,13 @@ const VERDICT = {
   down: { symbol: '✕', label: 'DOWN' },
   skipped: { symbol: '–', label: 'SKIPPED' },
 } as const satisfies Record<Verdict, { symbol: string; label: string }>;
+
+const NACOS_STATUS = {
+  ok: { verdict: 'ok', symbol: '✓' },
+  degraded: { verdict: 'partial', symbol: '◐' },
+  failed: { verdict: 'down', symbol: '✕' },
+  skipped: { verdict: 'skipped', symbol: '–' },
+} as const satisfies Record<NacosStepStatus, { verdict: Verdict; symbol: string }>;
 
 const SEVERITY = {
   critical: 'Critical',
@@ -86,7 +94,7 @@ const simulationBanner = (simulation: NonNullable<CheckReport['simulation']>): s
 </section>`;
 };
 
-const header = (report: CheckReport, regionName: string | undefined): string => {
+const header = (report: CheckReport, regionName: string | undefined, ok: boolean, note: string): string => {
   const reachable = report.probes.filter((row) => row.status === 'ok').length;
   const region = report.region
     ? `${escapeHtml(report.region)}${regionName ? ` <span class="muted">${escapeHtml(regionName)}</span>` : ''}`
@@ -106,8 +114,8 @@ const header = (report: CheckReport, regionName: string | undefined): string => 
     <div class="eyebrow">mse-watch · MSE endpoint reachability</div>
     <h1>${report.region ? escapeHtml(report.region) : 'Extra targets'}</h1>
   </div>
-  <div class="overall ${report.ok ? 'overall-ok' : 'overall-fail'}" data-ok="${report.ok}">
-    <span class="sym" aria-hidden="true">${report.ok ? '✓' : '✕'}</span>${report.ok ? 'OK' : 'NOT OK'}
+  <div class="overall ${ok ? 'overall-ok' : 'overall-fail'}" data-ok="${ok}">
+    <span class="sym" aria-hidden="true">${ok ? '✓' : '✕'}</span>${ok ? 'OK' : 'NOT OK'}${note ? `<div class="overall-note">${escapeHtml(note)}</div>` : ''}
   </div>
   <dl class="facts">${facts.map(([term, value]) => `<div><dt>${term}</dt><dd>${value}</dd></div>`).join('')}</dl>
   ${report.complete ? '' : '<p class="incomplete"><strong>Incomplete:</strong> the run hit its time budget, so some endpoints were not probed.</p>'}
@@ -256,6 +264,33 @@ const renderValue = (value: unknown, depth = 0): string => {
     .join('')}</dl>`;
 };
 
+const nacosSection = (nacos: NacosReport): string => {
+  const facts: Array<[string, string]> = [
+    ['Server', `<code>${escapeHtml(nacos.server)}</code>`],
+    ['Version', nacos.version ? escapeHtml(nacos.version) : '<span class="muted">unknown</span>'],
+    ...(nacos.api ? [['API', escapeHtml(nacos.api)] as [string, string]] : []),
+    ...(nacos.grpc ? [['gRPC', `<code>${escapeHtml(nacos.grpc)}</code>`] as [string, string]] : []),
+    ['Duration', escapeHtml(formatMs(nacos.durationMs))],
+  ];
+  const leftovers = nacos.leftovers ?? [];
+  return `<div class="nacos" data-ok="${nacos.ok}">
+  <div class="nacos-head"><span class="verdict verdict-${nacos.ok ? 'ok' : 'down'}"><span class="sym" aria-hidden="true">${nacos.ok ? '✓' : '✕'}</span>${nacos.ok ? 'OK' : 'NOT OK'}</span><dl class="facts">${facts.map(([term, value]) => `<div><dt>${term}</dt><dd>${value}</dd></div>`).join('')}</dl></div>
+  <div class="table-wrap"><table class="nacos-steps">
+  <thead><tr><th scope="col">Step</th><th scope="col">Status</th><th scope="col">Latency</th><th scope="col">Detail</th></tr></thead>
+  <tbody>${nacos.steps
+    .map((step) => {
+      const status = NACOS_STATUS[step.status];
+      return `<tr data-step="${escapeHtml(step.name)}" data-status="${step.status}"><td><code>${escapeHtml(step.name)}</code></td><td><span class="verdict verdict-${status.verdict}"><span class="sym" aria-hidden="true">${status.symbol}</span>${escapeHtml(step.status)}</span></td><td class="num">${escapeHtml(formatMs(step.latencyMs))}</td><td class="detail">${escapeHtml(
+        [step.error ? `${step.error.code}: ${step.error.message}` : '', step.detail ?? '']
+          .filter(Boolean)
+          .join(' · '),
+      )}</td></tr>`;
+    })
+    .join('')}</tbody></table></div>
+  ${leftovers.length > 0 ? `<p class="leftovers"><strong>Canaries left behind</strong> (delete them by hand): ${leftovers.map((name) => `<code>${escapeHtml(name)}</code>`).join(', ')}</p>` : ''}
+</div>`;
+};
+
 const STYLE = `
 :root{color-scheme:light;--fg:#1f2933;--muted:#5f6b7a;--line:#d9dee5;--bg:#f5f7fa;--card:#fff;
 --ok-bg:#e3f4e8;--ok-fg:#17603a;--ok:#2f9e5b;
@@ -364,6 +399,10 @@ h3.sub{font-size:14px;margin:0 0 8px}
 .kv{margin:0}.kv>div{display:flex;gap:12px;padding:3px 0}.kv dt{min-width:140px;color:var(--muted)}.kv dd{margin:0}
 .kv-table td,.kv-table th{border-top:1px solid #eef1f5;font-size:13px}
 .nacos{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:12px 16px}
+.nacos-head{display:flex;gap:18px;align-items:center;margin-bottom:10px}.nacos-head .facts{margin:0}
+.nacos .table-wrap{border-color:#eef1f5}.nacos-steps td{border-top:1px solid #eef1f5;font-size:13px}
+.leftovers{margin:10px 0 0;padding:8px 12px;border-radius:6px;background:var(--timeout-bg);color:var(--timeout-fg)}
+.overall-note{font-size:11px;font-weight:600;text-align:center;margin-top:2px}
 footer{margin-top:32px;color:var(--muted);font-size:12px}
 @media print{body{background:#fff}.table-wrap,.card,.finding,.top{break-inside:avoid}details{display:block}}
 `;
@@ -376,9 +415,16 @@ export const renderHtmlReport = (report: CheckReport, options: HtmlReportOptions
   const lookup = names();
   const regionName = report.region ? lookup.region(report.region) : undefined;
   const statuses = Object.keys(STATUS) as ProbeStatus[];
-  const title = `mse-watch ${report.region ?? 'extra targets'} ${report.ok ? 'OK' : 'NOT OK'} ${formatTime(report.startedAt)}`;
+  // a NacosReport's verdict counts in the page's verdict, as it does in the run's
+  const parsed = options.nacos === undefined ? undefined : NacosReport.safeParse(options.nacos);
+  const nacosOk = parsed?.success ? parsed.data.ok : true;
+  const ok = report.ok && nacosOk;
+  const note = report.ok && !nacosOk ? 'the Nacos check failed' : '';
+  const title = `mse-watch ${report.region ?? 'extra targets'} ${ok ? 'OK' : 'NOT OK'} ${formatTime(report.startedAt)}`;
   const nacos =
-    options.nacos === undefined ? '' : `<h2>Nacos</h2><div class="nacos">${renderValue(options.nacos)}</div>`;
+    parsed === undefined
+      ? ''
+      : `<h2>Nacos</h2>${parsed.success ? nacosSection(parsed.data) : `<div class="nacos">${renderValue(options.nacos)}</div>`}`;
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -392,7 +438,7 @@ export const renderHtmlReport = (report: CheckReport, options: HtmlReportOptions
 <body>
 <main>
 ${report.simulation ? simulationBanner(report.simulation) : ''}
-${header(report, regionName)}
+${header(report, regionName, ok, note)}
 <h2>Categories</h2>
 ${categoryCards(report, lookup)}
 <h2>Endpoints × ports</h2>

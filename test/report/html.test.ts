@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { loadCatalog, regionTargets, resolveRegion } from '../../shared/catalog/index.ts';
+import { NacosReport } from '../../shared/nacos/report.ts';
 import type { ProbeStatus } from '../../shared/probes/types.ts';
 import { escapeHtml, renderHtmlReport } from '../../shared/report/html.ts';
 import { CheckReport, type ProbeRow } from '../../shared/report/schema.ts';
@@ -170,11 +171,40 @@ const buildReport = (options: { simulation: boolean }): CheckReport => {
   });
 };
 
-const NACOS = {
+const NACOS = NacosReport.parse({
+  server: 'mse-abc123-nacos-ans.mse.aliyuncs.com:8848',
+  version: '2.3.2',
+  ok: false,
+  durationMs: 642,
+  api: 'v1',
+  grpc: 'mse-abc123-nacos-ans.mse.aliyuncs.com:9848',
+  steps: [
+    { name: 'liveness', status: 'ok', latencyMs: 6 },
+    { name: 'readiness', status: 'ok', latencyMs: 5 },
+    { name: 'login', status: 'ok', latencyMs: 18, detail: 'token issued, ttl 18000 s' },
+    {
+      name: 'config-roundtrip',
+      status: 'degraded',
+      latencyMs: 412,
+      detail: 'publish, get and delete in 412 ms',
+    },
+    {
+      name: 'naming-roundtrip',
+      status: 'failed',
+      latencyMs: 31,
+      error: { code: 'auth', message: 'HTTP 403: <b>user not authorized</b>' },
+    },
+    { name: 'grpc-server-check', status: 'ok', latencyMs: 9 },
+    { name: 'cluster', status: 'skipped', latencyMs: 0, detail: 'needs admin rights' },
+  ],
+  leftovers: ['mse-watch-canary-<1>'],
+});
+
+/** Not a NacosReport: some other shape is still shown, escaped, as tables and lists. */
+const NACOS_OTHER = {
   serverCheck: { status: 'ok', latencyMs: 4 },
   steps: [
     { step: 'login', ok: true, detail: 'token issued' },
-    { step: 'config publish/get', ok: true, detail: 'round trip 12 ms' },
     { step: 'naming register/list', ok: false, detail: '<b>403</b> forbidden' },
   ],
 };
@@ -234,7 +264,8 @@ describe('renderHtmlReport (structure)', () => {
     expect(html).toContain(
       '&lt;/td&gt;&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;quoted&quot;',
     );
-    expect(html).toContain('&lt;b&gt;403&lt;/b&gt; forbidden');
+    expect(html).toContain('HTTP 403: &lt;b&gt;user not authorized&lt;/b&gt;');
+    expect(html).toContain('<code>mse-watch-canary-&lt;1&gt;</code>');
   });
 
   it('is self-contained: no scripts, no stylesheet links, nothing loaded from a URL', () => {
@@ -271,9 +302,29 @@ describe('renderHtmlReport (structure)', () => {
     expect(real).not.toContain('Nacos');
   });
 
-  it('shows the Nacos result when given', () => {
+  it('shows a Nacos report step by step, with its status and error', () => {
     expect(html).toContain('<h2>Nacos</h2>');
-    expect(html).toContain('naming register/list');
+    for (const step of NACOS.steps)
+      expect(html).toContain(`<tr data-step="${step.name}" data-status="${step.status}">`);
+    expect(html).toContain('auth: HTTP 403');
+    expect(html).toContain('Canaries left behind');
+  });
+
+  it('shows any other Nacos result generically, escaped', () => {
+    const page = renderHtmlReport(plain, { nacos: NACOS_OTHER });
+    expect(page).toContain('<h2>Nacos</h2>');
+    expect(page).toContain('naming register/list');
+    expect(page).toContain('&lt;b&gt;403&lt;/b&gt; forbidden');
+    expect(page).not.toContain('<b>403');
+  });
+
+  it('a failed Nacos check makes the page NOT OK even when every endpoint answers', () => {
+    const healthy = CheckReport.parse({ ...plain, ok: true, findings: [] });
+    expect(renderHtmlReport(healthy)).toContain('data-ok="true"');
+    const page = renderHtmlReport(healthy, { nacos: NACOS });
+    expect(page).toMatch(/data-ok="false">\s*<span class="sym" aria-hidden="true">✕<\/span>NOT OK/);
+    expect(page).toContain('the Nacos check failed');
+    expect(renderHtmlReport(healthy, { nacos: { ...NACOS, ok: true } })).toContain('data-ok="true"');
   });
 
   it('is a pure function of the report', () => {
