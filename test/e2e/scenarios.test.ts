@@ -1,0 +1,278 @@
+import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import type { Fault } from '../../scripts/e2e/fault-rules.ts';
+import { describeInVpc } from './support/skip.ts';
+import {
+  type ConfigOptions,
+  createWorld,
+  leakedSecrets,
+  NACOS_SERVER,
+  type Notices,
+  REGION,
+  type World,
+  webhookEvents,
+} from './support/world.ts';
+
+// The whole product on cn-shanghai's real catalog addresses, inside a VPC in a box: every scenario runs once
+// through the real CLI (`mse-watch check --config … --json`) and once through the bundled FC handler called
+// FC-style, each with its own alert state. Each run asserts the diagnosis, the exit code (CLI) or the summary
+// (FC), and exactly which notices reached the DingTalk and webhook receivers.
+
+type Mode = 'cli' | 'fc';
+
+/** What both entry points must agree on. */
+type Outcome = {
+  exitCode: number | null;
+  ok: boolean;
+  /** "ip:port status", sorted. */
+  failed: string[];
+  /** "severity category", sorted and de-duplicated. */
+  findings: string[];
+  /** Every endpoint named by a finding, sorted and de-duplicated. */
+  findingEndpoints: string[];
+  /** category -> "verdict reachable/total" (CLI only: the FC summary is compact). */
+  categories?: Record<string, string>;
+  nacosSteps?: Record<string, string>;
+  text: string;
+};
+
+const sortedUnique = (values: string[]) => [...new Set(values)].sort();
+
+/** FC-style, each check runs in its own function: probe-endpoints, or probe-nacos for the Nacos scenarios. */
+const run = async (world: World, mode: Mode, config: string, fn: 'endpoints' | 'nacos' = 'endpoints'): Promise<Outcome> => {
+  if (mode === 'cli') {
+    const { code, report, stdout, stderr } = await world.cli(config);
+    return {
+      exitCode: code,
+      ok: report.ok && (report.nacos?.ok ?? true),
+      failed: sortedUnique(
+        report.probes.filter((p) => p.status !== 'ok').map((p) => `${p.ip}:${p.port} ${p.status}`),
+      ),
+      findings: sortedUnique(report.findings.map((f) => `${f.severity} ${f.category}`)),
+      findingEndpoints: sortedUnique(report.findings.flatMap((f) => f.endpoints)),
+      categories: Object.fromEntries(
+        report.categories.map((c) => [c.category, `${c.verdict} ${c.reachable}/${c.total}`]),
+      ),
+      ...(report.nacos
+        ? { nacosSteps: Object.fromEntries(report.nacos.steps.map((s) => [s.name, s.status])) }
+        : {}),
+      text: stdout + stderr,
+    };
+  }
+  const { code, summary, stdout, stderr } = await world.fc(fn, config);
+  expect(code).toBe(0);
+  const endpointFindings = summary.findings.filter((f) => f.category !== 'nacos');
+  return {
+    exitCode: summary.ok ? 0 : 1,
+    ok: summary.ok,
+    failed: sortedUnique(summary.failed.map((p) => `${p.ip}:${p.port} ${p.status}`)),
+    findings: sortedUnique(endpointFindings.map((f) => `${f.severity} ${f.category}`)),
+    findingEndpoints: sortedUnique(endpointFindings.flatMap((f) => f.endpoints)),
+    ...(summary.nacos
+      ? { nacosSteps: Object.fromEntries(summary.nacos.steps.map((s) => [s.name, s.status])) }
+      : {}),
+    text: stdout + stderr,
+  };
+};
+
+const healthyCategories = {
+  'basic-info': 'ok 2/2',
+  'governance-rules': 'ok 12/12',
+  'agent-metadata': 'ok 1/1',
+  'metrics-events': 'ok 1/1',
+  diagnostics: 'ok 9/9',
+  'arms-monitoring': 'skipped 0/7',
+  'arms-info': 'skipped 0/1',
+};
+
+const dropAll = (ips: readonly string[]): Fault[] => ips.map((ip) => ({ action: 'drop', ip }));
+
+const key = (endpoint: string) => `${REGION}/${endpoint}`;
+
+/** Asserts the receivers got exactly these webhook events and one DingTalk message per webhook notice. */
+const expectNotices = (notices: Notices, events: string[]) => {
+  expect(webhookEvents(notices.webhook)).toEqual([...events].sort());
+  expect(notices.webhook.requests.filter((r) => r.rejected)).toEqual([]);
+  expect(notices.dingtalk.requests.filter((r) => r.rejected)).toEqual([]);
+  expect(notices.dingtalk.messages).toHaveLength(notices.webhook.messages.length);
+};
+
+describeInVpc('mse-watch end to end in a VPC in a box', () => {
+  let world: World;
+
+  beforeAll(async () => {
+    world = await createWorld('e2e scenarios, cn-shanghai');
+  });
+  afterAll(async () => {
+    await world?.destroy();
+  });
+  beforeEach(async () => {
+    await world.reset();
+  });
+
+  for (const mode of ['cli', 'fc'] as const) {
+    const config = (options: ConfigOptions) =>
+      world.config({ ...options, state: `${mode}-${options.state}` });
+
+    it(`[${mode}] all healthy: exit 0, every required category ok, no notice`, async () => {
+      const file = await config({ state: 'healthy', nacos: true });
+      const outcome = await run(world, mode, file);
+      expect(outcome).toMatchObject({
+        exitCode: 0,
+        ok: true,
+        failed: [],
+        findings: [],
+        findingEndpoints: [],
+      });
+      if (mode === 'cli') expect(outcome.categories).toEqual(healthyCategories);
+      expectNotices(await world.notices(), []);
+      expect(leakedSecrets(outcome.text)).toEqual([]);
+    });
+
+    it(`[${mode}] partial allowlist: 3 of 9 diagnostics IPs dropped`, async () => {
+      const dropped = ['100.100.140.3', '100.100.140.4', '100.100.119.193'];
+      await world.setFaults(dropAll(dropped));
+      const outcome = await run(world, mode, await config({ state: 'partial' }));
+      const endpoints = dropped.map((ip) => `${ip}:80`).sort();
+      expect(outcome).toMatchObject({
+        exitCode: 1,
+        ok: false,
+        failed: endpoints.map((e) => `${e} timeout`),
+        findingEndpoints: endpoints,
+      });
+      expect(outcome.findings.every((f) => f.endsWith(' diagnostics'))).toBe(true);
+      if (mode === 'cli') {
+        expect(outcome.categories).toEqual({ ...healthyCategories, diagnostics: 'partial 6/9' });
+      }
+      const notices = await world.notices();
+      expectNotices(
+        notices,
+        endpoints.map((e) => `firing ${key(e)}`),
+      );
+      expect(notices.dingtalk.messages).toHaveLength(1);
+      for (const ip of dropped) expect(notices.dingtalk.messages[0]?.text).toContain(ip);
+    });
+
+    it(`[${mode}] a whole category dropped: governance-rules down, one grouped notice`, async () => {
+      const governance = world.fixture.targets.filter((t) => t.category === 'governance-rules');
+      await world.setFaults(dropAll([...new Set(governance.map((t) => t.ip))]));
+      const outcome = await run(world, mode, await config({ state: 'category' }));
+      const endpoints = governance.map((t) => `${t.ip}:${t.port}`).sort();
+      expect(outcome).toMatchObject({
+        exitCode: 1,
+        ok: false,
+        failed: endpoints.map((e) => `${e} timeout`),
+        findingEndpoints: endpoints,
+      });
+      expect(outcome.findings).toContain('critical governance-rules');
+      if (mode === 'cli') {
+        expect(outcome.categories).toEqual({ ...healthyCategories, 'governance-rules': 'down 0/12' });
+      }
+      const notices = await world.notices();
+      expectNotices(
+        notices,
+        endpoints.map((e) => `firing ${key(e)}`),
+      );
+      expect(notices.webhook.messages).toHaveLength(1);
+    });
+
+    it(`[${mode}] no route at all: the storm guard sends one "monitor network" notice, not 25`, async () => {
+      await world.vpc.removeAddresses(world.vpc.addresses.filter((a) => a !== '127.0.0.1'));
+      const outcome = await run(world, mode, await config({ state: 'no-route', nacos: true }));
+      expect(outcome.exitCode).toBe(1);
+      expect(outcome.failed).toEqual(
+        world.fixture.targets.map((t) => `${t.ip}:${t.port} unreachable`).sort(),
+      );
+      if (mode === 'cli') {
+        expect(Object.values(outcome.categories ?? {}).filter((v) => v.startsWith('down'))).toHaveLength(5);
+      }
+      expectNotices(await world.notices(), ['firing monitor/network']);
+    });
+
+    it(`[${mode}] Nacos not ready: the readiness step fails and alerts, endpoints stay quiet`, async () => {
+      await world.agent.request('nacos.faults', { faults: { notReady: true } });
+      const outcome = await run(world, mode, await config({ state: 'nacos-not-ready', nacos: true }), 'nacos');
+      expect(outcome).toMatchObject({ exitCode: 1, ok: false, failed: [], findingEndpoints: [] });
+      expect(outcome.nacosSteps?.readiness).toBe('failed');
+      expectNotices(await world.notices(), [`firing nacos/${NACOS_SERVER}/readiness`]);
+    });
+
+    it(`[${mode}] Nacos with a wrong password: login fails and alerts, no password anywhere`, async () => {
+      const outcome = await run(
+        world,
+        mode,
+        await config({ state: 'nacos-password', nacos: true, nacosPassword: 'wrong-password-e2e' }),
+        'nacos',
+      );
+      expect(outcome).toMatchObject({ exitCode: 1, ok: false, failed: [], findingEndpoints: [] });
+      expect(outcome.nacosSteps?.login).toBe('failed');
+      const notices = await world.notices();
+      expect(webhookEvents(notices.webhook)).toContain(`firing nacos/${NACOS_SERVER}/login`);
+      expect(webhookEvents(notices.webhook).every((e) => e.startsWith(`firing nacos/${NACOS_SERVER}/`))).toBe(
+        true,
+      );
+      const everything = [
+        outcome.text,
+        ...notices.dingtalk.messages.map((m) => m.text),
+        JSON.stringify(notices),
+      ];
+      expect(leakedSecrets(...everything)).toEqual([]);
+      expect(everything.some((text) => text.includes('wrong-password-e2e'))).toBe(false);
+    });
+
+    it(`[${mode}] an endpoint that flaps over several runs: announced, then muted as flapping`, async () => {
+      const file = await config({
+        state: 'flap',
+        alerting: { flap: { changes: 4, window: '1h', quiet: '30m' } },
+      });
+      const flapper = '100.100.27.5:8848';
+      const seen: string[][] = [];
+      for (const down of [true, false, true, false, true, false]) {
+        await world.setFaults(down ? [{ action: 'drop', ip: '100.100.27.5', port: 8848 }] : []);
+        const outcome = await run(world, mode, file);
+        expect(outcome.exitCode).toBe(down ? 1 : 0);
+        expect(outcome.failed).toEqual(down ? [`${flapper} timeout`] : []);
+        seen.push(webhookEvents((await world.notices()).webhook));
+      }
+      expect(seen).toEqual([
+        [`firing ${key(flapper)}`],
+        [`resolved ${key(flapper)}`],
+        [`firing ${key(flapper)}`],
+        [`flapping ${key(flapper)}`],
+        [],
+        [],
+      ]);
+    });
+
+    it(`[${mode}] a receiver that fails and then recovers gets the notice once, late, and nothing is lost`, async () => {
+      const file = await config({
+        state: 'receiver',
+        alerting: { retry: { initialBackoff: '1s', maxBackoff: '2s' } },
+      });
+      const endpoint = '100.100.140.5:80';
+      await world.setFaults([{ action: 'drop', ip: '100.100.140.5', port: 80 }]);
+      await world.agent.request('receivers.respondNext', {
+        name: 'dingtalk',
+        replies: [{ status: 500, body: 'internal error' }],
+      });
+      await run(world, mode, file);
+      const first = await world.notices();
+      expect(webhookEvents(first.webhook)).toEqual([`firing ${key(endpoint)}`]);
+      expect(first.dingtalk.requests).toHaveLength(1);
+      expect(first.dingtalk.requests[0]?.rejected).toBeDefined();
+      expect(first.dingtalk.messages).toEqual([]);
+
+      await new Promise((resolve) => setTimeout(resolve, 1200)); // past the 1 s backoff: a run, not a timer
+      await run(world, mode, file);
+      const second = await world.notices();
+      expect(second.webhook.requests).toEqual([]);
+      expect(second.dingtalk.messages).toHaveLength(1);
+      expect(second.dingtalk.messages[0]?.text).toContain('100.100.140.5');
+      expect(second.dingtalk.messages[0]?.title).toMatch(/FIRING/);
+
+      await world.setFaults([]);
+      await run(world, mode, file);
+      const third = await world.notices();
+      expectNotices(third, [`resolved ${key(endpoint)}`]);
+    });
+  }
+});
