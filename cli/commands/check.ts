@@ -89,14 +89,14 @@ export const registerCheck: Registrar = (program, io, setExit) => {
       const config = await resolveCheckConfig(flags, io);
       const onProbe = flags.json ? undefined : progress(io);
       const outcome = await runCheck(config, {}, onProbe ? { onProbe } : {});
-      const { report } = outcome;
       if (flags.html) {
         const { renderHtmlReport } = await import('../../shared/report/html.ts');
-        await writeFile(flags.html, renderHtmlReport(report));
+        await writeFile(
+          flags.html,
+          renderHtmlReport(outcome.report, outcome.nacos ? { nacos: outcome.nacos } : {}),
+        );
       }
-      if (flags.json) await write(io.stdout, `${JSON.stringify(report, null, 2)}\n`);
-      else
-        await write(io.stdout, renderText(report, { color: Boolean(io.stdout.isTTY) && !io.env.NO_COLOR }));
-      setExit(report.ok ? 0 : 1);
+      await write(io.stdout, flags.json ? checkJson(outcome) : checkText(outcome, io));
+      setExit(outcome.ok ? 0 : 1);
     });
 };

@@ -6,6 +6,7 @@ import { loadCatalog, resolveRegion } from '../../shared/catalog/index.ts';
 import type { Region } from '../../shared/catalog/schema.ts';
 import { formatConfigIssues } from '../../shared/config/load.ts';
 import { MseWatchError } from '../../shared/errors.ts';
+import { startNacosTestServer } from '../../shared/nacos/server/index.ts';
 import { demoScenario, Scenario, type Simulation, startSimulation } from '../../shared/simulate/index.ts';
 import { write } from '../io.ts';
 import { type Registrar, regionOption } from '../program.ts';
@@ -47,22 +48,37 @@ export const registerSimulate: Registrar = (program, io) => {
       'faults to inject (YAML/JSON: faults: [{endpoint|category, fault: drop|refuse|absent|slow}]); "demo" for the demo scenario',
     )
     .option('-o, --write-config <file>', 'where to write the check config (default: a temporary file)')
-    .action(async (options: { region: string; scenario?: string; writeConfig?: string }) => {
+    .option('--nacos', 'also serve a Nacos-compatible server (no auth) and add it to the config')
+    .action(async (options: { region: string; scenario?: string; writeConfig?: string; nacos?: boolean }) => {
       const region = resolveRegion(loadCatalog(), options.region);
       const scenario = await loadScenario(options.scenario, region);
       const simulation = await startSimulation(region, scenario);
+      const nacos = options.nacos
+        ? await startNacosTestServer({ host: '127.0.0.1', port: 0, grpcPort: 0 })
+        : undefined;
       try {
         const file =
           options.writeConfig ?? join(await mkdtemp(join(tmpdir(), 'mse-watch-sim-')), 'check.yaml');
-        await writeFile(file, stringify(simulation.config));
+        const config = nacos
+          ? {
+              ...simulation.config,
+              nacos: { server: `${nacos.host}:${nacos.port}`, grpcPort: nacos.grpcPort },
+            }
+          : simulation.config;
+        await writeFile(file, stringify(config));
         await write(io.stdout, describeSimulation(simulation));
+        if (nacos)
+          await write(
+            io.stdout,
+            `Nacos-compatible server: ${nacos.url} (gRPC ${nacos.host}:${nacos.grpcPort})\n`,
+          );
         await write(
           io.stdout,
           `\nServing until interrupted (Ctrl-C). In another shell:\n  mse-watch check --config ${file}\n`,
         );
         await io.interrupted;
       } finally {
-        await simulation.close();
+        await Promise.all([simulation.close(), nacos?.close()]);
       }
     });
 };

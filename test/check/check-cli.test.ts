@@ -229,3 +229,57 @@ describe('mse-watch demo', () => {
     expect(run.stdout.indexOf('\nNOT OK\n')).toBeGreaterThan(run.stdout.indexOf('grpc-server-check'));
   });
 });
+
+describe('mse-watch simulate', () => {
+  it('serves until interrupted, writes a config a check can use, and prints the mapping', async () => {
+    const file = join(dir, 'simulate.yaml');
+    const scenario = await writeConfig('scenario', {
+      faults: [{ category: 'diagnostics', fault: 'refuse' }],
+    });
+    let stop: () => void = () => {};
+    const interrupted = new Promise<void>((resolve) => {
+      stop = resolve;
+    });
+    const serving = runCliCapture(
+      ['simulate', '--region', 'gov', '--scenario', scenario, '--write-config', file, '--nacos'],
+      {},
+      { interrupted },
+    );
+    let text = '';
+    for (let i = 0; i < 100 && !text.includes('nacos'); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      text = await readFile(file, 'utf8').catch(() => '');
+    }
+    const check = await runCliCapture([
+      'check',
+      '--config',
+      file,
+      '--json',
+      '--timeout',
+      '500',
+      '--attempts',
+      '1',
+    ]);
+    stop();
+    const simulate = await serving;
+    expect(simulate.code).toBe(0);
+    expect(simulate.stdout).toMatch(/SIMULATION of Alibaba Gov Cloud \(cn-north-2-gov-1\)/);
+    expect(simulate.stdout).toMatch(/100\.100\.1\.131:80 +-> 127\.77\.\d+\.\d+:\d+ +refuse/);
+    expect(simulate.stdout).toContain(`mse-watch check --config ${file}`);
+    expect(check.code).toBe(1);
+    const report = JSON.parse(check.stdout);
+    expect(report.categories.find((c: { category: string }) => c.category === 'diagnostics').verdict).toBe(
+      'down',
+    );
+    expect(report.nacos.ok).toBe(true);
+  });
+
+  it('rejects a scenario with an unknown fault, naming the field', async () => {
+    const scenario = await writeConfig('bad-scenario', {
+      faults: [{ endpoint: '100.100.1.131', fault: 'melt' }],
+    });
+    const run = await runCliCapture(['simulate', '--region', 'gov', '--scenario', scenario]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/faults\[0\]\.fault/);
+  });
+});
