@@ -84,7 +84,15 @@ export const processAlerts = async (
     outboxPending: 0,
   };
 
-  const lock = await store.lock();
+  let lock: Awaited<ReturnType<typeof store.lock>>;
+  try {
+    lock = await store.lock();
+  } catch (error) {
+    // An unusable state dir (read-only, NAS not mounted) must not cost the run its report.
+    const stateNote = `cannot use the state at ${store.location}: ${redact((error as Error).message)}; alerting skipped this run (set state.dir to a writable directory)`;
+    logger.warn(stateNote);
+    return { ...empty, stateNote };
+  }
   if (!lock) {
     const stateNote = `another run holds the lock on ${store.location}; this run neither evaluated nor notified (the next run will)`;
     logger.warn(stateNote);
