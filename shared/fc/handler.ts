@@ -3,14 +3,15 @@ import { isMseWatchError, MseWatchError } from '../errors.ts';
 import type { NacosReport } from '../nacos/report.ts';
 import type { CheckReport, Finding, ProbeRow } from '../report/schema.ts';
 import type { RunDeps, RunOptions, RunOutcome } from '../run.ts';
+// records and sink, not the sinks index: that one also brings the SLS client into the bundle
 import {
   findingRecord,
-  type LogSink,
   probeRecord,
   type RecordBase,
   type RunRecord,
   reportCounts,
-} from '../sinks/index.ts';
+} from '../sinks/records.ts';
+import type { LogSink } from '../sinks/sink.ts';
 import { createStdoutSink } from '../sinks/stdout.ts';
 import { runBudget } from './budget.ts';
 import { loadFunctionConfig } from './config-source.ts';
