@@ -46,7 +46,9 @@ const server = await startNacosTestServer({
   ...(values.log
     ? {
         onGrpcEvent: (event) =>
-          process.stdout.write(`${JSON.stringify({ grpc: event.type, peer: event.peer })}\n`),
+          process.stdout.write(
+            `${JSON.stringify({ grpc: event.type, peer: event.peer, body: event.body })}\n`,
+          ),
       }
     : {}),
 });

@@ -17,7 +17,7 @@ type Connection = {
   listening: Set<string>;
 };
 
-export type GrpcEvent = { type: string; peer: string };
+export type GrpcEvent = { type: string; peer: string; body: Record<string, unknown> };
 
 const ok = (type: string, requestId: unknown, extra: Record<string, unknown> = {}): NacosMessage => ({
   type,
@@ -184,7 +184,7 @@ export const createGrpcServer = (
       } catch (error) {
         return callback(null, toPayload(errorResponse(400, (error as Error).message, '')));
       }
-      onEvent({ type: message.type, peer: call.getPeer() });
+      onEvent({ type: message.type, peer: call.getPeer(), body: message.body });
       callback(null, toPayload(handle(message, call.getPeer())));
     },
   });
@@ -198,7 +198,7 @@ export const createGrpcServer = (
         } catch {
           return;
         }
-        onEvent({ type: message.type, peer });
+        onEvent({ type: message.type, peer, body: message.body });
         if (message.type === 'ConnectionSetupRequest') {
           const connectionId = serverCheckIds.get(peer) ?? `${Date.now()}_${splitPeer(peer).join('_')}`;
           connections.set(peer, { connectionId, stream, listening: new Set() });
