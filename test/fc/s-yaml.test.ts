@@ -13,6 +13,18 @@ const spec = parse(readFileSync(new URL('../../s.yaml', import.meta.url), 'utf8'
   resources: Record<string, { component: string; actions?: unknown; props: Record<string, unknown> }>;
 };
 
+type FcProps = {
+  runtime: string;
+  handler: string;
+  code: string;
+  timeout: number;
+  memorySize: number;
+  environmentVariables: Record<string, string>;
+  vpcConfig: unknown;
+  nasConfig: { mountPoints: { mountDir: string }[] };
+  triggers: { triggerType: string; triggerConfig: { cronExpression: string; payload: string } }[];
+};
+
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type Schema = Record<string, Json>;
 
@@ -85,7 +97,7 @@ describe('s.yaml (edition 3.0.0, fc3)', () => {
   });
 
   it.each(Object.keys(spec.resources))('%s: what the handler and the build need', (name) => {
-    const props = resolveMagic(spec.resources[name]!.props, {}) as Record<string, any>;
+    const props = resolveMagic(spec.resources[name]!.props, {}) as FcProps;
     expect(props.runtime).toBe('nodejs20');
     expect(props.handler).toBe('index.handler');
     expect(props.code).toBe(`./dist/${name}`);
