@@ -140,7 +140,11 @@ const categoryCards = (report: CheckReport, lookup: ReturnType<typeof names>): s
   <div class="card-head"><h3>${escapeHtml(verdict.category)}</h3>${verdictBadge(verdict.verdict)}</div>
   <p class="usage">${escapeHtml(known?.usage ?? 'Extra target')}</p>
   <div class="meter" role="img" aria-label="${verdict.reachable} of ${verdict.total} reachable"><span class="meter-fill verdict-fill-${verdict.verdict}" style="width:${share}%"></span></div>
-  <p class="card-foot"><strong>${verdict.reachable}/${verdict.total}</strong> reachable · ${okLatency === undefined ? 'no latency' : `median ${escapeHtml(formatMs(okLatency))}`} · <span class="muted">${tags}</span></p>
+  <p class="card-foot">${
+    verdict.verdict === 'skipped'
+      ? `<strong>${verdict.total}</strong> ${verdict.total === 1 ? 'endpoint' : 'endpoints'} not probed`
+      : `<strong>${verdict.reachable}/${verdict.total}</strong> reachable · ${okLatency === undefined ? 'no latency' : `median ${escapeHtml(formatMs(okLatency))}`}`
+  } · <span class="muted">${tags}</span></p>
 </article>`;
     })
     .join('')}</div>`;

@@ -292,6 +292,7 @@ describe('renderHtmlReport (structure)', () => {
       expect(html).toContain(`data-category="${category.category}" data-verdict="${category.verdict}"`);
     }
     expect(html).toContain('Not probed (ARMS endpoints: run with --include-arms to check them)');
+    expect(html).toContain('<strong>7</strong> endpoints not probed');
   });
 
   it('shows the simulation banner with its mapping only for a simulation', () => {
