@@ -110,7 +110,7 @@ describe('s.yaml (edition 3.0.0, fc3)', () => {
       vSwitchIds: [spec.vars.vSwitchId],
       securityGroupId: spec.vars.securityGroupId,
     });
-    expect(props.nasConfig.mountPoints[0].mountDir).toBe('/mnt/state');
+    expect(props.nasConfig.mountPoints[0]?.mountDir).toBe('/mnt/state');
     for (const trigger of props.triggers) {
       expect(trigger.triggerType).toBe('timer');
       // six fields, seconds first, in Beijing time
