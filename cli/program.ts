@@ -1,4 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
+import pkg from '../package.json' with { type: 'json' };
 import { isMseWatchError } from '../shared/errors.ts';
 import { registerAllowlist } from './commands/allowlist.ts';
 import { registerCatalog } from './commands/catalog.ts';
@@ -30,7 +31,7 @@ export const runCli = async (argv: string[], io: CliIo): Promise<number> => {
   let exitCode = 0;
   const program = new Command('mse-watch')
     .description('Check that this network reaches every Alibaba Cloud MSE endpoint of a region, and why not')
-    .version(process.env.npm_package_version ?? '0.1.0')
+    .version(pkg.version)
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({
       writeOut: (text) => void io.stdout.write(text),
