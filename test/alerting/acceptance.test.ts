@@ -1,6 +1,7 @@
 // Acceptance: the real runCheck (real TCP probes to loopback listeners) run after run on a simulated
 // clock, over a scripted sequence of faults, with real HTTP delivery to loopback vendor receivers.
 // Asserts exactly which notices arrive at which run.
+import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -188,6 +189,56 @@ describe('mse-watch check --config', () => {
     } finally {
       await receiver.close();
       await rm(cliDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('two check processes at once', () => {
+  it('share one state through the lock: the change is sent once', async () => {
+    const procDir = await mkdtemp(join(tmpdir(), 'mse-watch-two-runs-'));
+    // a slow robot keeps the first run inside its lock while the second arrives
+    const receiver = await startDingTalkReceiver({ secret: SECRET, respondAfterMs: 1500 });
+    const down = await endpoint();
+    await down.down();
+    await a.up();
+    try {
+      const file = join(procDir, 'mse-watch.json');
+      await writeFile(
+        file,
+        JSON.stringify({
+          targets: [
+            { host: '127.0.0.1', port: a.port, name: 'up' },
+            { host: '127.0.0.1', port: down.port, name: 'down' },
+          ],
+          probe: { timeoutMs: 2000, attempts: 1, spacingMs: 0, http: false },
+          alerting: {
+            failureThreshold: 1,
+            channels: [{ kind: 'dingtalk', webhook: receiver.url, secret: SECRET }],
+          },
+          state: { dir: procDir, lockWait: '20s' },
+        }),
+      );
+      const check = () =>
+        new Promise<number | null>((resolve) => {
+          const child = spawn(
+            process.execPath,
+            ['--import', 'tsx', 'cli/main.ts', 'check', '--config', file],
+            {
+              cwd: join(import.meta.dirname, '../..'),
+              stdio: 'ignore',
+            },
+          );
+          child.on('exit', resolve);
+        });
+      const codes = await Promise.all([check(), check()]);
+      expect(codes).toEqual([1, 1]);
+      expect(receiver.requests.length).toBe(1);
+      expect(receiver.messages.map((m) => m.title)).toEqual(['[FIRING] mse-watch targets: 1 failing']);
+      const state = JSON.parse(await readFile(join(procDir, 'alert-state.json'), 'utf8'));
+      expect(state.delivered).toHaveLength(1);
+    } finally {
+      await receiver.close();
+      await rm(procDir, { recursive: true, force: true });
     }
   });
 });

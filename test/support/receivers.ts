@@ -54,6 +54,8 @@ export type Receiver = {
 export type ReceiverOptions = {
   /** The receiver's clock, for signature freshness and rate limits. */
   now?: () => number;
+  /** Answer every request only after this long (a slow vendor; widens races between overlapping runs). */
+  respondAfterMs?: number;
 };
 
 /** Replies the vendors give when they refuse, for respondNext(). */
@@ -114,6 +116,13 @@ const startReceiver = async (
   const script: Reply[] = [];
 
   const answer = (res: ServerResponse, reply: Reply) => {
+    if (options.respondAfterMs) {
+      setTimeout(() => send(res, reply), options.respondAfterMs);
+      return;
+    }
+    send(res, reply);
+  };
+  const send = (res: ServerResponse, reply: Reply) => {
     const text = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
     res.writeHead(reply.status, {
       'content-type': typeof reply.body === 'string' ? 'text/plain' : 'application/json',
