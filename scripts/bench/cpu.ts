@@ -17,6 +17,8 @@ export type CpuResult = {
   mseWatch: CpuSample[];
   /** mse-watch with a single target: what start-up alone costs. */
   mseWatchStartup: CpuSample[];
+  /** The same handshakes from a bare node:net loop: what Node itself costs. */
+  nodeFloor: CpuSample[];
   /** blackbox_exporter's CPU while it served the probes (its start-up excluded, as for a long-running daemon). */
   blackbox: CpuSample[];
   /** blackbox_exporter's CPU from process start to the end of the probes. */
@@ -55,6 +57,16 @@ const runMseWatch = async (configFile: string): Promise<CpuSample> => {
     wallMs: timed.wallMs,
     ok: report.probes.filter((probe) => probe.status === 'ok').length,
   };
+};
+
+const runNodeFloor = async (targetsFile: string, concurrency: number): Promise<CpuSample> => {
+  const timed = await timeCommand(
+    [process.execPath, 'scripts/bench/node-floor.mjs', String(concurrency), targetsFile],
+    { cwd: REPO_ROOT },
+  );
+  if (timed.code !== 0) throw new Error(`node-floor exited ${timed.code}: ${timed.stderr}`);
+  const { ok } = JSON.parse(timed.stdout) as { ok: number };
+  return { cpuMs: timed.userMs + timed.systemMs, peakRssKb: timed.maxRssKb, wallMs: timed.wallMs, ok };
 };
 
 const runBlackbox = async (targets: string[], options: CpuOptions) => {
@@ -97,11 +109,17 @@ export const benchCpu = async (options: CpuOptions, log: (line: string) => void)
     const oneConfig = join(dir, 'one.json');
     await writeFile(fullConfig, config(targets));
     await writeFile(oneConfig, config(targets.slice(0, 1)));
+    const targetsFile = join(dir, 'targets.json');
+    await writeFile(
+      targetsFile,
+      JSON.stringify(listeners.ports.map((port) => ({ host: '127.0.0.1', port }))),
+    );
 
     const result: CpuResult = {
       options,
       mseWatch: [],
       mseWatchStartup: [],
+      nodeFloor: [],
       blackbox: [],
       blackboxWithStartup: [],
     };
@@ -111,14 +129,17 @@ export const benchCpu = async (options: CpuOptions, log: (line: string) => void)
       const mse = await runMseWatch(fullConfig);
       const startup = await runMseWatch(oneConfig);
       const blackbox = await runBlackbox(targets, options);
+      const floor = await runNodeFloor(targetsFile, options.concurrency);
       result.mseWatch.push(mse);
       result.mseWatchStartup.push(startup);
+      result.nodeFloor.push(floor);
       result.blackbox.push(blackbox.probing);
       result.blackboxWithStartup.push(blackbox.withStartup);
       log(
         `  run ${run}/${options.runs}: mse-watch ${mse.cpuMs.toFixed(0)} ms CPU, ${(mse.peakRssKb / 1024).toFixed(1)} MiB, ${mse.ok} ok; ` +
           `1-target ${startup.cpuMs.toFixed(0)} ms; blackbox ${blackbox.probing.cpuMs.toFixed(0)} ms CPU ` +
-          `(${blackbox.withStartup.cpuMs.toFixed(0)} with start-up), ${(blackbox.probing.peakRssKb / 1024).toFixed(1)} MiB, ${blackbox.probing.ok} ok`,
+          `(${blackbox.withStartup.cpuMs.toFixed(0)} with start-up), ${(blackbox.probing.peakRssKb / 1024).toFixed(1)} MiB, ${blackbox.probing.ok} ok; ` +
+          `node:net floor ${floor.cpuMs.toFixed(0)} ms`,
       );
       if (mse.ok !== options.targets || blackbox.probing.ok !== options.targets) {
         throw new Error(
@@ -152,6 +173,9 @@ export const summarizeCpu = (result: CpuResult) => {
     marginalRatio: mseMarginalUs / blackboxUs,
     msePeakRssMb: median(result.mseWatch.map((s) => s.peakRssKb / 1024)),
     blackboxPeakRssMb: median(result.blackbox.map((s) => s.peakRssKb / 1024)),
+    floorUs: perProbeUs(result.nodeFloor),
+    floorPeakRssMb: median(result.nodeFloor.map((s) => s.peakRssKb / 1024)),
+    floorRatio: perProbeUs(result.nodeFloor) / blackboxUs,
     mseWallMs: median(result.mseWatch.map((s) => s.wallMs)),
     blackboxWallMs: median(result.blackbox.map((s) => s.wallMs)),
   };

@@ -68,8 +68,10 @@ const renderCpu = (result: CpuResult): string[] => {
     `| \`mse-watch check\` (whole process: node start-up, config, ${targets} probes, diagnosis, JSON) | ${fixed(s.mseTotalUs, 0)} µs | ${fixed(s.msePeakRssMb)} MiB | ${fixed(s.mseWallMs, 0)} ms |`,
     `| \`mse-watch check\`, marginal (minus a 1-target run: ${fixed(s.mseStartupCpuMs, 0)} ms CPU) | ${fixed(s.mseMarginalUs, 0)} µs | | |`,
     `| blackbox_exporter \`tcp_connect\` via \`/probe\` (daemon already running) | ${fixed(s.blackboxUs, 0)} µs | ${fixed(s.blackboxPeakRssMb)} MiB | ${fixed(s.blackboxWallMs, 0)} ms |`,
+    `| reference: bare \`node:net\` connect loop, same targets and concurrency (whole process) | ${fixed(s.floorUs, 0)} µs | ${fixed(s.floorPeakRssMb)} MiB | |`,
     '',
     `- Ratio mse-watch / blackbox_exporter, CPU per probe: **${fixed(s.ratio, 2)}** whole process, ${fixed(s.marginalRatio, 2)} marginal. Goal ≤ ${GOALS.cpuRatio}: ${verdict(s.ratio <= GOALS.cpuRatio)}.`,
+    `- Node's own floor on this machine is ${fixed(s.floorRatio, 2)} × blackbox_exporter's CPU per probe: the gap above it is mse-watch's (start-up ${fixed(s.mseStartupCpuMs, 0)} ms, config, report).`,
     `- Peak RSS of mse-watch: **${fixed(s.msePeakRssMb)} MiB**. Goal ≤ ${GOALS.peakRssMb} MB (${fixed((GOALS.peakRssMb * 1e6) / 2 ** 20)} MiB): ${verdict(s.msePeakRssMb * 2 ** 20 <= GOALS.peakRssMb * 1e6)}.`,
     '',
   ];

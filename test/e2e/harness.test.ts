@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Agent, REPO_ROOT, startAgent, tsNode } from '../../scripts/e2e/agent.ts';
+import { renderFaultRules } from '../../scripts/e2e/fault-rules.ts';
 import { regionFixture } from '../../scripts/e2e/region.ts';
 import { createVpc, ownNamespaces, sweepStaleNamespaces, type Vpc } from '../../scripts/e2e/vpc.ts';
 import { describeInVpc } from './support/skip.ts';
@@ -56,6 +57,34 @@ const keptVpc = async () => {
   if (name === '') throw new Error(`vpc-cli did not build a namespace: ${stderr}`);
   return { child, name };
 };
+
+describe('fault rules', () => {
+  it.each([
+    [{ action: 'drop', ip: '100.100.109.63', port: 9848 }, 'ip daddr 100.100.109.63 tcp dport 9848 drop'],
+    [{ action: 'drop', ip: '100.100.109.63' }, 'ip daddr 100.100.109.63 meta l4proto tcp drop'],
+    [
+      { action: 'reject', ip: '100.100.119.199', port: 80 },
+      'ip daddr 100.100.119.199 tcp dport 80 reject with tcp reset',
+    ],
+  ] as const)('%o -> %s', (fault, rule) => {
+    expect(renderFaultRules([fault]).split('\n')).toContain(`    ${rule}`);
+  });
+
+  it('replaces the whole table in one transaction, even when it does not exist yet', () => {
+    expect(renderFaultRules([]).split('\n').slice(0, 3)).toEqual([
+      'table inet mw_faults {}',
+      'delete table inet mw_faults',
+      'table inet mw_faults {',
+    ]);
+  });
+
+  it.each([
+    [{ action: 'drop', ip: 'mse.example.com' }, /IPv4/],
+    [{ action: 'drop', ip: '100.100.27.5', port: 70000 }, /1-65535/],
+  ] as const)('rejects %o', (fault, message) => {
+    expect(() => renderFaultRules([fault])).toThrow(message);
+  });
+});
 
 describeInVpc('VPC in a box harness', () => {
   let vpc: Vpc;

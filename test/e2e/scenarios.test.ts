@@ -38,7 +38,12 @@ type Outcome = {
 const sortedUnique = (values: string[]) => [...new Set(values)].sort();
 
 /** FC-style, each check runs in its own function: probe-endpoints, or probe-nacos for the Nacos scenarios. */
-const run = async (world: World, mode: Mode, config: string, fn: 'endpoints' | 'nacos' = 'endpoints'): Promise<Outcome> => {
+const run = async (
+  world: World,
+  mode: Mode,
+  config: string,
+  fn: 'endpoints' | 'nacos' = 'endpoints',
+): Promise<Outcome> => {
   if (mode === 'cli') {
     const { code, report, stdout, stderr } = await world.cli(config);
     return {
@@ -190,7 +195,12 @@ describeInVpc('mse-watch end to end in a VPC in a box', () => {
 
     it(`[${mode}] Nacos not ready: the readiness step fails and alerts, endpoints stay quiet`, async () => {
       await world.agent.request('nacos.faults', { faults: { notReady: true } });
-      const outcome = await run(world, mode, await config({ state: 'nacos-not-ready', nacos: true }), 'nacos');
+      const outcome = await run(
+        world,
+        mode,
+        await config({ state: 'nacos-not-ready', nacos: true }),
+        'nacos',
+      );
       expect(outcome).toMatchObject({ exitCode: 1, ok: false, failed: [], findingEndpoints: [] });
       expect(outcome.nacosSteps?.readiness).toBe('failed');
       expectNotices(await world.notices(), [`firing nacos/${NACOS_SERVER}/readiness`]);

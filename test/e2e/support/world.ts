@@ -91,7 +91,7 @@ const parseJson = (text: string, what: string): unknown => {
 };
 
 /** The documents are checked against their schemas: a contract break fails here, not in a later assertion. */
-const parseAs = <T>(schema: z.ZodType<T>, text: string, what: string): T => {
+const parseAs = <S extends z.ZodType>(schema: S, text: string, what: string): z.infer<S> => {
   const result = schema.safeParse(parseJson(text, what));
   if (!result.success) throw new Error(`${what} broke its schema: ${z.prettifyError(result.error)}`);
   return result.data;
@@ -169,7 +169,11 @@ export const createWorld = async (label: string): Promise<World> => {
         );
         return {
           ...result,
-          report: parseJson(result.stdout, `mse-watch check (exit ${result.code}, ${result.stderr})`),
+          report: parseAs(
+            CheckJson,
+            result.stdout,
+            `mse-watch check (exit ${result.code}, ${result.stderr})`,
+          ),
         };
       },
       fc: async (fn, configFile) => {
