@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { loadCatalog, regionTargets, resolveRegion } from '../../shared/catalog/index.ts';
+import { NACOS_STEPS } from '../../shared/nacos/config.ts';
 import { CheckReport } from '../../shared/report/schema.ts';
 import { type Simulation, startSimulation } from '../../shared/simulate/index.ts';
 import { runCliCapture } from '../support/cli.ts';
@@ -212,15 +213,7 @@ describe('mse-watch demo', () => {
     expect(run.stdout).toMatch(/governance-rules\s+PARTIAL\s+9\/12/);
     expect(run.stdout).toMatch(/\[critical\] governance-rules: Application fails to start/);
     // the Nacos section: every step of the round trip against the local Nacos-compatible server
-    for (const step of [
-      'liveness',
-      'readiness',
-      'login',
-      'config-roundtrip',
-      'naming-roundtrip',
-      'grpc-server-check',
-      'cluster',
-    ]) {
+    for (const step of NACOS_STEPS) {
       expect(run.stdout).toMatch(new RegExp(`${step}\\s+│ ok`));
     }
     expect(run.stdout).not.toContain('mse-watch-demo'); // the demo password
