@@ -124,10 +124,11 @@ export const processAlerts = async (
     for (const [index, channel] of alerting.channels.entries()) {
       const result = await deliverChannel(state, channel, index, input.now, alerting.retry, deliverDeps);
       if (!result.outcome) continue;
-      state = result.state;
       notices.push(result.outcome);
-      if (result.outcome.delivered || result.outcome.error?.startsWith('deferred') !== true) {
-        // saved at once: an accepted notice must not be sent again even if a later channel hangs the run
+      // saved at once after every try: an accepted notice must not be sent again even if a later channel
+      // hangs the run past its budget (a deferred channel returns the state untouched: nothing to save)
+      if (result.state !== state) {
+        state = result.state;
         await store.save(state);
       }
       const fields = { channel: channelName(channel, index), title: result.outcome.title };
