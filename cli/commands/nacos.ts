@@ -59,6 +59,12 @@ export const registerNacos: Registrar = (program, io, setExit) => {
       // a flag for one kind of credentials replaces the file's credentials of the other kind
       const ram = (flags.accessKey ?? flags.secretKey) !== undefined;
       const user = (flags.username ?? flags.password) !== undefined;
+      if (ram && user) {
+        throw new MseWatchError(
+          'usage',
+          'nacos: choose one authentication: --username/--password (Nacos user) or --access-key/--secret-key (MSE RAM)',
+        );
+      }
       const merged: NacosConfigInput = {
         ...fromFile,
         server,

@@ -61,7 +61,23 @@ export type NacosCanary = z.infer<typeof NacosCanary>;
 export const NacosConfig = z
   .strictObject({
     /** `host`, `host:port`, or a URL (`https://host:8848` for TLS). Port defaults to 8848. */
-    server: z.string().min(1),
+    server: z
+      .string()
+      .min(1)
+      .refine((value) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(value) || /^https?:\/\//i.test(value), {
+        message: 'only http:// and https:// servers are supported (or give host:port)',
+      })
+      .refine(
+        (value) => {
+          try {
+            new URL(/^https?:\/\//i.test(value) ? value : `http://${value}`);
+            return true;
+          } catch {
+            return false;
+          }
+        },
+        { message: 'not a host[:port] or URL' },
+      ),
     /** gRPC port; default = HTTP port + 1000, as Nacos itself does. */
     grpcPort: z.number().int().min(1).max(65_535).optional(),
     contextPath: z
