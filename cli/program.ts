@@ -5,6 +5,7 @@ import { registerAllowlist } from './commands/allowlist.ts';
 import { registerCatalog } from './commands/catalog.ts';
 import { registerCheck } from './commands/check.ts';
 import { registerDemo } from './commands/demo.ts';
+import { registerInvoke } from './commands/invoke.ts';
 import { registerNacos } from './commands/nacos.ts';
 import { registerNotify } from './commands/notify.ts';
 import { registerSimulate } from './commands/simulate.ts';
@@ -19,6 +20,7 @@ const registrars: Registrar[] = [
   registerNotify,
   registerCatalog,
   registerAllowlist,
+  registerInvoke,
   registerSimulate,
   registerDemo,
 ];

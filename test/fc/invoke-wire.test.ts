@@ -26,6 +26,9 @@ beforeAll(async () => {
     functions: {
       // the real handler, fed the request body as a Buffer the way FC delivers events
       'probe-endpoints': async (call) => {
+        // the network rule: a region here would send the real handler to the catalog's addresses
+        if ('region' in JSON.parse(call.body.toString() || '{}'))
+          throw new Error('test payloads must not name a region');
         const lines: string[] = [];
         const summary = await handleProbeEndpoints(call.body, fakeContext(), {
           env: {},

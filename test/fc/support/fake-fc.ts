@@ -161,12 +161,17 @@ export const startFakeFc = async (options: FakeFcOptions): Promise<FakeFc> => {
     calls.push(call);
     requests.push({ method: 'POST', url, status: invocationType === 'Async' ? 202 : 200, headers: h });
     if (invocationType === 'Async') {
+      // queued only: an async call's event never runs here, so no test can start probes it does not await
       res.writeHead(202, { 'x-fc-request-id': requestId });
       res.end();
-      void fn(call);
       return;
     }
-    const result = await fn(call);
+    // a throwing function is what FC reports as UnhandledInvocationError, with status 200
+    const result = await fn(call).catch((error: Error) => ({
+      body: JSON.stringify({ errorMessage: error.message, errorType: error.name }),
+      errorType: 'UnhandledInvocationError',
+      logs: undefined,
+    }));
     const headers: Record<string, string> = {
       'content-type': 'application/octet-stream',
       'x-fc-request-id': requestId,
