@@ -70,7 +70,10 @@ const judge = (
     if (next.consecutiveFailures >= config.failureThreshold) {
       next.status = 'firing';
       next.firedBy = 'consecutive';
-      next.reason = `${next.consecutiveFailures} consecutive failed runs`;
+      next.reason =
+        next.consecutiveFailures === 1
+          ? 'failed once'
+          : `${next.consecutiveFailures} consecutive failed runs`;
     } else if (windowHolds && config.window) {
       next.status = 'firing';
       next.firedBy = 'window';
@@ -83,7 +86,10 @@ const judge = (
       !(previous.firedBy === 'window' && windowHolds)
     ) {
       next.status = 'ok';
-      next.reason = `${next.consecutiveSuccesses} consecutive successful runs`;
+      next.reason =
+        next.consecutiveSuccesses === 1
+          ? 'passed once'
+          : `${next.consecutiveSuccesses} consecutive successful runs`;
     }
   }
 

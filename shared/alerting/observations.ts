@@ -12,6 +12,16 @@ export type NacosSteps = {
   }>;
 };
 
+/** "timeout ×20, unreachable ×4": why everything failed, most common first. */
+const reasonCounts = (rows: readonly ProbeRow[]): string => {
+  const counts = new Map<string, number>();
+  for (const row of rows) counts.set(row.status, (counts.get(row.status) ?? 0) + 1);
+  return [...counts]
+    .sort((a, b) => b[1] - a[1])
+    .map(([reason, count]) => `${reason} ×${count}`)
+    .join(', ');
+};
+
 /** The storm guard's own keys. */
 export const NETWORK_KEY = 'monitor/network';
 export const regionKey = (region: string): string => `${region}/*`;
@@ -53,7 +63,7 @@ export const observe = (
       label: 'this monitor',
       outcome: networkLost ? 'fail' : 'ok',
       detail: networkLost
-        ? `nothing answered: 0 of ${rows.length} probes reached their endpoint; the monitor has likely lost its network`
+        ? `nothing reachable: 0 of ${rows.length} probes succeeded (${reasonCounts(rows)}); this monitor has likely lost its network, or everything it probes is blocked`
         : undefined,
     });
   }

@@ -140,8 +140,11 @@ describe('check, run after run over a scripted sequence of faults', () => {
     expect(ding.messages[0]?.text).toContain(`FIRING a 127.0.0.1:${a.port} — refused`);
     expect(ding.messages[0]?.mentions).toEqual(['13800000000']);
     expect(ding.messages.at(-1)?.text).toContain('3 of the last 5 runs failed');
-    const network = hook.messages.find((m) => m.title.includes('network'))?.body as { events: unknown[] };
-    expect(network.events).toHaveLength(1);
+    const network = hook.messages.find((m) => m.title.includes('network'))?.body as {
+      events: Array<{ key: string; detail?: string }>;
+    };
+    expect(network.events.map((e) => e.key)).toEqual(['monitor/network']);
+    expect(network.events[0]?.detail).toMatch(/^nothing reachable: 0 of 3 probes succeeded \(refused ×3\)/);
   });
 });
 
