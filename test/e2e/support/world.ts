@@ -109,10 +109,14 @@ export const createWorld = async (label: string): Promise<World> => {
       ...NACOS,
       auth: { username: NACOS.username, password: SECRETS.nacosPassword },
     });
-    const urls = await agent.request<{ dingtalk: string; webhook: string }>('receivers.start', {
-      dingtalk: { accessToken: SECRETS.dingtalkToken, secret: SECRETS.dingtalkSecret },
-      webhook: { secret: SECRETS.webhookSecret },
-    });
+    // fresh receivers per scenario: DingTalk allows 20 messages a minute per robot, and the suite sends more
+    // than that in a minute; one scenario's messages must not throttle the next one's
+    const startReceivers = (a: Agent) =>
+      a.request<{ dingtalk: string; webhook: string }>('receivers.start', {
+        dingtalk: { accessToken: SECRETS.dingtalkToken, secret: SECRETS.dingtalkSecret },
+        webhook: { secret: SECRETS.webhookSecret },
+      });
+    let urls = await startReceivers(agent);
     process.stdout.write(
       `${vpc.describe()}\n  nacos test server: ${NACOS_SERVER} (gRPC ${NACOS.grpcPort}), receivers: ${Object.keys(urls).join(', ')} on 127.0.0.1 in the namespace\n`,
     );
@@ -203,7 +207,7 @@ export const createWorld = async (label: string): Promise<World> => {
         await vpc.setFaults([]);
         await vpc.addAddresses([...fixture.addresses, NACOS.host]);
         await ready.request('nacos.faults', { faults: {} });
-        await ready.request('receivers.take');
+        urls = await startReceivers(ready);
       },
       destroy: async () => {
         await ready.stop().catch(() => undefined);
