@@ -14,7 +14,8 @@ type UnaryClient = grpc.Client & {
 
 /** Maps a gRPC status (and the OS error inside its details) to a failure class. */
 export const classifyGrpcError = (error: grpc.ServiceError, signal: AbortSignal): StepFailure => {
-  const details = `${error.details ?? error.message}`;
+  // grpc-js appends an empty "Resolution note:" when name resolution had nothing to say
+  const details = `${error.details ?? error.message}`.replace(/[.\s]*Resolution note:\s*$/, '');
   switch (error.code) {
     case grpc.status.DEADLINE_EXCEEDED:
       return new StepFailure('timeout', `gRPC deadline exceeded: ${details}`);

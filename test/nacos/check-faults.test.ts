@@ -244,6 +244,33 @@ describe('runNacosCheck against the test server, per fault mode', () => {
   });
 });
 
+describe('3.x detection paths', () => {
+  /** Real fetch to the 3.x-mode server, except one path answers 404 as a server without it would. */
+  const without =
+    (suffix: string): typeof fetch =>
+    async (input, init) => {
+      if (new URL(String(input)).pathname.endsWith(suffix)) return new Response('Not Found', { status: 404 });
+      return fetch(input, init);
+    };
+
+  it('v1 liveness missing (404): the console fingerprint on / switches to 3.x paths', async () => {
+    await server.setFaults({ v3: true });
+    const report = await runNacosCheck(configFor(server, USER), {
+      fetch: without('/v1/console/health/liveness'),
+    });
+    expectSteps(report, {});
+    expect(report.api).toBe('v3');
+    expect(report.steps.find((s) => s.name === 'liveness')?.detail).toContain('fingerprint');
+  });
+
+  it('3.x login path missing (404): falls back to /v1/auth/users/login, as the 3.x Java client does', async () => {
+    await server.setFaults({ v3: true });
+    const report = await runNacosCheck(configFor(server, USER), { fetch: without('/v3/auth/user/login') });
+    expectSteps(report, {});
+    expect(report.steps.find((s) => s.name === 'login')?.detail).toContain('/v1/auth/users/login');
+  });
+});
+
 describe('MSE RAM authentication (Spas signatures)', () => {
   it('passes every step with the right AccessKey; cluster nodes are not for RAM users', async () => {
     const report = await runNacosCheck(configFor(ramServer, RAM));
