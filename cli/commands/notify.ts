@@ -62,7 +62,7 @@ export const registerNotify: Registrar = (program, io, setExit) => {
     .action(async (flags: NotifyFlags) => {
       const config = await loadConfigFile(flags.config, { env: io.env });
       const store = alertStore(config);
-      const { state, note } = await store.load();
+      const { state, note } = await store.load({ readOnly: true });
       const pending = state.outbox.map((entry) => ({
         channel: entry.channel,
         id: entry.notice.id,

@@ -37,7 +37,7 @@ export const createFileStore = <T>(options: FileStoreOptions<T>): StateStore<T> 
   const staleMs = options.lockStaleAfterMs ?? 300_000;
   const pollMs = options.pollMs ?? 50;
 
-  const load = async (): Promise<LoadResult<T>> => {
+  const load = async (loadOptions: { readOnly?: boolean } = {}): Promise<LoadResult<T>> => {
     let text: string;
     try {
       text = await readFile(path, 'utf8');
@@ -55,6 +55,8 @@ export const createFileStore = <T>(options: FileStoreOptions<T>): StateStore<T> 
     } catch (error) {
       problem = `not JSON (${(error as Error).message})`;
     }
+    if (loadOptions.readOnly)
+      return { state: options.fresh(), note: `state file ${path} is corrupt: ${problem}` };
     // Keep the bad file for a post-mortem; the fresh state replaces it on the next save, so this is said once.
     const kept = `${path}.corrupt-${clock()}`;
     await rename(path, kept).catch(() => undefined);

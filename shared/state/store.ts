@@ -11,7 +11,8 @@ export type StateLock = { release(): Promise<void> };
 export type StateStore<T> = {
   /** Where the state lives, for messages (a path; never a secret). */
   readonly location: string;
-  load(): Promise<LoadResult<T>>;
+  /** readOnly: a corrupt file is reported but left in place (for commands that only look). */
+  load(options?: { readOnly?: boolean }): Promise<LoadResult<T>>;
   save(state: T): Promise<void>;
   /** Waits up to the configured time; undefined when another run still holds the lock. */
   lock(): Promise<StateLock | undefined>;

@@ -64,6 +64,15 @@ describe('file state store', () => {
     await next?.release();
   });
 
+  it('a read-only load reports a corrupt file and leaves it in place; a normal load keeps it aside', async () => {
+    await writeFile(join(dir, 'state.json'), 'garbage');
+    expect((await store().load({ readOnly: true })).note).toMatch(/state.json is corrupt: not JSON/);
+    expect(await readdir(dir)).toEqual(['state.json']);
+    const loaded = await store().load();
+    expect(loaded.state).toEqual({ count: 0 });
+    expect((await readdir(dir)).map((name) => name.replace(/\d+$/, 'N'))).toEqual(['state.json.corrupt-N']);
+  });
+
   it('defaults to a per-user directory', () => {
     expect(defaultStateDir('/home/ops')).toBe('/home/ops/.local/state/mse-watch');
   });
