@@ -7,6 +7,7 @@ import { renderAlertText, renderText, renderVerdict } from '../../shared/report/
 import { type RunOutcome, runCheck } from '../../shared/run.ts';
 import { type CliIo, write } from '../io.ts';
 import { type Registrar, regionOption } from '../program.ts';
+import { type CompareFlags, compareOptions, finishComparison, startFunctionRun } from './invoke.ts';
 
 export const integer = (name: string) => (value: string) => {
   if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`${name} must be a whole number, got "${value}"`);
@@ -74,7 +75,7 @@ export const checkText = (outcome: RunOutcome, io: CliIo): string => {
 };
 
 export const registerCheck: Registrar = (program, io, setExit) => {
-  program
+  const command = program
     .command('check')
     .description('probe every endpoint of a region (and extra targets), diagnose against the catalog')
     .addOption(regionOption())
@@ -85,8 +86,9 @@ export const registerCheck: Registrar = (program, io, setExit) => {
     .option('-c, --config <file>', 'config file (YAML or JSON)')
     .option('--json', 'print one JSON document')
     .option('--html <file>', 'also write a self-contained HTML report')
-    .action(async (flags: CheckFlags) => {
+    .action(async (flags: CheckFlags & CompareFlags) => {
       const config = await resolveCheckConfig(flags, io);
+      const functionRun = flags.compareWithFunction ? startFunctionRun(config, flags, io) : undefined;
       const onProbe = flags.json ? undefined : progress(io);
       const outcome = await runCheck(config, {}, onProbe ? { onProbe } : {});
       if (flags.html) {
@@ -96,7 +98,19 @@ export const registerCheck: Registrar = (program, io, setExit) => {
           renderHtmlReport(outcome.report, outcome.nacos ? { nacos: outcome.nacos } : {}),
         );
       }
+      if (functionRun) {
+        const compared = await finishComparison(outcome, functionRun, Boolean(flags.json));
+        await write(
+          io.stdout,
+          flags.json
+            ? `${JSON.stringify({ ...JSON.parse(checkJson(outcome)), ...JSON.parse(compared.output) }, null, 2)}\n`
+            : `${checkText(outcome, io)}${compared.output}`,
+        );
+        setExit(outcome.ok && compared.ok ? 0 : 1);
+        return;
+      }
       await write(io.stdout, flags.json ? checkJson(outcome) : checkText(outcome, io));
       setExit(outcome.ok ? 0 : 1);
     });
+  for (const option of compareOptions()) command.addOption(option);
 };

@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { Argument, InvalidArgumentError, Option } from 'commander';
+import { Argument, type Command, InvalidArgumentError, Option } from 'commander';
+import { loadCatalog, resolveRegion } from '../../shared/catalog/index.ts';
+import { type Comparison, compareRuns, renderComparison } from '../../shared/compare.ts';
+import type { Config } from '../../shared/config/schema.ts';
 import { MseWatchError } from '../../shared/errors.ts';
 import { type HandlerDeps, handleProbeEndpoints, handleProbeNacos } from '../../shared/fc/handler.ts';
 import { credentialSourceFromEnv, type InvokeResult, invokeFunction } from '../../shared/fc/invoke-client.ts';
 import { FunctionSummary } from '../../shared/fc/summary.ts';
-import { runCheck } from '../../shared/run.ts';
+import { type RunOutcome, runCheck } from '../../shared/run.ts';
 import { type CliIo, write } from '../io.ts';
 import { type Registrar, regionOption } from '../program.ts';
 
@@ -59,12 +62,21 @@ const parseEndpoint = (value: string): { endpoint: string; protocol: 'https' | '
   return { protocol: match[1] as 'https' | 'http', endpoint: match[2]! };
 };
 
-export const remoteOptions = (command: import('commander').Command) =>
-  command
-    .option('--account-id <id>', 'Alibaba Cloud account id (default: $ALIBABA_CLOUD_ACCOUNT_ID)')
-    .option('--function-name <name>', 'deployed function name (default: mse-watch-<function>, as in s.yaml)')
-    .option('--qualifier <q>', 'version or alias to invoke (default: LATEST)')
-    .option('--endpoint <url>', 'FC endpoint (default: https://<account-id>.<region>.fc.aliyuncs.com)');
+/** Options that say where the deployed function is; shared by `invoke` and `check --compare-with-function`. */
+export const remoteOptionList = (): Option[] => [
+  new Option('--account-id <id>', 'Alibaba Cloud account id (default: $ALIBABA_CLOUD_ACCOUNT_ID)'),
+  new Option(
+    '--function-name <name>',
+    'deployed function name (default: mse-watch-<function>, as in s.yaml)',
+  ),
+  new Option('--qualifier <q>', 'version or alias to invoke (default: LATEST)'),
+  new Option('--endpoint <url>', 'FC endpoint (default: https://<account-id>.<region>.fc.aliyuncs.com)'),
+];
+
+export const remoteOptions = (command: Command): Command => {
+  for (const option of remoteOptionList()) command.addOption(option);
+  return command;
+};
 
 /** Invokes the deployed function with the user's credentials and returns its raw answer. */
 export const invokeDeployed = async (
@@ -260,4 +272,67 @@ export const registerInvoke: Registrar = (program, io, setExit) => {
       setExit(summary.ok ? 0 : 1);
     },
   );
+};
+
+/** `check --compare-with-function` and where the function is. */
+export const compareOptions = (): Option[] => [
+  new Option(
+    '--compare-with-function',
+    'also run the check in the deployed probe-endpoints function and explain the difference',
+  ),
+  ...remoteOptionList(),
+];
+
+export type CompareFlags = Omit<RemoteFlags, 'timeout'> & { compareWithFunction?: boolean };
+
+/**
+ * Starts the function's run of the same check (same region, ARMS choice and extra targets) so it
+ * overlaps with the local one. The promise never rejects: a failed invoke is part of the result.
+ */
+export const startFunctionRun = (
+  config: Config,
+  flags: CompareFlags,
+  io: CliIo,
+): Promise<{ summary: FunctionSummary } | { error: Error }> => {
+  // the function wants the region id; the config may hold a name ("China (Hangzhou)")
+  const region = config.region ? resolveRegion(loadCatalog(), config.region).id : flags.region;
+  return invokeDeployed(
+    'probe-endpoints',
+    {
+      ...(flags.accountId ? { accountId: flags.accountId } : {}),
+      ...(flags.functionName ? { functionName: flags.functionName } : {}),
+      ...(flags.qualifier ? { qualifier: flags.qualifier } : {}),
+      ...(flags.endpoint ? { endpoint: flags.endpoint } : {}),
+      ...(region ? { region } : {}),
+      payload: {
+        ...(region ? { region } : {}),
+        includeArms: config.includeArms,
+        ...(config.targets.length > 0 ? { targets: config.targets } : {}),
+      },
+    },
+    io,
+  ).then(
+    (result) => ({ summary: parseSummary(result) }),
+    (error: Error) => ({ error }),
+  );
+};
+
+/** The local outcome and the function's answer, compared; text or JSON, and whether all is well. */
+export const finishComparison = async (
+  outcome: RunOutcome,
+  functionRun: Promise<{ summary: FunctionSummary } | { error: Error }>,
+  json: boolean,
+): Promise<{ output: string; ok: boolean; comparison?: Comparison }> => {
+  const answer = await functionRun;
+  if ('error' in answer) {
+    // the local report stands on its own; the comparison says why it is missing
+    const message = `could not run the check in the function: ${answer.error.message}`;
+    return json
+      ? { output: JSON.stringify({ function: { error: message } }), ok: false }
+      : { output: `\n${message}\n`, ok: false };
+  }
+  const comparison = compareRuns(outcome.report, answer.summary);
+  return json
+    ? { output: JSON.stringify({ function: answer.summary, comparison }), ok: comparison.ok, comparison }
+    : { output: `\n${renderComparison(comparison)}`, ok: comparison.ok, comparison };
 };
