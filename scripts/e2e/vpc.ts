@@ -143,7 +143,23 @@ export const namespaceSupport = (): Promise<Support> => {
   return supportChecked;
 };
 
-const live = new Map<string, { children: Set<ChildProcess> }>();
+const live = new Map<string, { children: Set<ChildProcess>; guardian?: ChildProcess }>();
+
+/**
+ * A detached watcher per namespace that outlives us: once this process is gone, however it died (SIGKILL,
+ * a test runner tearing its workers down), it kills what still runs inside the namespace and deletes it.
+ * In its own session, so the Ctrl-C that interrupts the run does not reach it.
+ */
+const startGuardian = (name: string): ChildProcess => {
+  const script = [
+    `while kill -0 ${process.pid} 2>/dev/null; do sleep 0.2; done`,
+    `for pid in $(${IP} netns pids ${name} 2>/dev/null); do kill -9 "$pid" 2>/dev/null; done`,
+    `${IP} netns del ${name} 2>/dev/null`,
+  ].join('; ');
+  const guardian = spawn('/bin/sh', ['-c', script], { detached: true, stdio: 'ignore' });
+  guardian.unref();
+  return guardian;
+};
 let counter = 0;
 let handlersInstalled = false;
 
@@ -164,6 +180,7 @@ const destroyAllSync = (): void => {
     } catch {
       // already gone
     }
+    entry.guardian?.kill('SIGKILL');
     live.delete(name);
   }
 };
@@ -219,7 +236,8 @@ export const createVpc = async (spec: VpcSpec): Promise<Vpc> => {
   let destroyed = false;
 
   await must([IP, 'netns', 'add', name]);
-  live.set(name, { children });
+  const guardian = startGuardian(name);
+  live.set(name, { children, guardian });
 
   const batch = (verb: 'add' | 'del', list: readonly string[]) =>
     list.length === 0
@@ -294,6 +312,7 @@ export const createVpc = async (spec: VpcSpec): Promise<Vpc> => {
         ),
       );
       live.delete(name);
+      guardian.kill('SIGKILL');
       await must([IP, 'netns', 'del', name]);
     },
   };

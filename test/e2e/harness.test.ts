@@ -1,6 +1,7 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Agent, REPO_ROOT, startAgent, tsNode } from '../../scripts/e2e/agent.ts';
 import { renderFaultRules } from '../../scripts/e2e/fault-rules.ts';
@@ -167,10 +168,21 @@ describeInVpc('VPC in a box harness', () => {
     expect(ownNamespaces()).not.toContain(name);
   });
 
-  it('sweeps the namespace of a run that was killed outright', async () => {
+  it('removes its namespace even when the run is killed outright (SIGKILL)', async () => {
     const { child, name } = await keptVpc();
     child.kill('SIGKILL');
     await once(child, 'exit');
+    // the detached guardian notices its creator is gone and deletes the namespace
+    for (let waited = 0; ownNamespaces().includes(name) && waited < 5000; waited += 100) await sleep(100);
+    expect(ownNamespaces()).not.toContain(name);
+  });
+
+  it('sweeps a namespace whose creator is gone, as a last resort', async () => {
+    const gone = spawn('true');
+    await once(gone, 'exit');
+    const name = `mw-e2e-${gone.pid}`;
+    await vpc.run(['true']); // any command, to be sure `ip` works before we add a namespace by hand
+    spawnSync('ip', ['netns', 'add', name]);
     expect(ownNamespaces()).toContain(name);
     expect(sweepStaleNamespaces()).toContain(name);
     expect(ownNamespaces()).not.toContain(name);
