@@ -19,6 +19,8 @@ export type CpuResult = {
   mseWatchStartup: CpuSample[];
   /** The same handshakes from a bare node:net loop: what Node itself costs. */
   nodeFloor: CpuSample[];
+  /** `mse-watch --version`: loading the CLI and nothing else. */
+  cliLoad: CpuSample[];
   /** blackbox_exporter's CPU while it served the probes (its start-up excluded, as for a long-running daemon). */
   blackbox: CpuSample[];
   /** blackbox_exporter's CPU from process start to the end of the probes. */
@@ -67,6 +69,11 @@ const runNodeFloor = async (targetsFile: string, concurrency: number): Promise<C
   if (timed.code !== 0) throw new Error(`node-floor exited ${timed.code}: ${timed.stderr}`);
   const { ok } = JSON.parse(timed.stdout) as { ok: number };
   return { cpuMs: timed.userMs + timed.systemMs, peakRssKb: timed.maxRssKb, wallMs: timed.wallMs, ok };
+};
+
+const runCliLoad = async (): Promise<CpuSample> => {
+  const timed = await timeCommand([process.execPath, 'bin/mse-watch.mjs', '--version'], { cwd: REPO_ROOT });
+  return { cpuMs: timed.userMs + timed.systemMs, peakRssKb: timed.maxRssKb, wallMs: timed.wallMs, ok: 0 };
 };
 
 const runBlackbox = async (targets: string[], options: CpuOptions) => {
@@ -120,6 +127,7 @@ export const benchCpu = async (options: CpuOptions, log: (line: string) => void)
       mseWatch: [],
       mseWatchStartup: [],
       nodeFloor: [],
+      cliLoad: [],
       blackbox: [],
       blackboxWithStartup: [],
     };
@@ -133,6 +141,7 @@ export const benchCpu = async (options: CpuOptions, log: (line: string) => void)
       result.mseWatch.push(mse);
       result.mseWatchStartup.push(startup);
       result.nodeFloor.push(floor);
+      result.cliLoad.push(await runCliLoad());
       result.blackbox.push(blackbox.probing);
       result.blackboxWithStartup.push(blackbox.withStartup);
       log(
@@ -173,6 +182,8 @@ export const summarizeCpu = (result: CpuResult) => {
     marginalRatio: mseMarginalUs / blackboxUs,
     msePeakRssMb: median(result.mseWatch.map((s) => s.peakRssKb / 1024)),
     blackboxPeakRssMb: median(result.blackbox.map((s) => s.peakRssKb / 1024)),
+    cliLoadCpuMs: median(result.cliLoad.map((s) => s.cpuMs)),
+    cliLoadRssMb: median(result.cliLoad.map((s) => s.peakRssKb / 1024)),
     floorUs: perProbeUs(result.nodeFloor),
     floorPeakRssMb: median(result.nodeFloor.map((s) => s.peakRssKb / 1024)),
     floorRatio: perProbeUs(result.nodeFloor) / blackboxUs,

@@ -68,6 +68,7 @@ const renderCpu = (result: CpuResult): string[] => {
     `| \`mse-watch check\` (whole process: node start-up, config, ${targets} probes, diagnosis, JSON) | ${fixed(s.mseTotalUs, 0)} µs | ${fixed(s.msePeakRssMb)} MiB | ${fixed(s.mseWallMs, 0)} ms |`,
     `| \`mse-watch check\`, marginal (minus a 1-target run: ${fixed(s.mseStartupCpuMs, 0)} ms CPU) | ${fixed(s.mseMarginalUs, 0)} µs | | |`,
     `| blackbox_exporter \`tcp_connect\` via \`/probe\` (daemon already running) | ${fixed(s.blackboxUs, 0)} µs | ${fixed(s.blackboxPeakRssMb)} MiB | ${fixed(s.blackboxWallMs, 0)} ms |`,
+    `| reference: \`mse-watch --version\` (loading the CLI, no probe) | ${fixed(s.cliLoadCpuMs, 0)} ms in all | ${fixed(s.cliLoadRssMb)} MiB | |`,
     `| reference: bare \`node:net\` connect loop, same targets and concurrency (whole process) | ${fixed(s.floorUs, 0)} µs | ${fixed(s.floorPeakRssMb)} MiB | |`,
     '',
     `- Ratio mse-watch / blackbox_exporter, CPU per probe: **${fixed(s.ratio, 2)}** whole process, ${fixed(s.marginalRatio, 2)} marginal. Goal ≤ ${GOALS.cpuRatio}: ${verdict(s.ratio <= GOALS.cpuRatio)}.`,
