@@ -156,7 +156,11 @@ export const runNacosCheck = async (
     config.password,
     config.secretKey,
     ctx.http.auth.kind === 'token' ? ctx.http.auth.accessToken : '',
-  ].filter((s): s is string => typeof s === 'string' && s.length > 0);
+  ]
+    .filter((s): s is string => typeof s === 'string' && s.length > 0)
+    // as given and as sent (query or form encoding): a server may echo either
+    .flatMap((s) => [s, encodeURIComponent(s), new URLSearchParams({ s }).toString().slice(2)])
+    .sort((a, b) => b.length - a.length);
   const clean = (step: NacosStep): NacosStep => ({
     ...step,
     ...(step.detail !== undefined ? { detail: redact(step.detail, secrets) } : {}),
