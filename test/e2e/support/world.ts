@@ -202,7 +202,11 @@ export const createWorld = async (label: string): Promise<World> => {
         };
       },
       notices: () => ready.request<Notices>('receivers.take'),
-      setFaults: (faults) => vpc.setFaults(faults),
+      setFaults: async (faults) => {
+        await vpc.setFaults(faults);
+        const rules = faults.map((f) => `${f.action} ${f.ip}${f.port === undefined ? '' : `:${f.port}`}`);
+        process.stdout.write(`${vpc.name}: nft faults now ${rules.join(', ') || 'none'}\n`);
+      },
       reset: async () => {
         await vpc.setFaults([]);
         await vpc.addAddresses([...fixture.addresses, NACOS.host]);
