@@ -1,57 +1,12 @@
 import { Readable } from 'node:stream';
-import credImport, { Config as CredentialConfig } from '@alicloud/credentials';
 import fcImport, { InvokeFunctionHeaders, InvokeFunctionRequest } from '@alicloud/fc20230330';
 import * as openapi from '@alicloud/openapi-core';
 import { MseWatchError } from '../errors.ts';
+import { type CredentialSource, cjsDefault, credentialClient } from './credentials.ts';
 
-/**
- * CommonJS packages that set `exports.default`: Node's ESM loader hands over module.exports,
- * while esbuild and vitest honour __esModule and hand over exports.default. Accept both.
- */
-const cjsDefault = <T>(imported: T | { default: T }): T =>
-  typeof imported === 'function' ? imported : (imported as { default: T }).default;
+export { type CredentialSource, credentialSourceFromEnv } from './credentials.ts';
 
 const FcClient = cjsDefault<typeof fcImport.default>(fcImport);
-const Credential = cjsDefault<typeof credImport.default>(credImport);
-type CredentialClient = InstanceType<typeof Credential>;
-
-/**
- * Where the user's Alibaba Cloud credentials come from: keys in the environment first, otherwise the
- * default chain of @alicloud/credentials (CLI profile ~/.aliyun/config.json, credentials file, ECS RAM role, OIDC).
- */
-export type CredentialSource =
-  | { kind: 'static'; accessKeyId: string; accessKeySecret: string; securityToken?: string }
-  | { kind: 'chain' };
-
-export const credentialSourceFromEnv = (env: Record<string, string | undefined>): CredentialSource => {
-  const accessKeyId = env.ALIBABA_CLOUD_ACCESS_KEY_ID;
-  const accessKeySecret = env.ALIBABA_CLOUD_ACCESS_KEY_SECRET;
-  if (accessKeyId && accessKeySecret) {
-    const securityToken = env.ALIBABA_CLOUD_SECURITY_TOKEN;
-    return { kind: 'static', accessKeyId, accessKeySecret, ...(securityToken ? { securityToken } : {}) };
-  }
-  return { kind: 'chain' };
-};
-
-const credentialClient = (source: CredentialSource): CredentialClient => {
-  switch (source.kind) {
-    case 'static':
-      return new Credential(
-        new CredentialConfig({
-          type: source.securityToken ? 'sts' : 'access_key',
-          accessKeyId: source.accessKeyId,
-          accessKeySecret: source.accessKeySecret,
-          ...(source.securityToken ? { securityToken: source.securityToken } : {}),
-        }),
-      );
-    case 'chain':
-      return new Credential();
-    default: {
-      const never: never = source;
-      throw new Error(`unknown credential source ${JSON.stringify(never)}`);
-    }
-  }
-};
 
 /** FC 3.0 data-plane endpoint for invocations (the fc3 component's "invokeEndpoint"). */
 export const fcInvokeEndpoint = (accountId: string, region: string): string =>

@@ -2,6 +2,7 @@ import type { LookupFunction } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SlsConfig, type SlsConfigInput } from '../../shared/sinks/config.ts';
 import type { LogRecord } from '../../shared/sinks/records.ts';
+import { shipOutcome } from '../../shared/sinks/ship.ts';
 import { batchLogs, createSlsSink, defaultSlsSinkDeps, slsEndpoint } from '../../shared/sinks/sls.ts';
 import { type FakeSls, lz4BlockDecode, startFakeSls } from './support/fake-sls.ts';
 
@@ -124,6 +125,62 @@ describe('SLS PutLogs sink against a loopback endpoint that checks the wire form
     expect(result.errors.join('')).not.toContain('not-the-secret-at-all');
     expect(sls.requests).toHaveLength(1);
     expect((await sink.flush()).failed).toBe(1);
+  });
+
+  it('ships a CLI run: every probe, the findings and the run record, with the keys from the environment', async () => {
+    const probe = (port: number, status: 'ok' | 'timeout') => ({
+      ip: '100.100.1.1',
+      port,
+      category: 'nacos',
+      required: true,
+      status,
+      latencyMs: 3,
+      attempts: 2,
+      ...(status === 'ok' ? {} : { error: { code: 'ETIMEDOUT', message: 'no answer in 3000 ms' } }),
+    });
+    const report = {
+      region: 'cn-hangzhou',
+      startedAt: '2026-11-21T05:00:00.000Z',
+      durationMs: 3001,
+      ok: false,
+      complete: true,
+      catalogVersion: 'v1',
+      probes: [probe(8848, 'ok'), probe(9848, 'timeout')],
+      categories: [],
+      findings: [
+        {
+          severity: 'critical' as const,
+          category: 'nacos',
+          symptom: 'gRPC port dropped',
+          cause: 'firewall',
+          action: 'open 9848',
+          endpoints: ['100.100.1.1:9848'],
+        },
+      ],
+    };
+    const result = await shipOutcome(
+      config(),
+      { ok: false, report },
+      {
+        env: {
+          ALIBABA_CLOUD_ACCESS_KEY_ID: AK.accessKeyId,
+          ALIBABA_CLOUD_ACCESS_KEY_SECRET: AK.accessKeySecret,
+        },
+        deps: { lookup: loopbackLookup(asked) },
+      },
+    );
+    expect(result).toEqual({ sent: 4, failed: 0, errors: [] });
+    const contents = sls.groups[0]!.logs.map((log) => log.contents);
+    expect(contents.map((c) => c.kind)).toEqual(['probe', 'probe', 'finding', 'run']);
+    expect(contents[1]).toMatchObject({
+      status: 'timeout',
+      ok: 'false',
+      errorCode: 'ETIMEDOUT',
+      origin: 'cli',
+    });
+    expect(contents[2]).toMatchObject({ endpoints: '["100.100.1.1:9848"]' });
+    expect(contents[3]).toMatchObject({ probesFailed: '1', critical: '1', check: 'endpoints' });
+    expect(new Set(contents.map((c) => c.runId)).size).toBe(1);
   });
 
   it('signs with STS credentials from a provider and sends the security token', async () => {
