@@ -85,7 +85,7 @@ const explain = (
         categories,
         text:
           `${list} reachable from here but not from the function's VPC: check the function's security group egress ` +
-          `(\`${allowlist} --format aliyun-cli\`), its vSwitch and the VPC route table.`,
+          `(\`${allowlist} --format aliyun-sg\`), its vSwitch and the VPC route table.`,
       };
     case 'unknown':
       return {
