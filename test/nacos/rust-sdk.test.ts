@@ -7,7 +7,9 @@ import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 type Binding = typeof import('nacos-sdk-rust-binding-node');
-const { NacosConfigClient } = createRequire(import.meta.url)('nacos-sdk-rust-binding-node') as Binding;
+const { NacosConfigClient, NacosNamingClient } = createRequire(import.meta.url)(
+  'nacos-sdk-rust-binding-node',
+) as Binding;
 
 type Started = { url: string; port: number; grpcPort: number };
 
@@ -100,5 +102,37 @@ describe('nacos-sdk-rust-binding-node against the test server', () => {
     await expect(client.getConfig('rust.never-published', group)).rejects.toThrow(/config data not exist/);
     for (const type of ['ConfigPublishRequest', 'ConfigQueryRequest', 'ConfigRemoveRequest'])
       await received(type);
+  });
+
+  it('registers, lists and deregisters instances over gRPC (ephemeral and persistent)', async () => {
+    const client = new NacosNamingClient({
+      serverAddr: `127.0.0.1:${started.port}`,
+      namespace: '',
+      appName: 'mse-watch-test',
+    });
+    const service = 'rust.naming.svc';
+    const group = 'RUST_GROUP';
+    const listOverHttp = async () => {
+      const answer = await fetch(
+        `${started.url}/v1/ns/instance/list?serviceName=${service}&groupName=${group}`,
+      );
+      const body = (await answer.json()) as {
+        hosts: Array<{ ip: string; port: number; ephemeral: boolean }>;
+      };
+      return body.hosts.map((h) => `${h.ip}:${h.port}:${h.ephemeral ? 'ephemeral' : 'persistent'}`).sort();
+    };
+    await client.registerInstance(service, group, { ip: '192.0.2.20', port: 9000, metadata: { zone: 'b' } });
+    await client.registerInstance(service, group, { ip: '192.0.2.21', port: 9001, ephemeral: false });
+    await received('InstanceRequest');
+    await received('PersistentInstanceRequest');
+    // subscribe=false: a ServiceQueryRequest straight to the server, no client cache
+    const hosts = await client.getAllInstances(service, group, [], false);
+    expect(hosts.map((h) => `${h.ip}:${h.port}`).sort()).toEqual(['192.0.2.20:9000', '192.0.2.21:9001']);
+    expect(hosts.find((h) => h.ip === '192.0.2.20')?.metadata).toEqual({ zone: 'b' });
+    expect(await listOverHttp()).toEqual(['192.0.2.20:9000:ephemeral', '192.0.2.21:9001:persistent']);
+
+    await client.deregisterInstance(service, group, { ip: '192.0.2.20', port: 9000 });
+    await client.deregisterInstance(service, group, { ip: '192.0.2.21', port: 9001, ephemeral: false });
+    expect(await listOverHttp()).toEqual([]);
   });
 });

@@ -35,9 +35,10 @@ const key3 = (tenant: unknown, group: unknown, dataId: unknown) =>
   `${tenant ?? ''}\u0002${group}\u0002${dataId}`;
 
 /**
- * The client port (main + 1000) of a Nacos 2.x server: `/Request/request` answers ServerCheck, HealthCheck
- * and the config requests; `/BiRequestStream/requestBiStream` takes ConnectionSetupRequest and carries
- * ConfigChangeNotifyRequest pushes. Enough for the Rust SDK to connect and do config CRUD.
+ * The client port (main + 1000) of a Nacos 2.x server: `/Request/request` answers ServerCheck, HealthCheck,
+ * the config requests and the naming instance/query requests; `/BiRequestStream/requestBiStream` takes
+ * ConnectionSetupRequest and carries ConfigChangeNotifyRequest pushes. Enough for the Rust SDK to connect,
+ * do config CRUD and register, list and deregister instances.
  */
 export const createGrpcServer = (
   settings: ServerSettings,
@@ -122,6 +123,69 @@ export const createGrpcServer = (
       case 'ConfigRemoveRequest':
         store.removeConfig(String(body.tenant ?? ''), String(body.group), String(body.dataId));
         return ok('ConfigRemoveResponse', requestId);
+      case 'InstanceRequest':
+      case 'PersistentInstanceRequest': {
+        const instance = (body.instance ?? {}) as Record<string, unknown>;
+        const key = {
+          namespaceId: String(body.namespace || 'public'),
+          group: String(body.groupName || 'DEFAULT_GROUP'),
+          service: String(body.serviceName ?? ''),
+          ip: String(instance.ip ?? ''),
+          port: Number(instance.port),
+          clusterName: String(instance.clusterName || 'DEFAULT'),
+        };
+        const ephemeral = message.type === 'InstanceRequest';
+        if (body.type === 'deregisterInstance') store.removeInstance(key);
+        else {
+          store.putInstance({
+            ...key,
+            weight: typeof instance.weight === 'number' ? instance.weight : 1,
+            healthy: instance.healthy !== false,
+            enabled: instance.enabled !== false,
+            ephemeral,
+            metadata: (instance.metadata ?? {}) as Record<string, string>,
+            ...(ephemeral ? { connection: peer } : {}),
+          });
+        }
+        return ok('InstanceResponse', requestId, { type: body.type });
+      }
+      case 'ServiceQueryRequest':
+      case 'SubscribeServiceRequest': {
+        const namespaceId = String(body.namespace || 'public');
+        const group = String(body.groupName || 'DEFAULT_GROUP');
+        const service = String(body.serviceName ?? '');
+        const healthyOnly = body.healthyOnly === true;
+        const hosts = store
+          .listInstances(namespaceId, group, service)
+          .filter((i) => !healthyOnly || i.healthy)
+          .map((i) => ({
+            instanceId: `${i.ip}#${i.port}#${i.clusterName}#${i.group}@@${i.service}`,
+            ip: i.ip,
+            port: i.port,
+            weight: i.weight,
+            healthy: i.healthy,
+            enabled: i.enabled,
+            ephemeral: i.ephemeral,
+            clusterName: i.clusterName,
+            serviceName: `${i.group}@@${i.service}`,
+            metadata: i.metadata,
+          }));
+        const serviceInfo = {
+          name: service,
+          groupName: group,
+          clusters: String(body.clusters ?? body.cluster ?? ''),
+          cacheMillis: 10_000,
+          lastRefTime: Date.now(),
+          checksum: '',
+          allIPs: false,
+          reachProtectionThreshold: false,
+          valid: true,
+          hosts,
+        };
+        const type =
+          message.type === 'ServiceQueryRequest' ? 'QueryServiceResponse' : 'SubscribeServiceResponse';
+        return ok(type, requestId, { serviceInfo });
+      }
       case 'ConfigBatchListenRequest': {
         const contexts = Array.isArray(body.configListenContexts)
           ? (body.configListenContexts as Array<Record<string, unknown>>)
@@ -208,6 +272,7 @@ export const createGrpcServer = (
       const drop = () => {
         connections.delete(peer);
         serverCheckIds.delete(peer);
+        store.dropConnection(peer);
       };
       stream.on('end', () => {
         drop();

@@ -62,6 +62,8 @@ export type StoredInstance = {
   ephemeral: boolean;
   metadata: Record<string, string>;
   lastBeat: number;
+  /** Registered over gRPC: lives as long as that connection, no beats (Nacos 2.x). */
+  connection?: string;
 };
 
 /** Ephemeral instances: unhealthy after 15 s without a beat, removed after 30 s (Nacos defaults). */
@@ -118,6 +120,12 @@ export class NacosStore {
     return this.instances.delete(instanceKey(key));
   }
 
+  /** A gRPC connection closed: its ephemeral instances go with it. */
+  dropConnection(connection: string): void {
+    for (const [key, instance] of this.instances)
+      if (instance.connection === connection) this.instances.delete(key);
+  }
+
   findInstance(
     key: Pick<StoredInstance, 'namespaceId' | 'group' | 'service' | 'ip' | 'port' | 'clusterName'>,
   ): StoredInstance | undefined {
@@ -129,11 +137,12 @@ export class NacosStore {
     const now = this.now();
     const out: StoredInstance[] = [];
     for (const [key, instance] of this.instances) {
-      if (instance.ephemeral && now - instance.lastBeat > BEAT_DELETE_MS) {
+      const beats = instance.ephemeral && instance.connection === undefined;
+      if (beats && now - instance.lastBeat > BEAT_DELETE_MS) {
         this.instances.delete(key);
         continue;
       }
-      if (instance.ephemeral) instance.healthy = now - instance.lastBeat <= BEAT_UNHEALTHY_MS;
+      if (beats) instance.healthy = now - instance.lastBeat <= BEAT_UNHEALTHY_MS;
       if (instance.namespaceId === namespaceId && instance.group === group && instance.service === service) {
         out.push(instance);
       }
