@@ -37,7 +37,8 @@ export const SlsConfig = z
      * region's VPC network, and the SDK's intranet examples use http); `https`/`http` force one.
      */
     protocol: z.enum(['auto', 'https', 'http']).default('auto'),
-    topic: z.string().default('mse-watch'),
+    /** `__topic__`; FC uses `FCLogs:<function>` for its lines, so CLI runs are told apart by topic. */
+    topic: z.string().default('mse-watch-cli'),
     /** `__source__` of every log group; defaults to the host name. */
     source: z.string().min(1).optional(),
     /** Lines per PutLogs request. */

@@ -121,14 +121,10 @@ export const reportCounts = (report: Pick<CheckReport, 'probes' | 'findings'>) =
 });
 
 /**
- * SLS stores every value as a string: numbers and booleans become their JSON text, arrays and
- * objects their JSON, and absent values are dropped (SLS has no null).
+ * One SLS log per record, in the shape Function Compute gives stdout lines: the JSON record in
+ * `message` (FC's field for a line of output). CLI runs and functions can share a logstore, and one
+ * JSON index on `message` serves both (docs/logs.md). SLS values are strings; this one is JSON text.
  */
-export const toSlsContent = (record: LogRecord): Record<string, string> => {
-  const content: Record<string, string> = {};
-  for (const [key, value] of Object.entries(record)) {
-    if (value === undefined || value === null) continue;
-    content[key] = typeof value === 'string' ? value : JSON.stringify(value);
-  }
-  return content;
-};
+export const toSlsContent = (record: LogRecord): Record<string, string> => ({
+  message: JSON.stringify(record),
+});

@@ -75,20 +75,16 @@ describe('SLS PutLogs sink against a loopback endpoint that checks the wire form
     expect(group).toMatchObject({
       project: 'mse-watch-logs',
       logstore: 'probes',
-      topic: 'mse-watch',
+      topic: 'mse-watch-cli',
       source: 'test-host',
     });
     const [first, second] = group.logs;
     expect(first!.time).toBe(Math.floor(Date.UTC(2026, 10, 21, 5, 0, 0) / 1000));
     expect(first!.timeNs).toBe(123_000_000);
-    expect(first!.contents).toMatchObject({
-      kind: 'run',
-      ok: 'true',
-      durationMs: '1234.5',
-      probesTotal: '12',
-    });
-    expect(second!.contents).toMatchObject({ ok: 'false', reason: 'time budget' });
-    for (const value of Object.values(first!.contents)) expect(typeof value).toBe('string');
+    // the record as FC writes a stdout line: JSON text in `message`, a string like every SLS value
+    expect(Object.keys(first!.contents)).toEqual(['message']);
+    expect(JSON.parse(first!.contents.message!)).toEqual(runRecord(0));
+    expect(JSON.parse(second!.contents.message!)).toMatchObject({ ok: false, reason: 'time budget' });
   });
 
   it('splits batches by lines and by bytes, keeping order', async () => {
@@ -96,7 +92,7 @@ describe('SLS PutLogs sink against a loopback endpoint that checks the wire form
     for (let i = 0; i < 2500; i++) sink.write(runRecord(i));
     expect(await sink.flush()).toMatchObject({ sent: 2500, failed: 0 });
     expect(sls.groups.map((g) => g.logs.length)).toEqual([1000, 1000, 500]);
-    expect(sls.groups.flatMap((g) => g.logs.map((l) => l.contents.runId))).toEqual(
+    expect(sls.groups.flatMap((g) => g.logs.map((l) => JSON.parse(l.contents.message!).runId))).toEqual(
       Array.from({ length: 2500 }, (_, i) => `run-${i}`),
     );
 
@@ -170,16 +166,16 @@ describe('SLS PutLogs sink against a loopback endpoint that checks the wire form
       },
     );
     expect(result).toEqual({ sent: 4, failed: 0, errors: [] });
-    const contents = sls.groups[0]!.logs.map((log) => log.contents);
+    const contents = sls.groups[0]!.logs.map((log) => JSON.parse(log.contents.message!));
     expect(contents.map((c) => c.kind)).toEqual(['probe', 'probe', 'finding', 'run']);
     expect(contents[1]).toMatchObject({
       status: 'timeout',
-      ok: 'false',
+      ok: false,
       errorCode: 'ETIMEDOUT',
       origin: 'cli',
     });
-    expect(contents[2]).toMatchObject({ endpoints: '["100.100.1.1:9848"]' });
-    expect(contents[3]).toMatchObject({ probesFailed: '1', critical: '1', check: 'endpoints' });
+    expect(contents[2]).toMatchObject({ endpoints: ['100.100.1.1:9848'] });
+    expect(contents[3]).toMatchObject({ probesFailed: 1, critical: 1, check: 'endpoints' });
     expect(new Set(contents.map((c) => c.runId)).size).toBe(1);
   });
 
