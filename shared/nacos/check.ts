@@ -46,7 +46,7 @@ export const runNacosCheck = async (
   const runSignals: AbortSignal[] = [];
   if (options.signal) runSignals.push(options.signal);
   if (options.budgetMs !== undefined) {
-    runSignals.push(AbortSignal.timeout(Math.max(1, options.budgetMs - cleanupReserve)));
+    runSignals.push(AbortSignal.timeout(Math.max(1, Math.floor(options.budgetMs - cleanupReserve))));
   }
   const runSignal = runSignals.length > 0 ? AbortSignal.any(runSignals) : new AbortController().signal;
   const auth: Auth =

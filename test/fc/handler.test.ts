@@ -272,6 +272,10 @@ describe('probe-nacos handler against the Nacos test server', () => {
       expect(records().map((r) => r.kind)).toEqual(['nacos', 'run']);
       expect(lines.join('')).not.toContain('pw-from-env-9f');
 
+      // a 21 s timeout gives a 17 850 ms budget: no fractional millisecond may reach a timer
+      const odd = await handleProbeNacos('{}', fakeContext({ name: 'probe-nacos', timeout: 21 }), deps);
+      expect(odd).toMatchObject({ ok: true, budgetMs: 17_850 });
+
       await nacos.setFaults({ notReady: true });
       const down = await handleProbeNacos('{}', fakeContext({ name: 'probe-nacos' }), deps);
       expect(down.ok).toBe(false);
