@@ -102,7 +102,10 @@ const handle = async (
   const context = parseFcContext(rawContext);
   const sink = createStdoutSink(deps.writeLine, contextSecrets(context));
   const sinks = [sink, ...(deps.sinks ?? [])];
+  // after the run line nothing more is written: a check still winding down past the deadline stays silent
+  let closed = false;
   const emit = (record: Parameters<LogSink['write']>[0]) => {
+    if (closed) return;
     for (const s of sinks) s.write(record);
   };
   const budget = runBudget(context.function.timeout);
@@ -189,6 +192,7 @@ const handle = async (
     ...(report ? { catalogVersion: report.catalogVersion } : {}),
   };
   emit(runRecord);
+  closed = true;
   await Promise.all(sinks.map((s) => s.flush()));
 
   if (failure !== undefined && !isMseWatchError(failure)) throw failure;

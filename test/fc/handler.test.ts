@@ -171,7 +171,9 @@ describe('probe-endpoints handler with real probes on loopback', () => {
   });
 
   it('answers before the FC timeout with what it has when the check does not wind down', async () => {
+    let late: ((row: never) => void) | undefined;
     const hung = async (_config: Config, _deps: unknown, options?: { onProbe?: (row: never) => void }) => {
+      late = options?.onProbe;
       options?.onProbe?.({
         ip: '127.0.0.1',
         port: openPort,
@@ -191,6 +193,17 @@ describe('probe-endpoints handler with real probes on loopback', () => {
     );
     expect(summary).toMatchObject({ ok: false, complete: false, counts: { probes: 1, ok: 1 } });
     expect(summary.reason).toMatch(/still running/);
+    expect(records().map((r) => r.kind)).toEqual(['probe', 'run']);
+    // a probe finishing after the answer writes nothing after the run line
+    late?.({
+      ip: '127.0.0.1',
+      port: 2,
+      category: 'targets',
+      required: true,
+      status: 'ok',
+      latencyMs: 1,
+      attempts: 1,
+    } as never);
     expect(records().map((r) => r.kind)).toEqual(['probe', 'run']);
   });
 
