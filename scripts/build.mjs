@@ -58,9 +58,13 @@ if (what === 'all' || what === 'functions') {
       legalComments: 'none',
       // CJS dependencies bundled into ESM still call require() for Node built-ins
       banner: {
-        js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+        js:
+          "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" +
+          // @alicloud/log reads sls.proto next to itself: __dirname is the code package, where it is copied
+          " import { fileURLToPath as __fu } from 'node:url'; const __dirname = __fu(new URL('.', import.meta.url));",
       },
     });
+    copyFileSync('node_modules/@alicloud/log/lib/sls.proto', `dist/${name}/sls.proto`);
     // the config both functions run with (MSE_WATCH_CONFIG=/code/mse-watch.yaml in s.yaml)
     if (existsSync('functions/mse-watch.yaml'))
       copyFileSync('functions/mse-watch.yaml', `dist/${name}/mse-watch.yaml`);

@@ -12,10 +12,11 @@ import {
   reportCounts,
 } from '../sinks/records.ts';
 import type { LogSink } from '../sinks/sink.ts';
+import type { SlsSinkDeps } from '../sinks/sls.ts';
 import { createStdoutSink } from '../sinks/stdout.ts';
 import { runBudget } from './budget.ts';
 import { loadFunctionConfig } from './config-source.ts';
-import { contextSecrets, type FcContext, parseFcContext } from './context.ts';
+import { contextCredentials, contextSecrets, type FcContext, parseFcContext } from './context.ts';
 import { type ParsedEvent, parseFcEvent } from './event.ts';
 import type { CheckKind, FailedProbe, FunctionSummary } from './summary.ts';
 
@@ -36,6 +37,8 @@ export type HandlerDeps = {
   runCheck: RunCheckFn;
   /** Passed through to runCheck (dialer, clock, catalog, Nacos and alert deps); the real ones by default. */
   runDeps?: Partial<RunDeps>;
+  /** Test seams of the SLS sink (name resolution); the real ones by default. */
+  slsDeps?: Partial<SlsSinkDeps>;
   /** Extra sinks beside stdout. */
   sinks?: LogSink[];
 };
@@ -101,7 +104,7 @@ const handle = async (
   const started = deps.now();
   const context = parseFcContext(rawContext);
   const sink = createStdoutSink(deps.writeLine, contextSecrets(context));
-  const sinks = [sink, ...(deps.sinks ?? [])];
+  const sinks: LogSink[] = [sink, ...(deps.sinks ?? [])];
   // after the run line nothing more is written: a check still winding down past the deadline stays silent
   let closed = false;
   const emit = (record: Parameters<LogSink['write']>[0]) => {
@@ -130,6 +133,23 @@ const handle = async (
     event = parseFcEvent(rawEvent);
     const config = await loadFunctionConfig(event.payload, { env: deps.env, readFile: deps.readFile });
     region = config.region ?? null;
+    // `sls:` in a function's config: PutLogs as well (another project or region than logConfig),
+    // signed with the function role's STS keys from the context, never with keys in the config
+    const keys = contextCredentials(context);
+    if (config.sls && keys) {
+      // loaded only when used: @alicloud/log parses its .proto at load time, a cold-start cost otherwise
+      const { createSlsSink, defaultSlsSinkDeps } = await import('../sinks/sls.ts');
+      sinks.push(
+        createSlsSink(config.sls, {
+          ...defaultSlsSinkDeps({
+            accessKeyId: keys.accessKeyId,
+            accessKeySecret: keys.accessKeySecret,
+            ...(keys.securityToken ? { securityToken: keys.securityToken } : {}),
+          }),
+          ...deps.slsDeps,
+        }),
+      );
+    }
     const run = execute(
       config,
       {
@@ -193,7 +213,28 @@ const handle = async (
   };
   emit(runRecord);
   closed = true;
-  await Promise.all(sinks.map((s) => s.flush()));
+  // delivery gets what is left of the function's time, less half a second to return the summary
+  const left = Math.max(0, budget.timeoutMs - (deps.now() - started) - 500);
+  const flushTimer = timeoutAfter(left);
+  const flushed = await Promise.race([Promise.all(sinks.map((s) => s.flush())), flushTimer.promise]);
+  flushTimer.cancel();
+  const delivery =
+    sinks.length > 1
+      ? flushed === 'deadline'
+        ? {
+            sent: 0,
+            failed: 0,
+            errors: [`log delivery still running at the function timeout (${left} ms left)`],
+          }
+        : flushed.slice(1).reduce(
+            (sum, r) => ({
+              sent: sum.sent + r.sent,
+              failed: sum.failed + r.failed,
+              errors: [...sum.errors, ...r.errors],
+            }),
+            { sent: 0, failed: 0, errors: [] as string[] },
+          )
+      : undefined;
 
   if (failure !== undefined && !isMseWatchError(failure)) throw failure;
   return {
@@ -233,6 +274,7 @@ const handle = async (
       : {}),
     ...(execution?.alerts === undefined ? {} : { alerts: execution.alerts }),
     ...(report ? { catalogVersion: report.catalogVersion } : {}),
+    ...(delivery ? { delivery } : {}),
   };
 };
 

@@ -54,5 +54,9 @@ export const FunctionSummary = z.strictObject({
   /** What alerting did, as the alerting module reports it. */
   alerts: z.unknown().optional(),
   catalogVersion: z.string().optional(),
+  /** Sinks beside stdout (`sls:` in the config): lines delivered, lines not, and why. */
+  delivery: z
+    .strictObject({ sent: z.number().int(), failed: z.number().int(), errors: z.array(z.string()) })
+    .optional(),
 });
 export type FunctionSummary = z.infer<typeof FunctionSummary>;

@@ -12,6 +12,7 @@ import { FunctionSummary } from '../../shared/fc/summary.ts';
 import { startNacosTestServer } from '../../shared/nacos/server/index.ts';
 import { runCheck } from '../../shared/run.ts';
 import { type Serving, serveBlackhole } from '../../shared/simulate/servers.ts';
+import { startFakeSls } from './support/fake-sls.ts';
 import { fakeContext, timerEvent } from './support/fc-context.ts';
 
 const listen = async (server: Server) => {
@@ -205,6 +206,47 @@ describe('probe-endpoints handler with real probes on loopback', () => {
       attempts: 1,
     } as never);
     expect(records().map((r) => r.kind)).toEqual(['probe', 'run']);
+  });
+
+  it('with sls: in the config, also ships the lines with the STS keys from the context', async () => {
+    const ctx = fakeContext();
+    const sls = await startFakeSls({
+      accessKeyId: ctx.credentials.accessKeyId,
+      accessKeySecret: ctx.credentials.accessKeySecret,
+      securityToken: ctx.credentials.securityToken,
+      endpointHost: 'cn-hangzhou.log.aliyuncs.com',
+    });
+    try {
+      const { deps, records } = makeDeps({
+        env: {
+          MSE_WATCH_CONFIG: [
+            'probe: { attempts: 1 }',
+            'sls:',
+            '  project: mse-watch-logs',
+            '  logstore: mse-watch',
+            `  endpoint: cn-hangzhou.log.aliyuncs.com:${sls.port}`,
+            '  protocol: http',
+          ].join('\n'),
+        },
+        slsDeps: {
+          lookup: ((_host: string, options: { all?: boolean }, cb: (...args: unknown[]) => void) =>
+            options?.all
+              ? cb(null, [{ address: '127.0.0.1', family: 4 }])
+              : cb(null, '127.0.0.1', 4)) as never,
+        },
+      });
+      const summary = await handleProbeEndpoints(
+        { targets: [{ host: '127.0.0.1', port: openPort, mode: 'tcp' }] },
+        ctx,
+        deps,
+      );
+      expect(summary.delivery).toEqual({ sent: 2, failed: 0, errors: [] });
+      expect(sls.requests[0]?.headers['x-acs-security-token']).toBe(ctx.credentials.securityToken);
+      const shipped = sls.groups[0]!.logs.map((log) => JSON.parse(log.contents.message!));
+      expect(shipped).toEqual(records());
+    } finally {
+      await sls.close();
+    }
   });
 
   it('reads MSE_WATCH_CONFIG from a file path and lets the payload override it', async () => {
