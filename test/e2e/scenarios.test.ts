@@ -32,6 +32,8 @@ type Outcome = {
   /** category -> "verdict reachable/total" (CLI only: the FC summary is compact). */
   categories?: Record<string, string>;
   nacosSteps?: Record<string, string>;
+  /** What alerting said it did; shown when a notice assertion fails. */
+  alerts: unknown;
   text: string;
 };
 
@@ -60,6 +62,7 @@ const run = async (
       ...(report.nacos
         ? { nacosSteps: Object.fromEntries(report.nacos.steps.map((s) => [s.name, s.status])) }
         : {}),
+      alerts: report.alerts,
       text: stdout + stderr,
     };
   }
@@ -75,6 +78,7 @@ const run = async (
     ...(summary.nacos
       ? { nacosSteps: Object.fromEntries(summary.nacos.steps.map((s) => [s.name, s.status])) }
       : {}),
+    alerts: summary.alerts,
     text: stdout + stderr,
   };
 };
@@ -264,18 +268,20 @@ describeInVpc('mse-watch end to end in a VPC in a box', () => {
         name: 'dingtalk',
         replies: [{ status: 500, body: 'internal error' }],
       });
-      await run(world, mode, file);
+      const firstRun = await run(world, mode, file);
       const first = await world.notices();
-      expect(webhookEvents(first.webhook)).toEqual([`firing ${key(endpoint)}`]);
-      expect(first.dingtalk.requests).toHaveLength(1);
+      const context1 = JSON.stringify({ alerts: firstRun.alerts, first });
+      expect(webhookEvents(first.webhook), context1).toEqual([`firing ${key(endpoint)}`]);
+      expect(first.dingtalk.requests, context1).toHaveLength(1);
       expect(first.dingtalk.requests[0]?.rejected).toBeDefined();
       expect(first.dingtalk.messages).toEqual([]);
 
       await new Promise((resolve) => setTimeout(resolve, 1200)); // past the 1 s backoff: a run, not a timer
-      await run(world, mode, file);
+      const secondRun = await run(world, mode, file);
       const second = await world.notices();
-      expect(second.webhook.requests).toEqual([]);
-      expect(second.dingtalk.messages).toHaveLength(1);
+      const context2 = JSON.stringify({ alerts: secondRun.alerts, second });
+      expect(second.webhook.requests, context2).toEqual([]);
+      expect(second.dingtalk.messages, context2).toHaveLength(1);
       expect(second.dingtalk.messages[0]?.text).toContain('100.100.140.5');
       expect(second.dingtalk.messages[0]?.title).toMatch(/FIRING/);
 

@@ -133,7 +133,9 @@ export const createWorld = async (label: string): Promise<World> => {
         const file = join(dir, `config-${options.state}.json`);
         const config = {
           region: REGION,
-          probe: { timeoutMs: 800, attempts: 1, ...options.probe },
+          // one attempt: a dropped endpoint is confirmed by the drop rule, not by retries; the timeout leaves a
+          // loaded CI machine room to answer the healthy ones
+          probe: { timeoutMs: 1500, attempts: 1, ...options.probe },
           ...(options.nacos
             ? {
                 nacos: {
@@ -141,7 +143,7 @@ export const createWorld = async (label: string): Promise<World> => {
                   username: NACOS.username,
                   // resolved by the config loader from the environment, so the file holds no secret
                   password: options.nacosPassword ?? ENV_PASSWORD_REF,
-                  timeoutMs: 1000,
+                  timeoutMs: 2000,
                 },
               }
             : {}),
