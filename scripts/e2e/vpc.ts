@@ -137,7 +137,15 @@ export const namespaceSupport = (): Promise<Support> => {
     const probe = `${NAME_PREFIX}${process.pid}-check`;
     const added = await tool([IP, 'netns', 'add', probe]);
     if (added.code !== 0) return { ok: false, reason: `ip netns add failed: ${added.stderr.trim()}` };
+    // entering it (ip netns exec remounts /sys) and loading nft rules can fail where adding did not
+    const entered = await tool([IP, 'netns', 'exec', probe, 'nft', 'list', 'ruleset']);
     await tool([IP, 'netns', 'del', probe]);
+    if (entered.code !== 0) {
+      return {
+        ok: false,
+        reason: `cannot run nft inside a namespace: ${entered.stderr.trim() || `exit ${entered.code}`}`,
+      };
+    }
     return { ok: true };
   })();
   return supportChecked;
