@@ -7,7 +7,12 @@ import { type Comparison, compareRuns, renderComparison } from '../../shared/com
 import type { Config } from '../../shared/config/schema.ts';
 import { MseWatchError } from '../../shared/errors.ts';
 import { type HandlerDeps, handleProbeEndpoints, handleProbeNacos } from '../../shared/fc/handler.ts';
-import { credentialSourceFromEnv, type InvokeResult, invokeFunction } from '../../shared/fc/invoke-client.ts';
+import {
+  callerAccountId,
+  credentialSourceFromEnv,
+  type InvokeResult,
+  invokeFunction,
+} from '../../shared/fc/invoke-client.ts';
 import { FunctionSummary } from '../../shared/fc/summary.ts';
 import { type RunOutcome, runCheck } from '../../shared/run.ts';
 import { type CliIo, write } from '../io.ts';
@@ -64,7 +69,10 @@ const parseEndpoint = (value: string): { endpoint: string; protocol: 'https' | '
 
 /** Options that say where the deployed function is; shared by `invoke` and `check --compare-with-function`. */
 export const remoteOptionList = (): Option[] => [
-  new Option('--account-id <id>', 'Alibaba Cloud account id (default: $ALIBABA_CLOUD_ACCOUNT_ID)'),
+  new Option(
+    '--account-id <id>',
+    'Alibaba Cloud account id (default: $ALIBABA_CLOUD_ACCOUNT_ID, else asked of STS for your credentials)',
+  ),
   new Option(
     '--function-name <name>',
     'deployed function name (default: mse-watch-<function>, as in s.yaml)',
@@ -86,18 +94,18 @@ export const invokeDeployed = async (
 ): Promise<InvokeResult> => {
   const region = flags.region ?? io.env.ALIBABA_CLOUD_REGION_ID;
   if (!region) throw new MseWatchError('usage', 'give --region (the region the function is deployed in)');
-  const accountId = flags.accountId ?? io.env.ALIBABA_CLOUD_ACCOUNT_ID;
-  if (!accountId)
-    throw new MseWatchError(
-      'usage',
-      'give --account-id or set ALIBABA_CLOUD_ACCOUNT_ID: FC endpoints are <account-id>.<region>.fc.aliyuncs.com',
-    );
   const endpoint = flags.endpoint ? parseEndpoint(flags.endpoint) : undefined;
+  const credentials = credentialSourceFromEnv(io.env);
+  // the account id only names the default endpoint (<account-id>.<region>.fc.aliyuncs.com)
+  const accountId =
+    flags.accountId ??
+    io.env.ALIBABA_CLOUD_ACCOUNT_ID ??
+    (endpoint ? undefined : await callerAccountId(credentials));
   return invokeFunction(
     {
       functionName: flags.functionName ?? deployedName(kind),
       region,
-      accountId,
+      ...(accountId ? { accountId } : {}),
       payload: JSON.stringify(flags.payload ?? { region }),
       ...(flags.async ? { async: true } : {}),
       ...(flags.qualifier ? { qualifier: flags.qualifier } : {}),
@@ -105,7 +113,7 @@ export const invokeDeployed = async (
       // a sync invoke lasts as long as the function runs: wait for its timeout and a little more
       readTimeoutMs: ((flags.timeout ?? 60) + 30) * 1000,
     },
-    credentialSourceFromEnv(io.env),
+    credentials,
   );
 };
 

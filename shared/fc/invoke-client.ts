@@ -1,12 +1,13 @@
 import { Readable } from 'node:stream';
 import fcImport, { InvokeFunctionHeaders, InvokeFunctionRequest } from '@alicloud/fc20230330';
-import * as openapi from '@alicloud/openapi-core';
+import openapiImport, * as openapi from '@alicloud/openapi-core';
 import { MseWatchError } from '../errors.ts';
 import { type CredentialSource, cjsDefault, credentialClient } from './credentials.ts';
 
 export { type CredentialSource, credentialSourceFromEnv } from './credentials.ts';
 
 const FcClient = cjsDefault<typeof fcImport.default>(fcImport);
+const OpenApiClient = cjsDefault<typeof openapiImport.default>(openapiImport);
 
 /** FC 3.0 data-plane endpoint for invocations (the fc3 component's "invokeEndpoint"). */
 export const fcInvokeEndpoint = (accountId: string, region: string): string =>
@@ -15,7 +16,8 @@ export const fcInvokeEndpoint = (accountId: string, region: string): string =>
 export type InvokeRequest = {
   functionName: string;
   region: string;
-  accountId: string;
+  /** Names the default endpoint; not needed with `endpoint`. */
+  accountId?: string;
   /** The event, sent as the request body unchanged. */
   payload: string;
   async?: boolean;
@@ -54,10 +56,15 @@ export const invokeFunction = async (
   request: InvokeRequest,
   credentials: CredentialSource,
 ): Promise<InvokeResult> => {
+  if (!request.endpoint && !request.accountId)
+    throw new MseWatchError(
+      'usage',
+      'the FC endpoint needs the account id: give --account-id or an --endpoint',
+    );
   const client = new FcClient(
     new openapi.$OpenApiUtil.Config({
       credential: credentialClient(credentials),
-      endpoint: request.endpoint ?? fcInvokeEndpoint(request.accountId, request.region),
+      endpoint: request.endpoint ?? fcInvokeEndpoint(request.accountId ?? '', request.region),
       regionId: request.region,
       protocol: request.protocol ?? 'https',
       readTimeout: request.readTimeoutMs ?? 120_000,
@@ -118,4 +125,52 @@ const invokeError = (request: InvokeRequest, error: unknown): MseWatchError => {
     `invoking ${request.functionName} in ${request.region} failed: ${e.message ?? String(error)}${hint ? ` (${hint})` : ''}`,
     { exitCode: 2, cause: error },
   );
+};
+
+/**
+ * The account id of whoever the credentials belong to (STS GetCallerIdentity, which needs no
+ * permission), so `invoke` can build the FC endpoint without asking for it. A generic
+ * @alicloud/openapi-core call: no STS SDK for one action.
+ */
+export const callerAccountId = async (
+  credentials: CredentialSource,
+  options: { endpoint?: string; protocol?: 'https' | 'http' } = {},
+): Promise<string> => {
+  const client = new OpenApiClient(
+    new openapi.$OpenApiUtil.Config({
+      credential: credentialClient(credentials),
+      endpoint: options.endpoint ?? 'sts.aliyuncs.com',
+      protocol: options.protocol ?? 'https',
+      readTimeout: 10_000,
+      connectTimeout: 5000,
+      userAgent: 'mse-watch',
+    }),
+  );
+  const params = new openapi.$OpenApiUtil.Params({
+    action: 'GetCallerIdentity',
+    version: '2015-04-01',
+    protocol: 'HTTPS',
+    pathname: '/',
+    method: 'POST',
+    authType: 'AK',
+    style: 'RPC',
+    reqBodyType: 'formData',
+    bodyType: 'json',
+  });
+  try {
+    const response = await client.callApi(
+      params,
+      new openapi.$OpenApiUtil.OpenApiRequest({}),
+      {} as Parameters<typeof client.callApi>[2],
+    );
+    const accountId = (response.body as { AccountId?: unknown } | undefined)?.AccountId;
+    if (typeof accountId !== 'string' || accountId === '') throw new Error('the answer has no AccountId');
+    return accountId;
+  } catch (error) {
+    throw new MseWatchError(
+      'account-unknown',
+      `cannot tell the account id from the credentials (STS GetCallerIdentity: ${(error as Error).message}); give --account-id or set ALIBABA_CLOUD_ACCOUNT_ID`,
+      { cause: error },
+    );
+  }
 };

@@ -111,6 +111,12 @@ describe('mse-watch invoke', () => {
     expect(JSON.parse(fc.calls.at(-1)!.body.toString())).toEqual({ region: 'cn-hangzhou' });
   });
 
+  it('needs no account id with an explicit --endpoint', async () => {
+    const argv = remote().filter((a, i, all) => a !== '--account-id' && all[i - 1] !== '--account-id');
+    const run = await runCliCapture(['invoke', 'probe-endpoints', ...argv, '--payload', payload()], ENV);
+    expect(run.code).toBe(0);
+  });
+
   it('reports a function that failed with exit 1', async () => {
     const run = await runCliCapture(['invoke', 'probe-nacos', ...remote(), '--payload', '{}'], ENV);
     expect(run.code).toBe(1);
@@ -118,7 +124,6 @@ describe('mse-watch invoke', () => {
   });
 
   it.each([
-    [['invoke', 'probe-endpoints', '--region', 'cn-hangzhou'], /--account-id/],
     [['invoke', 'probe-endpoints', '--account-id', '1'], /--region/],
     [
       ['invoke', 'probe-endpoints', ...['--region', 'cn-hangzhou', '--account-id', '1'], '--payload', '[1]'],

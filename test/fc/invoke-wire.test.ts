@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:net';
 import FC2 from '@alicloud/fc2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handleProbeEndpoints } from '../../shared/fc/handler.ts';
-import { fcInvokeEndpoint, invokeFunction } from '../../shared/fc/invoke-client.ts';
+import { callerAccountId, fcInvokeEndpoint, invokeFunction } from '../../shared/fc/invoke-client.ts';
 import { FunctionSummary } from '../../shared/fc/summary.ts';
 import { runCheck } from '../../shared/run.ts';
 import { type FakeFc, startFakeFc } from './support/fake-fc.ts';
@@ -113,6 +113,25 @@ describe('mse-watch invoke on the wire (@alicloud/fc20230330, signature V3)', ()
     expect(error).toBeInstanceOf(Error);
     expect((error as Error).message).toMatch(message);
     expect((error as Error).message).not.toContain(keys.accessKeySecret);
+  });
+
+  it('learns the account id from STS GetCallerIdentity, signed the same way', async () => {
+    const sts = await startFakeFc({ ...AK, accountId: '5555666677778888', functions: {} });
+    try {
+      const id = await callerAccountId(
+        { kind: 'static', ...AK },
+        { endpoint: `127.0.0.1:${sts.port}`, protocol: 'http' },
+      );
+      expect(id).toBe('5555666677778888');
+      expect(sts.requests[0]).toMatchObject({ status: 200, url: '/' });
+      const wrong = await callerAccountId(
+        { kind: 'static', ...AK, accessKeySecret: 'not-it-000000000000' },
+        { endpoint: `127.0.0.1:${sts.port}`, protocol: 'http' },
+      ).catch((e: Error) => e);
+      expect((wrong as Error).message).toMatch(/cannot tell the account id.*SignatureNotMatch.*--account-id/);
+    } finally {
+      await sts.close();
+    }
   });
 
   it('targets {accountId}.{region}.fc.aliyuncs.com by default', () => {

@@ -63,6 +63,8 @@ export type FakeFcOptions = {
   accessKeyId: string;
   accessKeySecret: string;
   securityToken?: string;
+  /** What GetCallerIdentity answers. */
+  accountId?: string;
   functions: Record<
     string,
     (call: FakeFcCall) => Promise<{ body: string; logs?: string; errorType?: string }>
@@ -96,7 +98,10 @@ export const startFakeFc = async (options: FakeFcOptions): Promise<FakeFc> => {
     };
     const url = req.url ?? '/';
     const match = /^\/2023-03-30\/functions\/([^/?]+)\/invocations(\?.*)?$/.exec(url);
-    if (req.method !== 'POST' || !match) return fail(404, 'PathNotSupported', `${req.method} ${url}`);
+    // STS GetCallerIdentity (RPC style, same V3 signature) so `invoke` can learn the account id
+    const sts = req.method === 'POST' && url === '/' && h['x-acs-action'] === 'GetCallerIdentity';
+    if (req.method !== 'POST' || (!match && !sts))
+      return fail(404, 'PathNotSupported', `${req.method} ${url}`);
 
     const auth = /^ACS3-HMAC-SHA256 Credential=([^,]+),SignedHeaders=([^,]+),Signature=([0-9a-f]{64})$/.exec(
       String(h.authorization ?? ''),
@@ -126,7 +131,8 @@ export const startFakeFc = async (options: FakeFcOptions): Promise<FakeFc> => {
     ]) {
       if (!h[required]) return fail(400, 'MissingHeader', `${required} is required`);
     }
-    if (h['x-acs-action'] !== 'InvokeFunction' || h['x-acs-version'] !== '2023-03-30')
+    const [action, version] = sts ? ['GetCallerIdentity', '2015-04-01'] : ['InvokeFunction', '2023-03-30'];
+    if (h['x-acs-action'] !== action || h['x-acs-version'] !== version)
       return fail(400, 'InvalidAction', `${h['x-acs-action']} ${h['x-acs-version']}`);
     const date = String(h['x-acs-date']);
     if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/.test(date) || Math.abs(now() - Date.parse(date)) > 15 * 60_000)
@@ -145,6 +151,12 @@ export const startFakeFc = async (options: FakeFcOptions): Promise<FakeFc> => {
     if (expected.signature !== signature)
       return fail(403, 'SignatureNotMatch', 'the request signature does not match');
 
+    if (sts || !match) {
+      requests.push({ method: 'POST', url, status: 200, headers: h });
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ AccountId: options.accountId ?? '1234567890123456', RequestId: requestId }));
+      return;
+    }
     const functionName = decodeURIComponent(match[1]!);
     const fn = options.functions[functionName];
     if (!fn) return fail(404, 'FunctionNotFound', `function '${functionName}' does not exist`);
