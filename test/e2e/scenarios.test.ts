@@ -66,8 +66,12 @@ const run = async (
       text: stdout + stderr,
     };
   }
-  const { code, summary, stdout, stderr } = await world.fc(fn, config);
+  const { code, summary, logs, stdout, stderr } = await world.fc(fn, config);
   expect(code).toBe(0);
+  // what FC ships to the logstore: one run record agreeing with the returned summary
+  const runs = logs.filter((line) => line.kind === 'run');
+  expect(runs).toHaveLength(1);
+  expect(runs[0]).toMatchObject({ ok: summary.ok, runId: summary.runId, origin: 'fc' });
   const endpointFindings = summary.findings.filter((f) => f.category !== 'nacos');
   return {
     exitCode: summary.ok ? 0 : 1,
