@@ -141,15 +141,16 @@ describeInVpc('mse-watch end to end in a VPC in a box', () => {
       expect(leakedSecrets(outcome.text)).toEqual([]);
     });
 
-    it(`[${mode}] partial allowlist: 3 of 9 diagnostics IPs dropped`, async () => {
-      const dropped = ['100.100.140.3', '100.100.140.4', '100.100.119.193'];
-      await world.setFaults(dropAll(dropped));
+    it(`[${mode}] partial allowlist: 3 of 9 diagnostics IPs blocked (two dropped, one rejected)`, async () => {
+      const dropped = ['100.100.140.3', '100.100.140.4'];
+      const rejected = '100.100.119.193';
+      await world.setFaults([...dropAll(dropped), { action: 'reject', ip: rejected, port: 80 }]);
       const outcome = await run(world, mode, await config({ state: 'partial' }));
-      const endpoints = dropped.map((ip) => `${ip}:80`).sort();
+      const endpoints = [...dropped, rejected].map((ip) => `${ip}:80`).sort();
       expect(outcome).toMatchObject({
         exitCode: 1,
         ok: false,
-        failed: endpoints.map((e) => `${e} timeout`),
+        failed: [...dropped.map((ip) => `${ip}:80 timeout`), `${rejected}:80 refused`].sort(),
         findingEndpoints: endpoints,
       });
       expect(outcome.findings.every((f) => f.endsWith(' diagnostics'))).toBe(true);
@@ -162,18 +163,23 @@ describeInVpc('mse-watch end to end in a VPC in a box', () => {
         endpoints.map((e) => `firing ${key(e)}`),
       );
       expect(notices.dingtalk.messages).toHaveLength(1);
-      for (const ip of dropped) expect(notices.dingtalk.messages[0]?.text).toContain(ip);
+      for (const ip of [...dropped, rejected]) expect(notices.dingtalk.messages[0]?.text).toContain(ip);
     });
 
-    it(`[${mode}] a whole category dropped: governance-rules down, one grouped notice`, async () => {
+    it(`[${mode}] a whole category blocked: governance-rules down (three IPs dropped, one not routed), one grouped notice`, async () => {
       const governance = world.fixture.targets.filter((t) => t.category === 'governance-rules');
-      await world.setFaults(dropAll([...new Set(governance.map((t) => t.ip))]));
+      const ips = [...new Set(governance.map((t) => t.ip))];
+      const [absent, ...dropped] = ips;
+      await world.setFaults(dropAll(dropped));
+      await world.vpc.removeAddresses([absent!]);
       const outcome = await run(world, mode, await config({ state: 'category' }));
       const endpoints = governance.map((t) => `${t.ip}:${t.port}`).sort();
       expect(outcome).toMatchObject({
         exitCode: 1,
         ok: false,
-        failed: endpoints.map((e) => `${e} timeout`),
+        failed: governance
+          .map((t) => `${t.ip}:${t.port} ${t.ip === absent ? 'unreachable' : 'timeout'}`)
+          .sort(),
         findingEndpoints: endpoints,
       });
       expect(outcome.findings).toContain('critical governance-rules');
