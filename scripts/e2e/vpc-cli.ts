@@ -2,6 +2,7 @@
 //   node --import tsx scripts/e2e/vpc-cli.ts --region cn-shanghai --drop 100.100.109.63:9848 --keep
 //   node --import tsx scripts/e2e/vpc-cli.ts --region cn-shanghai --absent 100.100.140.3 -- \
 //     node bin/mse-watch.mjs check --region cn-shanghai --json
+//   node --import tsx scripts/e2e/vpc-cli.ts --region cn-shanghai --nacos 172.16.0.10 --nacos-auth nacos:pw --keep
 // Without a command and without --keep it only prints what it would build (and builds and removes it).
 import { parseArgs } from 'node:util';
 import { startAgent } from './agent.ts';
@@ -10,7 +11,8 @@ import { regionFixture } from './region.ts';
 import { createVpc, namespaceSupport } from './vpc.ts';
 
 const usage = `usage: vpc-cli.ts --region R [--include-arms] [--drop IP[:PORT]]... [--reject IP[:PORT]]...
-                   [--absent IP]... [--no-servers] [--keep] [-- command ...]`;
+                   [--absent IP]... [--no-servers] [--nacos IP [--nacos-auth USER:PASSWORD]]
+                   [--keep] [-- command ...]`;
 
 const parseFault = (action: Fault['action'], text: string): Fault => {
   const [ip, port] = text.split(':');
@@ -27,6 +29,8 @@ const main = async (): Promise<number> => {
       reject: { type: 'string', multiple: true, default: [] },
       absent: { type: 'string', multiple: true, default: [] },
       'no-servers': { type: 'boolean', default: false },
+      nacos: { type: 'string' },
+      'nacos-auth': { type: 'string' },
       keep: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -47,8 +51,9 @@ const main = async (): Promise<number> => {
     ...values.drop.map((text) => parseFault('drop', text)),
     ...values.reject.map((text) => parseFault('reject', text)),
   ];
+  const nacosHost = values.nacos;
   const vpc = await createVpc({
-    addresses,
+    addresses: nacosHost ? [...addresses, nacosHost] : addresses,
     faults,
     label: `${fixture.region.id}, catalog ${fixture.region.name}`,
   });
@@ -58,6 +63,18 @@ const main = async (): Promise<number> => {
       const listeners = fixture.listeners.filter((listener) => !absent.has(listener.host));
       await agent.request('listen', { listeners });
       process.stdout.write(`listeners: ${listeners.length} catalog ip:ports (agent pid ${agent.pid})\n`);
+      if (nacosHost) {
+        const [username = '', password = ''] = (values['nacos-auth'] ?? '').split(/:(.*)/s);
+        await agent.request('nacos.start', {
+          host: nacosHost,
+          port: 8848,
+          grpcPort: 9848,
+          ...(values['nacos-auth'] ? { auth: { username, password } } : {}),
+        });
+        process.stdout.write(
+          `nacos test server: ${nacosHost}:8848 (gRPC 9848)${values['nacos-auth'] ? `, user ${username}` : ''}\n`,
+        );
+      }
     }
     process.stdout.write(`${vpc.describe()}\n`);
     if (positionals.length > 0) {
