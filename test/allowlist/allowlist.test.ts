@@ -27,21 +27,20 @@ const bigRegion: Region = {
   })),
 };
 
-describe.each(catalog.regions.map((region) => [region.id, region] as const))(
-  'allowlist for %s',
-  (_, region) => {
-    it.each([false, true])('csv has the header and one row per ip:port (includeArms %s)', (includeArms) => {
-      const [header, ...rows] = render('csv', region, includeArms).trimEnd().split('\n');
-      expect(header).toBe('ip,port,category,required');
-      expect(rows).toStrictEqual(
-        pairs(region, includeArms).map((p) => `${p.ip},${p.port},${p.category},${p.required}`),
-      );
-      expect(rows.some((row) => /,arms-(monitoring|info),false$/.test(row))).toBe(
-        includeArms && region.endpoints.some((e) => ARMS.has(e.category)),
-      );
-    });
-  },
-);
+describe.each(
+  catalog.regions.map((region) => [region.id, region] as const),
+)('allowlist for %s', (_, region) => {
+  it.each([false, true])('csv has the header and one row per ip:port (includeArms %s)', (includeArms) => {
+    const [header, ...rows] = render('csv', region, includeArms).trimEnd().split('\n');
+    expect(header).toBe('ip,port,category,required');
+    expect(rows).toStrictEqual(
+      pairs(region, includeArms).map((p) => `${p.ip},${p.port},${p.category},${p.required}`),
+    );
+    expect(rows.some((row) => /,arms-(monitoring|info),false$/.test(row))).toBe(
+      includeArms && region.endpoints.some((e) => ARMS.has(e.category)),
+    );
+  });
+});
 
 describe('allowlist formats', () => {
   const hangzhou = resolveRegion(catalog, 'cn-hangzhou');
@@ -50,54 +49,54 @@ describe('allowlist formats', () => {
     expect(pairs(hangzhou, true).length).toBeGreaterThan(pairs(hangzhou, false).length);
   });
 
-  it.each([false, true])(
-    'json lists the region, catalog version and every rule (includeArms %s)',
-    (includeArms) => {
-      expect(JSON.parse(render('json', hangzhou, includeArms))).toStrictEqual({
-        region: 'cn-hangzhou',
-        catalogVersion: catalog.version,
-        includeArms,
-        rules: pairs(hangzhou, includeArms).map((p) => ({ ...p, protocol: 'tcp' })),
-      });
-    },
-  );
+  it.each([
+    false,
+    true,
+  ])('json lists the region, catalog version and every rule (includeArms %s)', (includeArms) => {
+    expect(JSON.parse(render('json', hangzhou, includeArms))).toStrictEqual({
+      region: 'cn-hangzhou',
+      catalogVersion: catalog.version,
+      includeArms,
+      rules: pairs(hangzhou, includeArms).map((p) => ({ ...p, protocol: 'tcp' })),
+    });
+  });
 
-  it.each([false, true])(
-    'terraform has one egress alicloud_security_group_rule per ip:port, /32, port P/P (includeArms %s)',
-    (includeArms) => {
-      const text = render('terraform', hangzhou, includeArms);
-      const blocks = [...text.matchAll(/^resource "([^"]+)" "([^"]+)" \{\n([\s\S]*?)\n\}$/gm)].map(
-        ([, kind, name, body = '']) => ({
-          kind,
-          name,
-          attributes: Object.fromEntries(
-            body.split('\n').map((line) => /^ {2}(\w+) += (.+)$/.exec(line)?.slice(1) ?? ['unparsed', line]),
-          ),
-        }),
-      );
-      const expected = pairs(hangzhou, includeArms);
-      expect(blocks).toHaveLength(expected.length);
-      expect(new Set(blocks.map((b) => b.name)).size).toBe(blocks.length);
-      for (const block of blocks) expect(block.name).toMatch(/^[a-zA-Z_][a-zA-Z0-9_-]*$/);
-      expect(blocks.map((b) => ({ kind: b.kind, attributes: b.attributes }))).toStrictEqual(
-        expected.map((p) => ({
-          kind: 'alicloud_security_group_rule',
-          attributes: {
-            type: '"egress"',
-            ip_protocol: '"tcp"',
-            nic_type: '"intranet"',
-            policy: '"accept"',
-            port_range: `"${p.port}/${p.port}"`,
-            priority: '1',
-            security_group_id: 'var.security_group_id',
-            cidr_ip: `"${p.ip}/32"`,
-            description: `"mse-watch ${p.category}${p.required ? '' : ' (ARMS, optional)'}"`,
-          },
-        })),
-      );
-      expect(text).toMatch(/^variable "security_group_id" \{$/m);
-    },
-  );
+  it.each([
+    false,
+    true,
+  ])('terraform has one egress alicloud_security_group_rule per ip:port, /32, port P/P (includeArms %s)', (includeArms) => {
+    const text = render('terraform', hangzhou, includeArms);
+    const blocks = [...text.matchAll(/^resource "([^"]+)" "([^"]+)" \{\n([\s\S]*?)\n\}$/gm)].map(
+      ([, kind, name, body = '']) => ({
+        kind,
+        name,
+        attributes: Object.fromEntries(
+          body.split('\n').map((line) => /^ {2}(\w+) += (.+)$/.exec(line)?.slice(1) ?? ['unparsed', line]),
+        ),
+      }),
+    );
+    const expected = pairs(hangzhou, includeArms);
+    expect(blocks).toHaveLength(expected.length);
+    expect(new Set(blocks.map((b) => b.name)).size).toBe(blocks.length);
+    for (const block of blocks) expect(block.name).toMatch(/^[a-zA-Z_][a-zA-Z0-9_-]*$/);
+    expect(blocks.map((b) => ({ kind: b.kind, attributes: b.attributes }))).toStrictEqual(
+      expected.map((p) => ({
+        kind: 'alicloud_security_group_rule',
+        attributes: {
+          type: '"egress"',
+          ip_protocol: '"tcp"',
+          nic_type: '"intranet"',
+          policy: '"accept"',
+          port_range: `"${p.port}/${p.port}"`,
+          priority: '1',
+          security_group_id: 'var.security_group_id',
+          cidr_ip: `"${p.ip}/32"`,
+          description: `"mse-watch ${p.category}${p.required ? '' : ' (ARMS, optional)'}"`,
+        },
+      })),
+    );
+    expect(text).toMatch(/^variable "security_group_id" \{$/m);
+  });
 
   it('aliyun-sg is a list of AuthorizeSecurityGroupEgress calls with exact Permissions entries', () => {
     const calls = JSON.parse(render('aliyun-sg', hangzhou, true)) as Array<Record<string, unknown>>;
@@ -131,12 +130,13 @@ describe('allowlist formats', () => {
     expect(render(format, hangzhou)).toContain('cn-hangzhou');
   });
 
-  it.each(['iptables', 'nftables', 'terraform'] as const)(
-    '%s says in a comment which catalog it comes from and that ARMS was left out',
-    (format) => {
-      expect(render(format, hangzhou)).toContain(
-        `# catalog ${catalog.version}; ARMS endpoints left out (add --include-arms if you use ARMS)`,
-      );
-    },
-  );
+  it.each([
+    'iptables',
+    'nftables',
+    'terraform',
+  ] as const)('%s says in a comment which catalog it comes from and that ARMS was left out', (format) => {
+    expect(render(format, hangzhou)).toContain(
+      `# catalog ${catalog.version}; ARMS endpoints left out (add --include-arms if you use ARMS)`,
+    );
+  });
 });

@@ -43,24 +43,19 @@ describe('region lookup', () => {
     ['nowhere', undefined],
     ['hangzou', 'cn-hangzhou (China (Hangzhou))'],
     ['shanghai-fin', 'cn-shanghai-finance-1 (China East 2 Finance)'],
-  ])(
-    'an unknown region %j is a usage error listing every known id and the closest match',
-    (query, closest) => {
-      let error: unknown;
-      try {
-        resolveRegion(catalog, query);
-      } catch (caught) {
-        error = caught;
-      }
-      expect(error).toBeInstanceOf(MseWatchError);
-      const { exitCode, code, message } = error as MseWatchError;
-      expect(exitCode).toBe(2);
-      expect(code).toBe('unknown-region');
-      expect(message).toContain(`unknown region "${query}". Known regions: ${knownIds.join(', ')}.`);
-      expect(knownIds).toHaveLength(9);
-      expect(message).toMatch(
-        closest ? ` Did you mean ${closest}?` : / Did you mean cn-[a-z0-9-]+ \(.+\)\?$/,
-      );
-    },
-  );
+  ])('an unknown region %j is a usage error listing every known id and the closest match', (query, closest) => {
+    let error: unknown;
+    try {
+      resolveRegion(catalog, query);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(MseWatchError);
+    const { exitCode, code, message } = error as MseWatchError;
+    expect(exitCode).toBe(2);
+    expect(code).toBe('unknown-region');
+    expect(message).toContain(`unknown region "${query}". Known regions: ${knownIds.join(', ')}.`);
+    expect(knownIds).toHaveLength(9);
+    expect(message).toMatch(closest ? ` Did you mean ${closest}?` : / Did you mean cn-[a-z0-9-]+ \(.+\)\?$/);
+  });
 });

@@ -99,38 +99,36 @@ describe('mse-watch catalog / allowlist (in-process)', () => {
     ['csv', false],
     ['nftables', true],
     ['aliyun-sg', true],
-  ] as const)(
-    'allowlist --format %s (include ARMS: %s) prints renderAllowlist output',
-    async (format, includeArms) => {
-      const argv = [
-        'allowlist',
-        '-r',
-        'China East 1 Finance',
-        '-f',
-        format,
-        ...(includeArms ? ['--include-arms'] : []),
-      ];
-      const result = await runCliCapture(argv);
-      expect(result.code).toBe(0);
-      expect(result.stdout).toBe(
-        renderAllowlist(format, {
-          region: resolveRegion(catalog, 'cn-hangzhou-finance'),
-          includeArms,
-          catalogVersion: catalog.version,
-        }),
-      );
-    },
-  );
+  ] as const)('allowlist --format %s (include ARMS: %s) prints renderAllowlist output', async (format, includeArms) => {
+    const argv = [
+      'allowlist',
+      '-r',
+      'China East 1 Finance',
+      '-f',
+      format,
+      ...(includeArms ? ['--include-arms'] : []),
+    ];
+    const result = await runCliCapture(argv);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(
+      renderAllowlist(format, {
+        region: resolveRegion(catalog, 'cn-hangzhou-finance'),
+        includeArms,
+        catalogVersion: catalog.version,
+      }),
+    );
+  });
 
-  it.each([['--help'], ['catalog', '--help'], ['allowlist', '--help']])(
-    '%s exits 0 with usage on stdout',
-    async (...argv) => {
-      const result = await runCliCapture(argv);
-      expect(result.code).toBe(0);
-      expect(result.stdout).toMatch(/^Usage: mse-watch/);
-      expect(result.stderr).toBe('');
-    },
-  );
+  it.each([
+    ['--help'],
+    ['catalog', '--help'],
+    ['allowlist', '--help'],
+  ])('%s exits 0 with usage on stdout', async (...argv) => {
+    const result = await runCliCapture(argv);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^Usage: mse-watch/);
+    expect(result.stderr).toBe('');
+  });
 
   it('an unknown command exits 2', async () => {
     const result = await runCliCapture(['teleport']);
