@@ -8,8 +8,9 @@ import { type Fault, renderFaultRules } from './fault-rules.ts';
  * with the addresses we add, nft rules for faults, and the processes we start inside it.
  * Nothing in it has a route out, so the catalog's real addresses can be probed without a packet
  * leaving the machine. Every namespace this module creates is named mw-e2e-<pid>[-n] and is
- * deleted on destroy(), on process exit and on SIGINT/SIGTERM; a namespace left by a killed run
- * is swept by the next one (its pid is gone).
+ * deleted on destroy(), on process exit and on SIGINT/SIGTERM/SIGHUP; if this process dies without
+ * any of those (SIGKILL), a detached guardian deletes it, and the next run sweeps whatever is left
+ * of a creator that is gone.
  */
 
 export type VpcSpec = {
