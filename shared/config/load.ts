@@ -59,22 +59,22 @@ export const parseConfig = (
   return result.data;
 };
 
-/** YAML is a superset of JSON, so one parser reads both. */
-export const parseConfigText = (
-  text: string,
-  options: { source?: string; env?: Record<string, string | undefined> } = {},
-): Config => {
-  let raw: unknown;
+/** YAML is a superset of JSON, so one parser reads both; a syntax error names the source. */
+export const parseConfigDocument = (text: string, source = '(inline)'): unknown => {
   try {
-    raw = parseYaml(text);
+    return parseYaml(text);
   } catch (error) {
     throw new MseWatchError(
       'config-invalid',
-      `invalid config ${options.source ?? '(inline)'}: not YAML or JSON: ${(error as Error).message}`,
+      `invalid config ${source}: not YAML or JSON: ${(error as Error).message}`,
     );
   }
-  return parseConfig(raw, options);
 };
+
+export const parseConfigText = (
+  text: string,
+  options: { source?: string; env?: Record<string, string | undefined> } = {},
+): Config => parseConfig(parseConfigDocument(text, options.source), options);
 
 export const loadConfigFile = async (
   file: string,

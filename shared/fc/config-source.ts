@@ -1,5 +1,4 @@
-import { parse as parseYaml } from 'yaml';
-import { parseConfig } from '../config/load.ts';
+import { parseConfig, parseConfigDocument } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { MseWatchError } from '../errors.ts';
 import type { FunctionPayload } from './event.ts';
@@ -13,15 +12,7 @@ const looksLikePath = (value: string) =>
   !value.startsWith('{');
 
 const parseText = (text: string, source: string): Record<string, unknown> => {
-  let raw: unknown;
-  try {
-    raw = parseYaml(text);
-  } catch (error) {
-    throw new MseWatchError(
-      'config-invalid',
-      `invalid config ${source}: not YAML or JSON: ${(error as Error).message}`,
-    );
-  }
+  const raw = parseConfigDocument(text, source);
   if (raw === null || raw === undefined) return {};
   if (typeof raw !== 'object' || Array.isArray(raw))
     throw new MseWatchError('config-invalid', `invalid config ${source}: expected a mapping of config keys`);
