@@ -60,6 +60,8 @@ export type FcRun = {
 export type ConfigOptions = {
   /** Names the state directory: runs with the same name share alert state. */
   state: string;
+  /** Extra targets beside the region (the config's `targets:`). */
+  targets?: Array<Record<string, unknown>>;
   nacos?: boolean;
   nacosPassword?: string;
   alerting?: Record<string, unknown>;
@@ -133,6 +135,7 @@ export const createWorld = async (label: string): Promise<World> => {
         const file = join(dir, `config-${options.state}.json`);
         const config = {
           region: REGION,
+          ...(options.targets ? { targets: options.targets } : {}),
           // one attempt: a dropped endpoint is confirmed by the drop rule, not by retries; the timeout leaves a
           // loaded CI machine room to answer the healthy ones
           probe: { timeoutMs: 1500, attempts: 1, ...options.probe },
