@@ -31,10 +31,16 @@ const common = {
 };
 
 if (what === 'all' || what === 'cli') {
+  // Split at dynamic imports, so the gRPC stack, the Alibaba Cloud SDKs and the alerting channels load only in
+  // the commands that use them: a plain `check` starts in a fraction of the time and memory.
+  rmSync('dist/cli', { recursive: true, force: true });
   await build({
     ...common,
-    entryPoints: ['cli/main.ts'],
-    outfile: 'dist/cli/index.mjs',
+    entryPoints: { index: 'cli/main.ts' },
+    outdir: 'dist/cli',
+    outExtension: { '.js': '.mjs' },
+    chunkNames: 'chunks/[name]-[hash]',
+    splitting: true,
     packages: 'external',
   });
 }

@@ -1,9 +1,8 @@
-import { type AlertDeps, type AlertOutcome, processAlerts } from './alerting/index.ts';
+import type { AlertDeps, AlertOutcome } from './alerting/index.ts';
 import { type Catalog, loadCatalog, type Region, regionTargets, resolveRegion } from './catalog/index.ts';
 import type { Config } from './config/schema.ts';
 import { diagnose } from './diagnose/index.ts';
 import { MseWatchError } from './errors.ts';
-import { runNacosCheck } from './nacos/check.ts';
 import type { NacosDeps } from './nacos/context.ts';
 import type { NacosReport } from './nacos/report.ts';
 import { defaultProbeDeps, type ProbeDeps } from './probes/deps.ts';
@@ -141,7 +140,13 @@ export const runCheck = async (
       },
       { clock, dialer },
     ),
-    parts.nacos && config.nacos ? runNacosCheck(config.nacos, deps.nacos ?? {}, budget) : undefined,
+    // loaded on demand: the gRPC stack and the alerting channels cost start-up time and memory a plain
+    // endpoint check does not need (see docs/BENCHMARKS.md)
+    parts.nacos && config.nacos
+      ? import('./nacos/check.ts').then(({ runNacosCheck }) =>
+          config.nacos ? runNacosCheck(config.nacos, deps.nacos ?? {}, budget) : undefined,
+        )
+      : undefined,
   ]);
   const probes = probed.results.map(toRow);
   const diagnosis = diagnose({ catalog, region: plan.region, includeArms: config.includeArms, probes });
@@ -160,7 +165,7 @@ export const runCheck = async (
     findings: diagnosis.findings,
   };
   const alerts = parts.alerts
-    ? await processAlerts(
+    ? await (await import('./alerting/process.ts')).processAlerts(
         { config, report, ...(nacos ? { nacos } : {}), now: clock.wall() },
         deps.alerts ?? {},
       )

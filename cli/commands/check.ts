@@ -5,7 +5,6 @@ import type { Config, ConfigInput } from '../../shared/config/schema.ts';
 import { renderNacosText } from '../../shared/nacos/render.ts';
 import { renderAlertText, renderText, renderVerdict } from '../../shared/report/text.ts';
 import { type RunOutcome, runCheck } from '../../shared/run.ts';
-import { shipOutcome } from '../../shared/sinks/ship.ts';
 import { type CliIo, write } from '../io.ts';
 import { type Registrar, regionOption } from '../program.ts';
 import { type CompareFlags, compareOptions, finishComparison, startFunctionRun } from './invoke.ts';
@@ -93,7 +92,9 @@ export const registerCheck: Registrar = (program, io, setExit) => {
       const onProbe = flags.json ? undefined : progress(io);
       const outcome = await runCheck(config, {}, onProbe ? { onProbe } : {});
       // `sls:` in the config: this run's records to the logstore too (FC runs log through stdout instead)
-      const shipped = config.sls ? await shipOutcome(config.sls, outcome, { env: io.env }) : undefined;
+      const shipped = config.sls
+        ? await (await import('../../shared/sinks/ship.ts')).shipOutcome(config.sls, outcome, { env: io.env })
+        : undefined;
       if (shipped?.failed) await write(io.stderr, `mse-watch: SLS: ${shipped.errors.join('; ')}\n`);
       if (flags.html) {
         const { renderHtmlReport } = await import('../../shared/report/html.ts');

@@ -1,7 +1,6 @@
 import pc from 'picocolors';
 import { loadCatalog, resolveRegion } from '../../shared/catalog/index.ts';
 import { parseConfig } from '../../shared/config/load.ts';
-import { startNacosTestServer } from '../../shared/nacos/server/index.ts';
 import { runCheck } from '../../shared/run.ts';
 import { demoScenario, startSimulation } from '../../shared/simulate/index.ts';
 import { write } from '../io.ts';
@@ -25,6 +24,7 @@ export const registerDemo: Registrar = (program, io, setExit) => {
       const region = resolveRegion(loadCatalog(), options.region);
       const scenario = demoScenario(region);
       const simulation = await startSimulation(region, scenario);
+      const { startNacosTestServer } = await import('../../shared/nacos/server/index.ts');
       const nacos = await startNacosTestServer({ host: '127.0.0.1', port: 0, grpcPort: 0, auth: DEMO_USER });
       try {
         await write(

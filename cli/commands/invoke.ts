@@ -7,12 +7,8 @@ import { type Comparison, compareRuns, renderComparison } from '../../shared/com
 import type { Config } from '../../shared/config/schema.ts';
 import { MseWatchError } from '../../shared/errors.ts';
 import { type HandlerDeps, handleProbeEndpoints, handleProbeNacos } from '../../shared/fc/handler.ts';
-import {
-  callerAccountId,
-  credentialSourceFromEnv,
-  type InvokeResult,
-  invokeFunction,
-} from '../../shared/fc/invoke-client.ts';
+// the FC SDK and the credentials chain load only when a command talks to Alibaba Cloud
+import type { InvokeResult } from '../../shared/fc/invoke-client.ts';
 import { FunctionSummary } from '../../shared/fc/summary.ts';
 import { type RunOutcome, runCheck } from '../../shared/run.ts';
 import { type CliIo, write } from '../io.ts';
@@ -95,6 +91,9 @@ export const invokeDeployed = async (
   const region = flags.region ?? io.env.ALIBABA_CLOUD_REGION_ID;
   if (!region) throw new MseWatchError('usage', 'give --region (the region the function is deployed in)');
   const endpoint = flags.endpoint ? parseEndpoint(flags.endpoint) : undefined;
+  const { callerAccountId, credentialSourceFromEnv, invokeFunction } = await import(
+    '../../shared/fc/invoke-client.ts'
+  );
   const credentials = credentialSourceFromEnv(io.env);
   // the account id only names the default endpoint (<account-id>.<region>.fc.aliyuncs.com)
   const accountId =
@@ -189,6 +188,7 @@ export const invokeLocal = async (
       payload: JSON.stringify(flags.payloadObject),
     }),
   );
+  const { credentialSourceFromEnv } = await import('../../shared/fc/invoke-client.ts');
   const keys = credentialSourceFromEnv(io.env);
   const context = {
     requestId: randomUUID(),

@@ -1,6 +1,7 @@
 import { loadConfigFile, parseConfig } from '../../shared/config/load.ts';
 import { MseWatchError } from '../../shared/errors.ts';
-import { type NacosConfigInput, renderNacosText, runNacosCheck } from '../../shared/nacos/index.ts';
+import type { NacosConfigInput } from '../../shared/nacos/config.ts';
+import { renderNacosText } from '../../shared/nacos/render.ts';
 import { write } from '../io.ts';
 import type { Registrar } from '../program.ts';
 import { integer } from './check.ts';
@@ -87,6 +88,7 @@ export const registerNacos: Registrar = (program, io, setExit) => {
       if (!config.nacos) throw new Error('nacos section vanished in parsing');
       const interrupt = new AbortController();
       void io.interrupted.then(() => interrupt.abort());
+      const { runNacosCheck } = await import('../../shared/nacos/check.ts');
       const report = await runNacosCheck(config.nacos, {}, { signal: interrupt.signal });
       if (flags.json) await write(io.stdout, `${JSON.stringify(report, null, 2)}\n`);
       else

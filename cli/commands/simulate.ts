@@ -6,7 +6,6 @@ import { loadCatalog, resolveRegion } from '../../shared/catalog/index.ts';
 import type { Region } from '../../shared/catalog/schema.ts';
 import { formatConfigIssues } from '../../shared/config/load.ts';
 import { MseWatchError } from '../../shared/errors.ts';
-import { startNacosTestServer } from '../../shared/nacos/server/index.ts';
 import { demoScenario, Scenario, type Simulation, startSimulation } from '../../shared/simulate/index.ts';
 import { write } from '../io.ts';
 import { type Registrar, regionOption } from '../program.ts';
@@ -54,7 +53,11 @@ export const registerSimulate: Registrar = (program, io) => {
       const scenario = await loadScenario(options.scenario, region);
       const simulation = await startSimulation(region, scenario);
       const nacos = options.nacos
-        ? await startNacosTestServer({ host: '127.0.0.1', port: 0, grpcPort: 0 })
+        ? await (await import('../../shared/nacos/server/index.ts')).startNacosTestServer({
+            host: '127.0.0.1',
+            port: 0,
+            grpcPort: 0,
+          })
         : undefined;
       try {
         const file =
