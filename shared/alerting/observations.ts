@@ -24,6 +24,9 @@ const reasonCounts = (rows: readonly ProbeRow[]): string => {
 
 /** The storm guard's own keys. */
 export const NETWORK_KEY = 'monitor/network';
+
+/** Nacos failure classes that mean no answer came back at all (the others are answers). */
+const NETWORK_FAILURES = new Set(['refused', 'timeout', 'unreachable', 'tls']);
 export const regionKey = (region: string): string => `${region}/*`;
 export const probeKey = (group: string, host: string, port: number): string => `${group}/${host}:${port}`;
 export const nacosKey = (server: string, step: string): string => `nacos/${server}/${step}`;
@@ -52,7 +55,14 @@ export const observe = (
   const rows = report.probes;
   const failedRows = rows.filter((row) => row.status !== 'ok');
   const minProbes = config.stormGuard.minProbes;
-  const networkLost = rows.length >= minProbes && failedRows.length === rows.length;
+  // A Nacos server that answered anything at all (even a 403 or a 500) proves this monitor still has a network.
+  const nacosAnswered = (nacos?.steps ?? []).some(
+    (step) =>
+      step.status === 'ok' ||
+      step.status === 'degraded' ||
+      (step.status === 'failed' && step.error !== undefined && !NETWORK_FAILURES.has(step.error.code)),
+  );
+  const networkLost = rows.length >= minProbes && failedRows.length === rows.length && !nacosAnswered;
 
   const inputs: ObservationInput[] = [];
   if (rows.length >= minProbes) {

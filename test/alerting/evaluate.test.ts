@@ -205,6 +205,20 @@ describe('storm guard', () => {
     expect(run([regionDown, regionDown, regionDown])).toEqual([[], ['firing cn-hangzhou/*'], []]);
   });
 
+  it.each([
+    { answer: { status: 'ok' as const }, lost: false },
+    { answer: { status: 'failed' as const, error: { code: 'auth', message: '403' } }, lost: false },
+    { answer: { status: 'failed' as const, error: { code: 'timeout', message: 'no answer' } }, lost: true },
+  ])('a Nacos step $answer.status ($answer.error.code) -> network lost: $lost', ({ answer, lost }) => {
+    const regionDown = region(['timeout', 'timeout', 'timeout']);
+    const nacos = { server: '127.0.0.1:8848', steps: [{ name: 'liveness', ...answer }] };
+    const keys = observe(regionDown, nacos, config)
+      .filter((o) => o.outcome === 'fail')
+      .map((o) => o.key);
+    expect(keys.includes(NETWORK_KEY)).toBe(lost);
+    expect(keys.includes('cn-hangzhou/*')).toBe(!lost);
+  });
+
   it('alerts per endpoint when only part of the region fails', () => {
     const partial = region(['timeout', 'ok', 'timeout'], ['ok']);
     expect(run([partial, partial])).toEqual([
