@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import type { z } from 'zod';
 import type { DingTalkChannel } from '../config.ts';
 import { compose, markdownBody, truncateBytes } from '../notice.ts';
-import { hostOf, jsonBody, post, shortText } from './http.ts';
+import { hostOf, jsonPost, sendForErrcode } from './http.ts';
 import type { ChannelDriver } from './types.ts';
 
 type Channel = z.infer<typeof DingTalkChannel>;
@@ -43,32 +43,14 @@ export const dingtalk: ChannelDriver<Channel> = {
       markdown: { title: composed.title, text },
       at: { atMobiles: channel.atMobiles, atUserIds: channel.atUserIds, isAtAll: channel.atAll },
     };
-    return {
-      method: 'POST',
-      url: url.toString(),
-      headers: { 'content-type': 'application/json; charset=utf-8' },
-      body: JSON.stringify(body),
-    };
+    return jsonPost(url.toString(), body);
   },
 
-  async send(request, deps) {
-    const answer = await post(request, deps);
-    if (!answer.ok) return { accepted: false, answer: answer.error };
-    const body = jsonBody(answer.text);
-    const errcode = typeof body?.errcode === 'number' ? body.errcode : undefined;
-    if (answer.status < 200 || answer.status > 299 || errcode === undefined) {
-      return { accepted: false, answer: `HTTP ${answer.status} ${shortText(answer.text)}`.trim() };
-    }
-    const errmsg = typeof body?.errmsg === 'string' ? body.errmsg : '';
-    const said = `errcode ${errcode} ${errmsg}`.trim();
-    if (errcode === 0) return { accepted: true, answer: said };
-    const meaning = ERRCODES[errcode];
-    return {
-      accepted: false,
-      answer: meaning ? `${said} (${meaning})` : said,
-      ...(errcode === 130101 ? { retryAfterMs: THROTTLE_MS } : {}),
-    };
-  },
+  send: (request, deps) =>
+    sendForErrcode(request, deps, {
+      meanings: ERRCODES,
+      throttled: { errcode: 130101, retryAfterMs: THROTTLE_MS },
+    }),
 
   describe: (channel) => hostOf(channel.webhook),
   secrets: (channel) =>

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import type { z } from 'zod';
 import type { FeishuChannel } from '../config.ts';
 import { compose, markdownBody, truncateBytes } from '../notice.ts';
-import { hostOf, jsonBody, post, shortText } from './http.ts';
+import { hostOf, jsonBody, jsonPost, post, shortText } from './http.ts';
 import type { ChannelDriver } from './types.ts';
 
 type Channel = z.infer<typeof FeishuChannel>;
@@ -44,12 +44,7 @@ export const feishu: ChannelDriver<Channel> = {
         elements: [{ tag: 'markdown', content }],
       },
     };
-    return {
-      method: 'POST',
-      url: channel.webhook,
-      headers: { 'content-type': 'application/json; charset=utf-8' },
-      body: JSON.stringify(body),
-    };
+    return jsonPost(channel.webhook, body);
   },
 
   async send(request, deps) {

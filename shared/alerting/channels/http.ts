@@ -1,4 +1,4 @@
-import type { HttpRequest, SendDeps } from './types.ts';
+import type { Delivery, HttpRequest, SendDeps } from './types.ts';
 
 export type HttpAnswer =
   | { ok: true; status: number; headers: Headers; text: string }
@@ -47,4 +47,38 @@ export const hostOf = (url: string): string => {
   } catch {
     return '(invalid url)';
   }
+};
+
+/** The chat robots take one JSON document by POST. */
+export const jsonPost = (url: string, body: unknown): HttpRequest => ({
+  method: 'POST',
+  url,
+  headers: { 'content-type': 'application/json; charset=utf-8' },
+  body: JSON.stringify(body),
+});
+
+/**
+ * DingTalk and WeCom answer `{errcode, errmsg}`, often with HTTP 200 even when they refuse: only errcode 0
+ * means accepted. `throttled` is the vendor's "sent too fast" code and how long to wait before the next try.
+ */
+export const sendForErrcode = async (
+  request: HttpRequest,
+  deps: SendDeps,
+  policy: { meanings: Record<number, string>; throttled: { errcode: number; retryAfterMs: number } },
+): Promise<Delivery> => {
+  const answer = await post(request, deps);
+  if (!answer.ok) return { accepted: false, answer: answer.error };
+  const body = jsonBody(answer.text);
+  const errcode = typeof body?.errcode === 'number' ? body.errcode : undefined;
+  if (answer.status < 200 || answer.status > 299 || errcode === undefined) {
+    return { accepted: false, answer: `HTTP ${answer.status} ${shortText(answer.text)}`.trim() };
+  }
+  const said = `errcode ${errcode} ${typeof body?.errmsg === 'string' ? body.errmsg : ''}`.trim();
+  if (errcode === 0) return { accepted: true, answer: said };
+  const meaning = policy.meanings[errcode];
+  return {
+    accepted: false,
+    answer: meaning ? `${said} (${meaning})` : said,
+    ...(errcode === policy.throttled.errcode ? { retryAfterMs: policy.throttled.retryAfterMs } : {}),
+  };
 };

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { WeComChannel } from '../config.ts';
 import { compose, markdownBody, truncateBytes } from '../notice.ts';
-import { hostOf, jsonBody, post, shortText } from './http.ts';
+import { hostOf, jsonPost, sendForErrcode } from './http.ts';
 import type { ChannelDriver } from './types.ts';
 
 type Channel = z.infer<typeof WeComChannel>;
@@ -38,31 +38,14 @@ export const wecom: ChannelDriver<Channel> = {
         },
       };
     }
-    return {
-      method: 'POST',
-      url: channel.webhook,
-      headers: { 'content-type': 'application/json; charset=utf-8' },
-      body: JSON.stringify(body),
-    };
+    return jsonPost(channel.webhook, body);
   },
 
-  async send(request, deps) {
-    const answer = await post(request, deps);
-    if (!answer.ok) return { accepted: false, answer: answer.error };
-    const body = jsonBody(answer.text);
-    const errcode = typeof body?.errcode === 'number' ? body.errcode : undefined;
-    if (answer.status < 200 || answer.status > 299 || errcode === undefined) {
-      return { accepted: false, answer: `HTTP ${answer.status} ${shortText(answer.text)}`.trim() };
-    }
-    const said = `errcode ${errcode} ${typeof body?.errmsg === 'string' ? body.errmsg : ''}`.trim();
-    if (errcode === 0) return { accepted: true, answer: said };
-    const meaning = ERRCODES[errcode];
-    return {
-      accepted: false,
-      answer: meaning ? `${said} (${meaning})` : said,
-      ...(errcode === 45009 ? { retryAfterMs: 60_000 } : {}),
-    };
-  },
+  send: (request, deps) =>
+    sendForErrcode(request, deps, {
+      meanings: ERRCODES,
+      throttled: { errcode: 45009, retryAfterMs: 60_000 },
+    }),
 
   describe: (channel) => hostOf(channel.webhook),
   secrets: (channel) => [new URL(channel.webhook).searchParams.get('key') ?? ''].filter(Boolean),
