@@ -9,6 +9,7 @@ import {
   type WirePayload,
 } from '../proto.ts';
 import type { ServerSettings } from './http.ts';
+import { instanceView } from './store.ts';
 
 /** One client connection, keyed by its peer address: registered by ConnectionSetupRequest on the bi-stream. */
 type Connection = {
@@ -158,18 +159,7 @@ export const createGrpcServer = (
         const hosts = store
           .listInstances(namespaceId, group, service)
           .filter((i) => !healthyOnly || i.healthy)
-          .map((i) => ({
-            instanceId: `${i.ip}#${i.port}#${i.clusterName}#${i.group}@@${i.service}`,
-            ip: i.ip,
-            port: i.port,
-            weight: i.weight,
-            healthy: i.healthy,
-            enabled: i.enabled,
-            ephemeral: i.ephemeral,
-            clusterName: i.clusterName,
-            serviceName: `${i.group}@@${i.service}`,
-            metadata: i.metadata,
-          }));
+          .map(instanceView);
         const serviceInfo = {
           name: service,
           groupName: group,

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { configSignResource, hmacSha1Base64 } from '../spas.ts';
-import type { NacosFaults, NacosStore, StoredInstance } from './store.ts';
+import { instanceView, type NacosFaults, type NacosStore, type StoredInstance } from './store.ts';
 
 export type ServerSettings = {
   version: () => string;
@@ -114,16 +114,7 @@ const splitGrouped = (serviceName: string, groupName: string | undefined) => {
 };
 
 const hostView = (i: StoredInstance) => ({
-  instanceId: `${i.ip}#${i.port}#${i.clusterName}#${i.group}@@${i.service}`,
-  ip: i.ip,
-  port: i.port,
-  weight: i.weight,
-  healthy: i.healthy,
-  enabled: i.enabled,
-  ephemeral: i.ephemeral,
-  clusterName: i.clusterName,
-  serviceName: `${i.group}@@${i.service}`,
-  metadata: i.metadata,
+  ...instanceView(i),
   instanceHeartBeatInterval: 5000,
   instanceHeartBeatTimeOut: 15_000,
   ipDeleteTimeout: 30_000,

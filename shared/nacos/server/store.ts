@@ -164,3 +164,17 @@ export class NacosStore {
     return found.expiresAt > this.now() ? 'valid' : 'expired';
   }
 }
+
+/** An instance as Nacos shows it in a service's host list (the HTTP list and the gRPC ServiceQuery share it). */
+export const instanceView = (i: StoredInstance) => ({
+  instanceId: `${i.ip}#${i.port}#${i.clusterName}#${i.group}@@${i.service}`,
+  ip: i.ip,
+  port: i.port,
+  weight: i.weight,
+  healthy: i.healthy,
+  enabled: i.enabled,
+  ephemeral: i.ephemeral,
+  clusterName: i.clusterName,
+  serviceName: `${i.group}@@${i.service}`,
+  metadata: i.metadata,
+});
