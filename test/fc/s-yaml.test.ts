@@ -4,7 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { parseConfigText } from '../../shared/config/load.ts';
 
-const schema = JSON.parse(readFileSync(new URL('../../../shared/fc3/schema.json', import.meta.url), 'utf8'));
+// the fc3 props schema, vendored (test/fixtures/fc3/README.md); the team's copy in ../shared/fc3 is the reference
+const schemaText = readFileSync(new URL('../fixtures/fc3/schema.json', import.meta.url), 'utf8');
+const sharedSchema = new URL('../../../shared/fc3/schema.json', import.meta.url);
+const schema = JSON.parse(schemaText);
 const spec = parse(readFileSync(new URL('../../s.yaml', import.meta.url), 'utf8')) as {
   edition: string;
   name: string;
@@ -147,5 +150,11 @@ describe('s.yaml (edition 3.0.0, fc3)', () => {
     });
     expect(config.state?.dir).toBe('/mnt/state');
     expect(config.alerting?.channels).toHaveLength(1);
+  });
+});
+
+describe('the vendored fc3 schema', () => {
+  it.skipIf(!existsSync(sharedSchema))('equals ../shared/fc3/schema.json byte for byte', () => {
+    expect(schemaText).toBe(readFileSync(sharedSchema, 'utf8'));
   });
 });
