@@ -72,17 +72,22 @@ export const probeTargets = async (
 
   const probeOne = async (target: ProbeTarget): Promise<ProbeResult> => {
     const attempts: Attempt[] = [];
+    const first = deps.clock.now();
     for (let n = 0; n < options.attempts; n++) {
       if (n > 0) await deps.clock.sleep(options.spacingMs, deadlineSignal);
-      const left = deadline - deps.clock.now();
+      const now = deps.clock.now();
+      const left = deadline - now;
       if (deadlineSignal.aborted || left < MIN_ATTEMPT_MS) {
         complete = false;
         break;
       }
+      // Attempt n ends by first + (n+1)·timeout + n·spacing at the latest: timer latency in one attempt or pause
+      // shortens the next instead of adding up, so A attempts stay within A × timeout + the pauses.
+      const scheduled = first + (n + 1) * options.timeoutMs + n * options.spacingMs - now;
       const attempt = await PROBES[target.mode](
         target,
         {
-          timeoutMs: Math.min(options.timeoutMs, left),
+          timeoutMs: Math.max(MIN_ATTEMPT_MS, Math.min(options.timeoutMs, left, scheduled)),
           signal: deadlineSignal,
           ...(target.expectStatus ? { expectStatus: target.expectStatus } : {}),
         },
