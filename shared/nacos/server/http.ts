@@ -35,6 +35,10 @@ const gone = (path: string) =>
   springError(410, 'Gone', 'Current API will be deprecated, please use 3.x API', path);
 const envelope = (data: unknown, code = 0, message = 'success') => json(200, { code, message, data });
 
+/** Spring's answer to a method a route does not take. */
+const methodNotAllowed = (method: string, fullPath: string) =>
+  springError(405, 'Method Not Allowed', `Request method '${method}' not supported`, fullPath);
+
 // Nacos: letters, digits and `_-.:` only
 const VALID_NAME = /^[A-Za-z0-9_.:-]+$/;
 const DEFAULT_GROUP = 'DEFAULT_GROUP';
@@ -250,12 +254,7 @@ const configApi = async (
       store.removeConfig(tenant, group, dataId);
       return text(200, 'true');
     default:
-      return springError(
-        405,
-        'Method Not Allowed',
-        `Request method '${method}' not supported`,
-        `/nacos${path}`,
-      );
+      return methodNotAllowed(method, `/nacos${path}`);
   }
 };
 
@@ -372,12 +371,7 @@ const namingApi = (settings: ServerSettings, method: string, path: string, param
       store.removeInstance(key);
       return text(200, 'ok');
     default:
-      return springError(
-        405,
-        'Method Not Allowed',
-        `Request method '${method}' not supported`,
-        `/nacos${path}`,
-      );
+      return methodNotAllowed(method, `/nacos${path}`);
   }
 };
 
@@ -469,8 +463,7 @@ const route = async (
     path === '/v1/auth/users/login' ||
     (path === '/v3/auth/user/login' && v3);
   if (isLogin) {
-    if (method !== 'POST')
-      return springError(405, 'Method Not Allowed', `Request method '${method}' not supported`, full);
+    if (method !== 'POST') return methodNotAllowed(method, full);
     if (faults.serverErrors) return springError(500, 'Internal Server Error', 'simulated server error', full);
     return login(settings, params, path);
   }

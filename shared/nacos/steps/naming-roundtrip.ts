@@ -27,21 +27,20 @@ const listHosts = async (http: HttpContext, key: ServiceKey): Promise<Host[]> =>
   return parsed.hosts as Host[];
 };
 
+/** The parameters that name one instance: register and deregister must agree on them exactly. */
+const instanceParams = (key: ServiceKey, instance: InstanceKey) => ({
+  serviceName: key.service,
+  groupName: key.group,
+  namespaceId: key.namespaceId,
+  ip: instance.ip,
+  port: String(instance.port),
+  ephemeral: String(instance.ephemeral),
+});
+
 const deregister = async (http: HttpContext, key: ServiceKey, instance: InstanceKey): Promise<void> => {
-  const answer = await nacosHttp(
-    http,
-    'DELETE',
-    '/v1/ns/instance',
-    {
-      serviceName: key.service,
-      groupName: key.group,
-      namespaceId: key.namespaceId,
-      ip: instance.ip,
-      port: String(instance.port),
-      ephemeral: String(instance.ephemeral),
-    },
-    { sign: { kind: 'naming', groupedServiceName: grouped(key) } },
-  );
+  const answer = await nacosHttp(http, 'DELETE', '/v1/ns/instance', instanceParams(key, instance), {
+    sign: { kind: 'naming', groupedServiceName: grouped(key) },
+  });
   if (answer.status !== 200) throw unexpectedStatus('deregister', answer);
   if (answer.body.trim() !== 'ok') {
     throw new StepFailure('protocol', `deregister: expected "ok", got ${excerpt(answer.body)}`);
@@ -100,12 +99,7 @@ export const namingRoundtripStep = async (ctx: CheckContext): Promise<StepOutcom
     'POST',
     '/v1/ns/instance',
     {
-      serviceName: key.service,
-      groupName: key.group,
-      namespaceId: key.namespaceId,
-      ip: instance.ip,
-      port: String(instance.port),
-      ephemeral: String(instance.ephemeral),
+      ...instanceParams(key, instance),
       weight: '1',
       enabled: 'true',
       healthy: 'true',
