@@ -1,6 +1,6 @@
 import type { LookupFunction } from 'node:net';
 import { hostname } from 'node:os';
-import LogClient, { type LogClientConfig, type PostLogsData, type RequestOptions } from '@alicloud/log';
+import LogClient, { type LogClientConfig, type RequestOptions } from '@alicloud/log';
 import { SLS_MAX_LINES, type SlsConfig } from './config.ts';
 import { type LogRecord, toSlsContent } from './records.ts';
 import type { LogSink, SinkFlushResult } from './sink.ts';
@@ -8,14 +8,7 @@ import type { LogSink, SinkFlushResult } from './sink.ts';
 export type SlsCredentials = { accessKeyId: string; accessKeySecret: string; securityToken?: string };
 
 /** Just what the sink needs from @alicloud/log, so tests can count calls without replacing the SDK. */
-export type SlsClient = {
-  postLogStoreLogs(
-    project: string,
-    logstore: string,
-    data: PostLogsData,
-    options?: RequestOptions,
-  ): Promise<unknown>;
-};
+export type SlsClient = Pick<LogClient, 'postLogStoreLogs'>;
 
 export type SlsSinkDeps = {
   /** Static keys, or a provider the SDK asks before every request (STS tokens expire). */
