@@ -1,6 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import pkg from '../package.json' with { type: 'json' };
-import { isMseWatchError } from '../shared/errors.ts';
+import { isMseWatchError } from '../shared/util/errors.ts';
 import { registerAllowlist } from './commands/allowlist.ts';
 import { registerCatalog } from './commands/catalog.ts';
 import { registerCheck } from './commands/check.ts';

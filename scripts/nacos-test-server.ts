@@ -4,7 +4,7 @@
 // Prints one JSON line {"url","host","port","grpcPort"} when listening; with --log, one JSON line per gRPC
 // message received ({"grpc": type, "peer"}). Stops on SIGINT/SIGTERM or when stdin closes (--stdin).
 import { parseArgs } from 'node:util';
-import { type NacosFaults, startNacosTestServer } from '../shared/nacos/index.ts';
+import { type NacosFaults, startNacosTestServer } from '../shared/simulate/nacos/index.ts';
 
 const { values } = parseArgs({
   options: {

@@ -2,7 +2,6 @@ import type { AlertDeps, AlertOutcome } from './alerting/index.ts';
 import { type Catalog, loadCatalog, type Region, regionTargets, resolveRegion } from './catalog/index.ts';
 import type { Config } from './config/schema.ts';
 import { diagnose } from './diagnose/index.ts';
-import { MseWatchError } from './errors.ts';
 import type { NacosDeps } from './nacos/context.ts';
 import type { NacosReport } from './nacos/report.ts';
 import { defaultProbeDeps, type ProbeDeps } from './probes/deps.ts';
@@ -10,6 +9,7 @@ import { probeTargets } from './probes/engine.ts';
 import type { ProbeMode, ProbeResult, ProbeTarget } from './probes/types.ts';
 import type { CheckReport, ProbeRow } from './report/schema.ts';
 import { simulationDialer } from './simulate/dialer.ts';
+import { MseWatchError } from './util/errors.ts';
 
 /** HTTP ports per the catalog (80, 8080): probed with a GET so the report has a status and a first byte. */
 const HTTP_PORTS = new Set([80, 8080]);

@@ -24,7 +24,7 @@ export const registerDemo: Registrar = (program, io, setExit) => {
       const region = resolveRegion(loadCatalog(), options.region);
       const scenario = demoScenario(region);
       const simulation = await startSimulation(region, scenario);
-      const { startNacosTestServer } = await import('../../shared/nacos/server/index.ts');
+      const { startNacosTestServer } = await import('../../shared/simulate/nacos/index.ts');
       const nacos = await startNacosTestServer({ host: '127.0.0.1', port: 0, grpcPort: 0, auth: DEMO_USER });
       try {
         await write(

@@ -2,15 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Argument, type Command, InvalidArgumentError, Option } from 'commander';
+// the FC SDK and the credentials chain load only when a command talks to Alibaba Cloud
+import type { InvokeResult } from '../../shared/aliyun/fc-invoke.ts';
 import { loadCatalog, resolveRegion } from '../../shared/catalog/index.ts';
 import { type Comparison, compareRuns, renderComparison } from '../../shared/compare.ts';
 import type { Config } from '../../shared/config/schema.ts';
-import { MseWatchError } from '../../shared/errors.ts';
 import { type HandlerDeps, handleProbeEndpoints, handleProbeNacos } from '../../shared/fc/handler.ts';
-// the FC SDK and the credentials chain load only when a command talks to Alibaba Cloud
-import type { InvokeResult } from '../../shared/fc/invoke-client.ts';
 import { FunctionSummary } from '../../shared/fc/summary.ts';
 import { type RunOutcome, runCheck } from '../../shared/run.ts';
+import { MseWatchError } from '../../shared/util/errors.ts';
 import { type CliIo, write } from '../io.ts';
 import { type Registrar, regionOption } from '../program.ts';
 
@@ -92,7 +92,7 @@ export const invokeDeployed = async (
   if (!region) throw new MseWatchError('usage', 'give --region (the region the function is deployed in)');
   const endpoint = flags.endpoint ? parseEndpoint(flags.endpoint) : undefined;
   const { callerAccountId, credentialSourceFromEnv, invokeFunction } = await import(
-    '../../shared/fc/invoke-client.ts'
+    '../../shared/aliyun/fc-invoke.ts'
   );
   const credentials = credentialSourceFromEnv(io.env);
   // the account id only names the default endpoint (<account-id>.<region>.fc.aliyuncs.com)
@@ -188,7 +188,7 @@ export const invokeLocal = async (
       payload: JSON.stringify(flags.payloadObject),
     }),
   );
-  const { credentialSourceFromEnv } = await import('../../shared/fc/invoke-client.ts');
+  const { credentialSourceFromEnv } = await import('../../shared/aliyun/fc-invoke.ts');
   const keys = credentialSourceFromEnv(io.env);
   const context = {
     requestId: randomUUID(),

@@ -1,7 +1,7 @@
 import { loadConfigFile, parseConfig } from '../../shared/config/load.ts';
-import { MseWatchError } from '../../shared/errors.ts';
 import type { NacosConfigInput } from '../../shared/nacos/config.ts';
 import { renderNacosText } from '../../shared/nacos/render.ts';
+import { MseWatchError } from '../../shared/util/errors.ts';
 import { write } from '../io.ts';
 import type { Registrar } from '../program.ts';
 import { integer } from './check.ts';

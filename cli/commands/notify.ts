@@ -1,7 +1,7 @@
 import { alertStore, channelLabel, compose, sendTestNotices } from '../../shared/alerting/index.ts';
 import { loadConfigFile } from '../../shared/config/load.ts';
 import type { Config } from '../../shared/config/schema.ts';
-import { MseWatchError } from '../../shared/errors.ts';
+import { MseWatchError } from '../../shared/util/errors.ts';
 import { type CliIo, write } from '../io.ts';
 import type { Registrar } from '../program.ts';
 

@@ -5,8 +5,8 @@ import { parse as parseYaml, stringify } from 'yaml';
 import { loadCatalog, resolveRegion } from '../../shared/catalog/index.ts';
 import type { Region } from '../../shared/catalog/schema.ts';
 import { formatConfigIssues } from '../../shared/config/load.ts';
-import { MseWatchError } from '../../shared/errors.ts';
 import { demoScenario, Scenario, type Simulation, startSimulation } from '../../shared/simulate/index.ts';
+import { MseWatchError } from '../../shared/util/errors.ts';
 import { write } from '../io.ts';
 import { type Registrar, regionOption } from '../program.ts';
 
@@ -53,7 +53,7 @@ export const registerSimulate: Registrar = (program, io) => {
       const scenario = await loadScenario(options.scenario, region);
       const simulation = await startSimulation(region, scenario);
       const nacos = options.nacos
-        ? await (await import('../../shared/nacos/server/index.ts')).startNacosTestServer({
+        ? await (await import('../../shared/simulate/nacos/index.ts')).startNacosTestServer({
             host: '127.0.0.1',
             port: 0,
             grpcPort: 0,

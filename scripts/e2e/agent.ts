@@ -23,9 +23,13 @@ export type Agent = {
 
 type Reply = { id: number; ok: boolean; result?: unknown; error?: string };
 
-/** Starts scripts/e2e/ns-agent.ts inside the namespace and waits until it says it is ready. */
-export const startAgent = async (vpc: Vpc): Promise<Agent> => {
-  const child: ChildProcess = vpc.spawn(tsNode('scripts/e2e/ns-agent.ts'), { cwd: REPO_ROOT });
+/**
+ * Starts scripts/e2e/ns-agent.ts inside the namespace and waits until it says it is ready. `ops` are modules
+ * (paths from the repository root) that add ops of their caller's, such as the e2e suite's receivers.
+ */
+export const startAgent = async (vpc: Vpc, options: { ops?: string[] } = {}): Promise<Agent> => {
+  const extra = (options.ops ?? []).flatMap((file) => ['--ops', resolve(REPO_ROOT, file)]);
+  const child: ChildProcess = vpc.spawn(tsNode('scripts/e2e/ns-agent.ts', ...extra), { cwd: REPO_ROOT });
   const pending = new Map<number, (reply: Reply) => void>();
   let stderr = '';
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {

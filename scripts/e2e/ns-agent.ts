@@ -1,46 +1,33 @@
-// Runs INSIDE a test namespace (`ip netns exec <ns> node --import tsx scripts/e2e/ns-agent.ts`) and holds
-// the servers a scenario needs there: listeners on catalog ip:ports (shared/simulate/servers.ts), the Nacos
-// test server (shared/nacos) and the chat/webhook receivers (test/support/receivers.ts), all on addresses of
-// the namespace. It is driven by JSON lines on stdin ({id, op, ...}) and answers with JSON lines on stdout
-// ({id, ok, result | error}). It exits when stdin closes, so it cannot outlive the harness.
+// Runs INSIDE a test namespace (`ip netns exec <ns> node --import tsx scripts/e2e/ns-agent.ts [--ops FILE]...`)
+// and holds the servers a scenario needs there: listeners on catalog ip:ports (shared/simulate/servers.ts) and
+// the Nacos simulator (shared/simulate/nacos), all on addresses of the namespace. Whoever starts the agent may
+// add ops of its own with `--ops FILE` (a module exporting `ops` and `close`): the e2e suite adds its chat
+// receivers that way, so nothing here depends on test/. It is driven by JSON lines on stdin ({id, op, ...}) and
+// answers with JSON lines on stdout ({id, ok, result | error}). It exits when stdin closes, so it cannot outlive
+// the harness.
 import { createInterface } from 'node:readline';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
 import {
   type NacosFaults,
   type NacosTestServer,
   NO_FAULTS,
   startNacosTestServer,
-} from '../../shared/nacos/index.ts';
+} from '../../shared/simulate/nacos/index.ts';
 import { type Listener, serveEndpoints } from '../../shared/simulate/servers.ts';
-import type { Receiver, Reply } from '../../test/support/receivers.ts';
 
 type Closer = { close(): Promise<void> };
 
-type Request = { id: number; op: string; [key: string]: unknown };
+export type AgentRequest = { id: number; op: string; [key: string]: unknown };
+type Request = AgentRequest;
+/** What an `--ops` module exports: more ops, and how to close what they started. */
+export type AgentOps = {
+  ops: Record<string, (request: AgentRequest) => Promise<unknown>>;
+  close?: () => Promise<void>;
+};
 
 const servers = new Map<string, Closer>();
 let nacos: NacosTestServer | undefined;
-const receivers = new Map<string, Receiver>();
-
-const receiver = (name: unknown): Receiver => {
-  const found = receivers.get(String(name));
-  if (!found)
-    throw new Error(`no receiver named ${String(name)} (started: ${[...receivers.keys()].join(', ')})`);
-  return found;
-};
-
-/** What arrived since the last take, then forgotten: each run's notices are asserted on their own. */
-const take = (r: Receiver) => {
-  const messages = r.messages
-    .splice(0)
-    .map(({ title, text, mentions, body }) => ({ title, text, mentions, body }));
-  const requests = r.requests.splice(0).map(({ path, rejected, scripted }) => ({
-    path,
-    ...(rejected ? { rejected } : {}),
-    ...(scripted ? { scripted } : {}),
-  }));
-  return { messages, requests };
-};
-
 const closeServer = async (key: string): Promise<void> => {
   const server = servers.get(key);
   servers.delete(key);
@@ -81,44 +68,6 @@ const ops: Record<string, (request: Request) => Promise<unknown>> = {
     await nacos.setFaults({ ...NO_FAULTS, ...(request.faults as Partial<NacosFaults>) });
     return {};
   },
-  /** {dingtalk?: {accessToken, secret}, webhook?: {secret}}: receivers on 127.0.0.1 inside the namespace. */
-  'receivers.start': async (request) => {
-    // loaded on demand so the agent still serves listeners and Nacos where the receivers are absent
-    const support = await import('../../test/support/receivers.ts');
-    const urls: Record<string, string> = {};
-    for (const r of receivers.values()) await r.close();
-    receivers.clear();
-    if (request.dingtalk) {
-      const r = await support.startDingTalkReceiver(
-        request.dingtalk as { accessToken: string; secret: string },
-      );
-      receivers.set('dingtalk', r);
-      urls.dingtalk = `${r.url}`;
-    }
-    if (request.webhook) {
-      const r = await support.startWebhookReceiver(request.webhook as { secret: string });
-      receivers.set('webhook', r);
-      urls.webhook = r.url;
-    }
-    servers.set('receivers', {
-      close: async () => void (await Promise.all([...receivers.values()].map((r) => r.close()))),
-    });
-    return urls;
-  },
-  'receivers.take': async () => Object.fromEntries([...receivers].map(([name, r]) => [name, take(r)])),
-  /** {name, replies}: the receiver's next answers, e.g. a 500 for a failing chat API. */
-  'receivers.respondNext': async (request) => {
-    receiver(request.name).respondNext(...((request.replies ?? []) as Reply[]));
-    return {};
-  },
-  'receivers.down': async (request) => {
-    await receiver(request.name).down();
-    return {};
-  },
-  'receivers.up': async (request) => {
-    await receiver(request.name).up();
-    return {};
-  },
 };
 
 const reply = (message: unknown): void => {
@@ -132,6 +81,13 @@ const shutdown = async (code: number): Promise<never> => {
 
 process.once('SIGTERM', () => void shutdown(0));
 process.once('SIGINT', () => void shutdown(0));
+
+const { values } = parseArgs({ options: { ops: { type: 'string', multiple: true } } });
+for (const file of values.ops ?? []) {
+  const extra = (await import(pathToFileURL(file).href)) as AgentOps;
+  Object.assign(ops, extra.ops);
+  if (extra.close) servers.set(`ops:${file}`, { close: extra.close });
+}
 
 const lines = createInterface({ input: process.stdin });
 lines.on('line', (line) => {

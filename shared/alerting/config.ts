@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Duration } from './duration.ts';
+import { Duration } from '../util/duration.ts';
 
 // The `alerting:` section of the config file. Defaults live here; docs/alerting.md describes every key.
 

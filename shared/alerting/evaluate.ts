@@ -1,5 +1,5 @@
+import { formatDuration } from '../util/duration.ts';
 import type { AlertingConfig } from './config.ts';
-import { formatDuration } from './duration.ts';
 import type { AlertEvent, AlertState, Change, KeyState, Observation } from './model.ts';
 import { muteReason } from './silence.ts';
 

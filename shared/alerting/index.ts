@@ -1,5 +1,6 @@
 // The alerting public API: processAlerts for runs, the pure evaluator for tests, the channels for `notify`.
 
+export { Duration, formatDuration } from '../util/duration.ts';
 export type { ChannelDriver, Delivery, HttpRequest, RenderContext, SendDeps } from './channels/index.ts';
 export { CHANNEL_DRIVERS, driverFor } from './channels/index.ts';
 export {
@@ -10,7 +11,6 @@ export {
   channelName,
   isLoopbackHost,
 } from './config.ts';
-export { Duration, formatDuration } from './duration.ts';
 export { type Evaluation, type EvaluationConfig, evaluate } from './evaluate.ts';
 export {
   AlertEvent,

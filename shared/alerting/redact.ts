@@ -1,25 +1,12 @@
+import { createRedactor, type Redact } from '../util/redact.ts';
 import { driverFor } from './channels/index.ts';
 import { type ChannelConfig, channelName } from './config.ts';
 
-export type Redact = (text: string) => string;
+export type { Redact } from '../util/redact.ts';
 
-/** Replaces every channel secret (signing keys, tokens in URLs, custom header values) with "***". */
-export const redactor = (channels: readonly ChannelConfig[]): Redact => {
-  const secrets = channels
-    .flatMap((channel) => driverFor(channel).secrets(channel))
-    .filter((secret) => secret.length > 0)
-    // longest first, so a secret containing another is replaced whole
-    .sort((a, b) => b.length - a.length);
-  return (text) => {
-    let out = text;
-    for (const secret of secrets) {
-      out = out.split(secret).join('***');
-      const encoded = encodeURIComponent(secret);
-      if (encoded !== secret) out = out.split(encoded).join('***');
-    }
-    return out;
-  };
-};
+/** Masks every channel secret (signing keys, tokens in URLs, custom header values) by the project's one policy. */
+export const redactor = (channels: readonly ChannelConfig[]): Redact =>
+  createRedactor(channels.flatMap((channel) => driverFor(channel).secrets(channel)));
 
 /** "dingtalk-1 (dingtalk, oapi.dingtalk.com)": what output may say about a channel. */
 export const channelLabel = (channel: ChannelConfig, index: number): string =>

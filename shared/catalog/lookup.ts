@@ -1,4 +1,4 @@
-import { MseWatchError } from '../errors.ts';
+import { MseWatchError } from '../util/errors.ts';
 import type { Catalog, Region } from './schema.ts';
 
 const normalize = (text: string): string => text.toLowerCase().replace(/[^a-z0-9]/g, '');

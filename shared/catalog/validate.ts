@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { MseWatchError } from '../errors.ts';
+import { MseWatchError } from '../util/errors.ts';
 import { type Catalog, CatalogSchema } from './schema.ts';
 
 type Path = ReadonlyArray<PropertyKey>;

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { formatPath } from '../catalog/validate.ts';
-import { MseWatchError } from '../errors.ts';
+import { MseWatchError } from '../util/errors.ts';
 import { Config } from './schema.ts';
 
 const ENV_REF = /\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}/g;

@@ -1,6 +1,6 @@
 import { parseConfig, parseConfigDocument } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
-import { MseWatchError } from '../errors.ts';
+import { MseWatchError } from '../util/errors.ts';
 import type { FunctionPayload } from './event.ts';
 
 export const CONFIG_ENV = 'MSE_WATCH_CONFIG';

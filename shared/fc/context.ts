@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MseWatchError } from '../errors.ts';
+import { MseWatchError } from '../util/errors.ts';
 
 // Loose objects: FC adds fields over time (logger, tracing, service); we read only what we need
 // and must not reject an invocation because the runtime grew a new property.

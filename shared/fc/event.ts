@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MseWatchError } from '../errors.ts';
+import { MseWatchError } from '../util/errors.ts';
 
 /** What a timer trigger delivers (FC docs: triggerTime, triggerName, payload — all strings). */
 export const TimerEvent = z.object({

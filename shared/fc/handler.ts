@@ -1,5 +1,4 @@
 import type { Config } from '../config/schema.ts';
-import { isMseWatchError, MseWatchError } from '../errors.ts';
 import type { NacosReport } from '../nacos/report.ts';
 import type { CheckReport, Finding, ProbeRow } from '../report/schema.ts';
 import type { RunDeps, RunOptions, RunOutcome } from '../run.ts';
@@ -14,6 +13,7 @@ import {
 import type { LogSink } from '../sinks/sink.ts';
 import type { SlsSinkDeps } from '../sinks/sls.ts';
 import { createStdoutSink } from '../sinks/stdout.ts';
+import { isMseWatchError, MseWatchError } from '../util/errors.ts';
 import { runBudget } from './budget.ts';
 import { loadFunctionConfig } from './config-source.ts';
 import { contextCredentials, contextSecrets, type FcContext, parseFcContext } from './context.ts';

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { createRedactor } from '../util/redact.ts';
 import { newCanaryId } from './canary.ts';
 import type { NacosConfig, NacosStepName } from './config.ts';
 import type { CheckContext, NacosDeps, StepFn } from './context.ts';
@@ -22,10 +23,6 @@ export const defaultNacosDeps: NacosDeps = {
 };
 
 const round = (ms: number) => Math.round(ms * 10) / 10;
-
-/** Secrets never leave the run: not even when a server echoes them back in an error body. */
-const redact = (text: string, secrets: string[]): string =>
-  secrets.reduce((out, secret) => (secret.length >= 3 ? out.split(secret).join('***') : out), text);
 
 export type NacosCheckOptions = { signal?: AbortSignal; budgetMs?: number };
 
@@ -152,19 +149,16 @@ export const runNacosCheck = async (
     }
   }
 
-  const secrets = [
+  // secrets never leave the run, not even when a server echoes them back in an error body
+  const redact = createRedactor([
     config.password,
     config.secretKey,
-    ctx.http.auth.kind === 'token' ? ctx.http.auth.accessToken : '',
-  ]
-    .filter((s): s is string => typeof s === 'string' && s.length > 0)
-    // as given and as sent (query or form encoding): a server may echo either
-    .flatMap((s) => [s, encodeURIComponent(s), new URLSearchParams({ s }).toString().slice(2)])
-    .sort((a, b) => b.length - a.length);
+    ctx.http.auth.kind === 'token' ? ctx.http.auth.accessToken : undefined,
+  ]);
   const clean = (step: NacosStep): NacosStep => ({
     ...step,
-    ...(step.detail !== undefined ? { detail: redact(step.detail, secrets) } : {}),
-    ...(step.error ? { error: { code: step.error.code, message: redact(step.error.message, secrets) } } : {}),
+    ...(step.detail !== undefined ? { detail: redact(step.detail) } : {}),
+    ...(step.error ? { error: { code: step.error.code, message: redact(step.error.message) } } : {}),
   });
   return {
     server: address.label,

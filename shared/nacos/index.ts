@@ -17,10 +17,3 @@ export {
   NacosStepError,
   NacosStepStatus,
 } from './report.ts';
-export {
-  type NacosFaults,
-  type NacosTestServer,
-  type NacosTestServerOptions,
-  NO_FAULTS,
-  startNacosTestServer,
-} from './server/index.ts';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type CredentialSource, credentialProvider, credentialSourceFromEnv } from '../fc/credentials.ts';
+import { type CredentialSource, credentialProvider, credentialSourceFromEnv } from '../aliyun/credentials.ts';
 import type { NacosReport } from '../nacos/report.ts';
 import type { CheckReport } from '../report/schema.ts';
 import type { SlsConfig } from './config.ts';

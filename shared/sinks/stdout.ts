@@ -1,3 +1,4 @@
+import { createRedactor } from '../util/redact.ts';
 import type { LogRecord } from './records.ts';
 import type { LogSink } from './sink.ts';
 
@@ -10,8 +11,7 @@ export const createStdoutSink = (
   writeLine: (line: string) => void,
   secrets: readonly string[] = [],
 ): LogSink => {
-  const masks = secrets.filter((secret) => secret.length >= 8);
-  const mask = (line: string) => masks.reduce((text, secret) => text.split(secret).join('***'), line);
+  const mask = createRedactor(secrets);
   let written = 0;
   return {
     write(record: LogRecord) {

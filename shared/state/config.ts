@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Duration } from '../alerting/duration.ts';
+import { Duration } from '../util/duration.ts';
 
 // The `state:` section of the config file.
 export const StateConfig = z.strictObject({

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../shared/config/load.ts';
-import { MseWatchError } from '../../shared/errors.ts';
+import { MseWatchError } from '../../shared/util/errors.ts';
 
 const problem = (alerting: unknown, state?: unknown): string => {
   try {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { closestRegion, findRegion, loadCatalog, resolveRegion } from '../../shared/catalog/index.ts';
-import { MseWatchError } from '../../shared/errors.ts';
+import { MseWatchError } from '../../shared/util/errors.ts';
 
 const catalog = loadCatalog();
 const knownIds = catalog.regions.map((r) => r.id);

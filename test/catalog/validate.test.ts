@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadCatalog, parseCatalog } from '../../shared/catalog/index.ts';
-import { MseWatchError } from '../../shared/errors.ts';
+import { MseWatchError } from '../../shared/util/errors.ts';
 
 const fixture = (problem: string): unknown =>
   JSON.parse(readFileSync(new URL(`../fixtures/invalid-catalog-${problem}.json`, import.meta.url), 'utf8'));

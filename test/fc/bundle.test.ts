@@ -6,8 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FunctionSummary } from '../../shared/fc/summary.ts';
-import { type FakeSls, startFakeSls } from './support/fake-sls.ts';
-import { fakeContext } from './support/fc-context.ts';
+import { type FakeSls, startFakeSls } from '../support/fake-sls.ts';
+import { fakeContext } from '../support/fc-context.ts';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../..', import.meta.url));

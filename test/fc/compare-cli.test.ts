@@ -8,8 +8,8 @@ import { handleProbeEndpoints } from '../../shared/fc/handler.ts';
 import { type Dialer, systemDialer } from '../../shared/probes/deps.ts';
 import { runCheck } from '../../shared/run.ts';
 import { runCliCapture } from '../support/cli.ts';
-import { type FakeFc, startFakeFc } from './support/fake-fc.ts';
-import { fakeContext } from './support/fc-context.ts';
+import { type FakeFc, startFakeFc } from '../support/fake-fc.ts';
+import { fakeContext } from '../support/fc-context.ts';
 
 const AK = { accessKeyId: 'LTAI5tCompare00001', accessKeySecret: 'compare-secret-0123456789ab' };
 const ENV = {

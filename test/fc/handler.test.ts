@@ -9,11 +9,11 @@ import { runBudget } from '../../shared/fc/budget.ts';
 import { parseFcEvent } from '../../shared/fc/event.ts';
 import { type HandlerDeps, handleProbeEndpoints, handleProbeNacos } from '../../shared/fc/handler.ts';
 import { FunctionSummary } from '../../shared/fc/summary.ts';
-import { startNacosTestServer } from '../../shared/nacos/server/index.ts';
 import { runCheck } from '../../shared/run.ts';
+import { startNacosTestServer } from '../../shared/simulate/nacos/index.ts';
 import { type Serving, serveBlackhole } from '../../shared/simulate/servers.ts';
-import { startFakeSls } from './support/fake-sls.ts';
-import { fakeContext, timerEvent } from './support/fc-context.ts';
+import { startFakeSls } from '../support/fake-sls.ts';
+import { fakeContext, timerEvent } from '../support/fc-context.ts';
 
 const listen = async (server: Server) => {
   server.listen(0, '127.0.0.1');

@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handleProbeEndpoints } from '../../shared/fc/handler.ts';
 import { runCheck } from '../../shared/run.ts';
 import { runCliCapture } from '../support/cli.ts';
-import { type FakeFc, startFakeFc } from './support/fake-fc.ts';
-import { fakeContext } from './support/fc-context.ts';
+import { type FakeFc, startFakeFc } from '../support/fake-fc.ts';
+import { fakeContext } from '../support/fc-context.ts';
 
 const AK = { accessKeyId: 'LTAI5tCliInvoke001', accessKeySecret: 'cli-invoke-secret-0123456789' };
 const ENV = {

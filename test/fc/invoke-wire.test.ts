@@ -3,12 +3,12 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import FC2 from '@alicloud/fc2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { callerAccountId, fcInvokeEndpoint, invokeFunction } from '../../shared/aliyun/fc-invoke.ts';
 import { handleProbeEndpoints } from '../../shared/fc/handler.ts';
-import { callerAccountId, fcInvokeEndpoint, invokeFunction } from '../../shared/fc/invoke-client.ts';
 import { FunctionSummary } from '../../shared/fc/summary.ts';
 import { runCheck } from '../../shared/run.ts';
-import { type FakeFc, startFakeFc } from './support/fake-fc.ts';
-import { fakeContext } from './support/fc-context.ts';
+import { type FakeFc, startFakeFc } from '../support/fake-fc.ts';
+import { fakeContext } from '../support/fc-context.ts';
 
 const AK = { accessKeyId: 'LTAI5tInvokeTest01', accessKeySecret: 'invoke-secret-abcdef0123456789' };
 

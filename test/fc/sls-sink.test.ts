@@ -4,7 +4,7 @@ import { SlsConfig, type SlsConfigInput } from '../../shared/sinks/config.ts';
 import type { LogRecord } from '../../shared/sinks/records.ts';
 import { shipOutcome } from '../../shared/sinks/ship.ts';
 import { batchLogs, createSlsSink, defaultSlsSinkDeps, slsEndpoint } from '../../shared/sinks/sls.ts';
-import { type FakeSls, lz4BlockDecode, startFakeSls } from './support/fake-sls.ts';
+import { type FakeSls, lz4BlockDecode, startFakeSls } from '../support/fake-sls.ts';
 
 const AK = { accessKeyId: 'LTAI5tTestKeyId000', accessKeySecret: 'test-secret-0123456789abcdef' };
 const ENDPOINT = 'cn-hangzhou.log.aliyuncs.com';

@@ -5,14 +5,16 @@ import {
   NACOS_STEPS,
   NacosConfig,
   type NacosConfigInput,
-  type NacosFaults,
   NacosReport,
   type NacosStepName,
+  runNacosCheck,
+} from '../../shared/nacos/index.ts';
+import {
+  type NacosFaults,
   type NacosTestServer,
   NO_FAULTS,
-  runNacosCheck,
   startNacosTestServer,
-} from '../../shared/nacos/index.ts';
+} from '../../shared/simulate/nacos/index.ts';
 import { closedPort, type Listening, tcpListener } from '../support/listeners.ts';
 
 // characters that URL encoding changes: a server echoing the encoded form must be scrubbed too

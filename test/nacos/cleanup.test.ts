@@ -1,14 +1,8 @@
 // Canaries never survive a run: cleanup after a failed step, after an interrupt, and the sweep of
 // leftovers that an earlier (crashed) run could not remove.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  NacosConfig,
-  type NacosConfigInput,
-  type NacosTestServer,
-  NO_FAULTS,
-  runNacosCheck,
-  startNacosTestServer,
-} from '../../shared/nacos/index.ts';
+import { NacosConfig, type NacosConfigInput, runNacosCheck } from '../../shared/nacos/index.ts';
+import { type NacosTestServer, NO_FAULTS, startNacosTestServer } from '../../shared/simulate/nacos/index.ts';
 
 let server: NacosTestServer;
 beforeAll(async () => {

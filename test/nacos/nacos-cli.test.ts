@@ -4,13 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import {
-  NACOS_STEPS,
-  NacosReport,
-  type NacosTestServer,
-  NO_FAULTS,
-  startNacosTestServer,
-} from '../../shared/nacos/index.ts';
+import { NACOS_STEPS, NacosReport } from '../../shared/nacos/index.ts';
+import { type NacosTestServer, NO_FAULTS, startNacosTestServer } from '../../shared/simulate/nacos/index.ts';
 import { runCliCapture } from '../support/cli.ts';
 
 const PASSWORD = 'Cli-Secret-Passw0rd';

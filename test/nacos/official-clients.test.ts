@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NacosConfigClient, NacosNamingClient } from 'nacos';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type NacosTestServer, startNacosTestServer } from '../../shared/nacos/index.ts';
+import { type NacosTestServer, startNacosTestServer } from '../../shared/simulate/nacos/index.ts';
 
 const AUTH = { username: 'nacos', password: 'client-test-pw' };
 const RAM = { accessKey: 'LTAI-test-ak', secretKey: 'test-secret-key' };

@@ -7,7 +7,7 @@ import {
   type NacosTestServer,
   NO_FAULTS,
   startNacosTestServer,
-} from '../../shared/nacos/index.ts';
+} from '../../shared/simulate/nacos/index.ts';
 
 let server: NacosTestServer;
 beforeAll(async () => {

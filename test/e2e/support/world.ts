@@ -105,7 +105,7 @@ export const createWorld = async (label: string): Promise<World> => {
   const vpc = await createVpc({ addresses: [...fixture.addresses, NACOS.host], label });
   let agent: Agent | undefined;
   try {
-    agent = await startAgent(vpc);
+    agent = await startAgent(vpc, { ops: ['test/e2e/support/receiver-ops.ts'] });
     await agent.request('listen', { listeners: fixture.listeners });
     await agent.request('nacos.start', {
       ...NACOS,

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { configSignResource, hmacSha1Base64 } from '../spas.ts';
+import { configSignResource, hmacSha1Base64 } from '../../nacos/spas.ts';
 import { instanceView, type NacosFaults, type NacosStore, type StoredInstance } from './store.ts';
 
 export type ServerSettings = {

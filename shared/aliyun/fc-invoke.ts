@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import fcImport, { InvokeFunctionHeaders, InvokeFunctionRequest } from '@alicloud/fc20230330';
 import openapiImport, * as openapi from '@alicloud/openapi-core';
-import { MseWatchError } from '../errors.ts';
+import { MseWatchError } from '../util/errors.ts';
 import { type CredentialSource, cjsDefault, credentialClient } from './credentials.ts';
 
 export { type CredentialSource, credentialSourceFromEnv } from './credentials.ts';

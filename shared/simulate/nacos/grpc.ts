@@ -7,7 +7,7 @@ import {
   RequestService,
   toPayload,
   type WirePayload,
-} from '../proto.ts';
+} from '../../nacos/proto.ts';
 import type { ServerSettings } from './http.ts';
 import { instanceView } from './store.ts';
 
