@@ -129,9 +129,9 @@ export const runCheck = async (
     probeTargets(
       plan.targets,
       {
-        timeoutMs: config.probe.timeoutMs,
+        timeoutMs: config.probe.timeout,
         attempts: config.probe.attempts,
-        spacingMs: config.probe.spacingMs,
+        spacingMs: config.probe.spacing,
         concurrency: config.probe.concurrency,
         ...budget,
         ...(options.onProbe

@@ -36,7 +36,7 @@ export const resolveCheckConfig = async (flags: CheckFlags, io: CliIo): Promise<
     ...(flags.includeArms ? { includeArms: true } : {}),
     probe: {
       ...base.probe,
-      ...(flags.timeout === undefined ? {} : { timeoutMs: flags.timeout }),
+      ...(flags.timeout === undefined ? {} : { timeout: flags.timeout }),
       ...(flags.attempts === undefined ? {} : { attempts: flags.attempts }),
       ...(flags.concurrency === undefined ? {} : { concurrency: flags.concurrency }),
     },

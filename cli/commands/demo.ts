@@ -38,7 +38,7 @@ the check probes them exactly as it would the real ones.
         );
         const config = parseConfig({
           ...simulation.config,
-          probe: { timeoutMs: 1500, attempts: 2 },
+          probe: { timeout: '1500ms', attempts: 2 },
           nacos: { server: `${nacos.host}:${nacos.port}`, grpcPort: nacos.grpcPort, ...DEMO_USER },
         });
         const outcome = await runCheck(config);

@@ -71,7 +71,7 @@ export const registerNacos: Registrar = (program, io, setExit) => {
         server,
         ...(flags.grpcPort === undefined ? {} : { grpcPort: flags.grpcPort }),
         ...(flags.namespace === undefined ? {} : { namespace: flags.namespace }),
-        ...(flags.timeout === undefined ? {} : { timeoutMs: flags.timeout }),
+        ...(flags.timeout === undefined ? {} : { timeout: flags.timeout }),
         ...(flags.ephemeral ? { canary: { ...fromFile.canary, ephemeral: true } } : {}),
         username: ram ? undefined : pick('username'),
         password: ram ? undefined : pick('password'),

@@ -46,7 +46,7 @@ export const benchColdStart = async (options: { fn: string; runs: number }): Pro
           ...process.env,
           MSE_WATCH_CONFIG: JSON.stringify({
             targets: [{ host: '127.0.0.1', port, mode: 'tcp', name: 'bench' }],
-            probe: { timeoutMs: 2000, attempts: 1 },
+            probe: { timeout: 2000, attempts: 1 },
           }),
         },
         stdio: ['ignore', 'pipe', 'pipe'],

@@ -110,7 +110,7 @@ export const benchCpu = async (options: CpuOptions, log: (line: string) => void)
           const [host, port] = target.split(':');
           return { host, port: Number(port), mode: 'tcp', category: 'bench' };
         }),
-        probe: { timeoutMs: options.timeoutMs, attempts: 1, concurrency: options.concurrency },
+        probe: { timeout: options.timeoutMs, attempts: 1, concurrency: options.concurrency },
       });
     const fullConfig = join(dir, 'bench.json');
     const oneConfig = join(dir, 'one.json');

@@ -142,7 +142,7 @@ const main = async () => {
         region: 'cn-shanghai',
         timeoutMs: Number(values.timeout),
         attempts: Number(values.attempts),
-        spacingMs: DEFAULTS.spacingMs,
+        spacingMs: DEFAULTS.spacing,
         runs: Math.max(3, Math.ceil(runs / 2)),
       },
       log,

@@ -47,9 +47,20 @@ export const interpolateEnv = (
   return value;
 };
 
+/** Keys renamed when every duration got one style (docs/config.md, "Changed in 0.2"). */
+const RENAMED: Record<string, string> = {
+  timeoutMs: 'timeout',
+  spacingMs: 'spacing',
+  sweepAfterMs: 'sweepAfter',
+  backoffMs: 'backoff',
+};
+
 const hintFor = (issue: z.core.$ZodIssue): string => {
-  if (issue.code === 'unrecognized_keys') return ' (remove it, or check its spelling against docs/config.md)';
-  return '';
+  if (issue.code !== 'unrecognized_keys') return '';
+  const renamed = issue.keys.find((key) => RENAMED[key] !== undefined);
+  if (renamed !== undefined)
+    return ` ("${renamed}" is now "${RENAMED[renamed]}", a duration such as "3s" or "500ms"; see docs/config.md)`;
+  return ' (remove it, or check its spelling against docs/config.md)';
 };
 
 /** Every problem at once, each with its field path, so one edit fixes the file. */

@@ -5,14 +5,15 @@ import { NacosConfig } from '../nacos/config.ts';
 import { ProbeMode } from '../probes/types.ts';
 import { SlsConfig } from '../sinks/config.ts';
 import { StateConfig } from '../state/config.ts';
+import { duration } from '../util/duration.ts';
 
 export const ProbeConfig = z.strictObject({
   /** Per-attempt timeout. A dropped SYN costs exactly this long. */
-  timeoutMs: z.number().int().min(50).max(120_000).default(3000),
+  timeout: duration({ min: 50, max: 120_000 }).default(3000),
   /** Attempts to confirm a failure within one run (blackbox_exporter#320: keep them visible, judge after). */
   attempts: z.number().int().min(1).max(10).default(2),
   /** Pause between attempts at one target, so a transient drop is not confirmed by its own echo. */
-  spacingMs: z.number().int().min(0).max(60_000).default(250),
+  spacing: duration({ max: 60_000 }).default(250),
   concurrency: z.number().int().min(1).max(4096).default(256),
   /** Probe HTTP ports (80, 8080) with a GET and record status and first byte; false = TCP connect only. */
   http: z.boolean().default(true),

@@ -39,7 +39,7 @@ export const runNacosCheck = async (
   const started = d.now();
   const address = parseServer(config.server, config.contextPath);
   // the run stops early enough to leave time for cleanup inside the caller's budget
-  const cleanupReserve = Math.min(config.timeoutMs * 2, (options.budgetMs ?? Number.POSITIVE_INFINITY) / 4);
+  const cleanupReserve = Math.min(config.timeout * 2, (options.budgetMs ?? Number.POSITIVE_INFINITY) / 4);
   const runSignals: AbortSignal[] = [];
   if (options.signal) runSignals.push(options.signal);
   if (options.budgetMs !== undefined) {
@@ -57,7 +57,7 @@ export const runNacosCheck = async (
     http: {
       fetch: d.fetch,
       address,
-      timeoutMs: config.timeoutMs,
+      timeoutMs: config.timeout,
       signal: runSignal,
       auth,
       wallNow: d.wallNow,
@@ -141,7 +141,7 @@ export const runNacosCheck = async (
     // cleanup gets its own deadline: an aborted run must still remove what it created
     for (const cleanup of ctx.cleanups.values()) {
       try {
-        await cleanup.run(AbortSignal.timeout(config.timeoutMs));
+        await cleanup.run(AbortSignal.timeout(config.timeout));
         ctx.cleanups.delete(cleanup.name);
       } catch {
         // reported as a leftover below; the next run sweeps it by prefix

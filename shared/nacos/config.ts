@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { duration } from '../util/duration.ts';
 
 /** Step names in run order; they are part of the `--json` contract. */
 export const NACOS_STEPS = [
@@ -20,8 +21,8 @@ const NacosName = z
   .max(128)
   .regex(/^[A-Za-z0-9_.:-]+$/, 'use only letters, digits and _ - . : (Nacos rejects other characters)');
 
-/** Milliseconds above which a successful step counts as degraded. */
-const Threshold = z.number().int().min(1).max(600_000);
+/** How long a successful step may take before it counts as degraded ("1s", "800ms"). */
+const Threshold = duration({ min: 1, max: 600_000 });
 
 export const NacosThresholds = z.strictObject({
   liveness: Threshold.default(1000),
@@ -45,12 +46,7 @@ export const NacosCanary = z.strictObject({
   /** false = persistent instance (stays until deleted); true = ephemeral, kept alive with one beat. */
   ephemeral: z.boolean().default(false),
   /** Leftovers younger than this may belong to a concurrent run and are left alone. */
-  sweepAfterMs: z
-    .number()
-    .int()
-    .min(0)
-    .max(7 * 24 * 3_600_000)
-    .default(10 * 60_000),
+  sweepAfter: duration({ max: 7 * 86_400_000 }).default(10 * 60_000),
 });
 export type NacosCanary = z.infer<typeof NacosCanary>;
 
@@ -94,7 +90,7 @@ export const NacosConfig = z
     canary: NacosCanary.default(NacosCanary.parse({})),
     thresholds: NacosThresholds.default(NacosThresholds.parse({})),
     /** Per-request timeout. */
-    timeoutMs: z.number().int().min(50).max(120_000).default(3000),
+    timeout: duration({ min: 50, max: 120_000 }).default(3000),
   })
   .superRefine((value, ctx) => {
     const pairs = [

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { duration } from '../util/duration.ts';
 
 /**
  * SLS limits (PutLogs): a log group is at most 5 MB and 4096 lines. We stay well below both so one
@@ -52,8 +53,8 @@ export const SlsConfig = z
       .default(3 * 1024 * 1024),
     /** Attempts per batch for retryable failures (network, 5xx, quota). */
     attempts: z.number().int().min(1).max(10).default(4),
-    backoffMs: z.number().int().min(0).max(60_000).default(500),
-    timeoutMs: z.number().int().min(100).max(120_000).default(10_000),
+    backoff: duration({ max: 60_000 }).default(500),
+    timeout: duration({ min: 100, max: 120_000 }).default(10_000),
   })
   .refine((value) => value.region !== undefined || value.endpoint !== undefined, {
     message: 'set sls.region (e.g. cn-hangzhou) or sls.endpoint (e.g. cn-hangzhou.log.aliyuncs.com)',

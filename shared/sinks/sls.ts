@@ -127,7 +127,7 @@ export const createSlsSink = (config: SlsConfig, deps: SlsSinkDeps): LogSink => 
   });
   const lookup = deps.lookup;
   const requestOptions: RequestOptions = {
-    timeout: config.timeoutMs,
+    timeout: config.timeout,
     ...(lookup === undefined ? {} : { beforeRequest: (options) => ({ ...options, lookup }) }),
   };
   const source = config.source ?? deps.hostname();
@@ -147,7 +147,7 @@ export const createSlsSink = (config: SlsConfig, deps: SlsSinkDeps): LogSink => 
       } catch (error) {
         lastError = describe(error);
         if (!isRetryable(error) || attempt === config.attempts) break;
-        await deps.sleep(config.backoffMs * 2 ** (attempt - 1));
+        await deps.sleep(config.backoff * 2 ** (attempt - 1));
       }
     }
     return lastError;

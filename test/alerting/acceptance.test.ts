@@ -71,7 +71,7 @@ const configText = () => ({
     { host: '127.0.0.1', port: b.port, name: 'b' },
     { host: '127.0.0.1', port: c.port, name: 'c' },
   ],
-  probe: { timeoutMs: 2000, attempts: 1, spacingMs: 0, http: false },
+  probe: { timeout: 2000, attempts: 1, spacing: 0, http: false },
   alerting: {
     channels: [
       { kind: 'dingtalk', webhook: ding.url, secret: SECRET, atMobiles: ['13800000000'] },
@@ -163,7 +163,7 @@ describe('mse-watch check --config', () => {
             { host: '127.0.0.1', port: a.port, name: 'up' },
             { host: '127.0.0.1', port: down.port, name: 'down' },
           ],
-          probe: { timeoutMs: 2000, attempts: 1, spacingMs: 0, http: false },
+          probe: { timeout: 2000, attempts: 1, spacing: 0, http: false },
           alerting: {
             failureThreshold: 1,
             // biome-ignore lint/suspicious/noTemplateCurlyInString: the config's own ${env:NAME} syntax
@@ -213,7 +213,7 @@ describe('two check processes at once', () => {
             { host: '127.0.0.1', port: a.port, name: 'up' },
             { host: '127.0.0.1', port: down.port, name: 'down' },
           ],
-          probe: { timeoutMs: 2000, attempts: 1, spacingMs: 0, http: false },
+          probe: { timeout: 2000, attempts: 1, spacing: 0, http: false },
           alerting: {
             failureThreshold: 1,
             channels: [{ kind: 'dingtalk', webhook: receiver.url, secret: SECRET }],

@@ -45,7 +45,7 @@ describe('mse-watch check --json', () => {
         { host: '127.0.0.1', port: tcp.port, name: 'nacos' },
         { host: '127.0.0.1', port: http.port, mode: 'http', category: 'web' },
       ],
-      probe: { timeoutMs: 500, attempts: 1 },
+      probe: { timeout: 500, attempts: 1 },
     });
     const run = await runCliCapture(['check', '--config', config, '--json']);
     expect(run.stderr).toBe('');
@@ -74,7 +74,7 @@ describe('mse-watch check --json', () => {
       'refused',
       {
         targets: [{ host: '127.0.0.1', port: refused }],
-        probe: { timeoutMs: 500, attempts: 3 },
+        probe: { timeout: 500, attempts: 3 },
       },
       'json',
     );
@@ -95,7 +95,7 @@ describe('usage and config errors exit 2 with the field and the fix on stderr', 
   it.each([
     {
       name: 'unknown key',
-      config: { region: 'cn-hangzhou', probe: { timeoutMs: 100, retries: 3 } },
+      config: { region: 'cn-hangzhou', probe: { timeout: 100, retries: 3 } },
       error: /probe: Unrecognized key: "retries"/,
     },
     {
@@ -149,7 +149,7 @@ describe('a simulated region', () => {
   afterAll(async () => simulation.close());
 
   it('probes every ip:port through the mapping, says it is a simulation, and diagnoses each fault', async () => {
-    const file = await writeConfig('sim', { ...simulation.config, probe: { timeoutMs: 400, attempts: 1 } });
+    const file = await writeConfig('sim', { ...simulation.config, probe: { timeout: 400, attempts: 1 } });
     const run = await runCliCapture(['check', '--config', file, '--json']);
     expect(run.code).toBe(1);
     const report = CheckReport.parse(JSON.parse(run.stdout));
@@ -180,7 +180,7 @@ describe('a simulated region', () => {
   it('the human report carries a simulation banner and the mapping', async () => {
     const file = await writeConfig('sim-text', {
       ...simulation.config,
-      probe: { timeoutMs: 300, attempts: 1 },
+      probe: { timeout: 300, attempts: 1 },
     });
     const run = await runCliCapture(['check', '--config', file]);
     expect(run.stdout).toMatch(/^SIMULATION: /);
@@ -192,7 +192,7 @@ describe('a simulated region', () => {
   it('--html writes one self-contained file', async () => {
     const file = await writeConfig('sim-html', {
       ...simulation.config,
-      probe: { timeoutMs: 300, attempts: 1 },
+      probe: { timeout: 300, attempts: 1 },
     });
     const html = join(dir, 'report.html');
     const run = await runCliCapture(['check', '--config', file, '--html', html, '--json']);

@@ -88,7 +88,7 @@ describe('mse-watch check --compare-with-function', () => {
     await writeFile(
       config,
       [
-        'probe: { attempts: 1, spacingMs: 0 }',
+        'probe: { attempts: 1, spacing: 0 }',
         'targets:',
         `  - { host: 127.0.0.1, port: ${openPort}, mode: tcp, name: open }`,
         `  - { host: 127.0.0.1, port: ${blockedHerePort}, mode: tcp, name: blocked-here }`,

@@ -103,7 +103,7 @@ describe('probe-endpoints handler with real probes on loopback', () => {
   it('merges MSE_WATCH_CONFIG with the timer payload, probes, logs JSON lines and returns the summary', async () => {
     const { deps, lines, records } = makeDeps({
       env: {
-        MSE_WATCH_CONFIG: 'probe:\n  timeoutMs: 1000\n  attempts: 1\n  spacingMs: 0\n',
+        MSE_WATCH_CONFIG: 'probe:\n  timeout: 1s\n  attempts: 1\n  spacing: 0ms\n',
         ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'env-secret-not-in-output',
       },
     });
@@ -152,7 +152,7 @@ describe('probe-endpoints handler with real probes on loopback', () => {
 
   it('stops probing at the budget and reports the run as incomplete', async () => {
     const { deps, records } = makeDeps({
-      env: { MSE_WATCH_CONFIG: JSON.stringify({ probe: { timeoutMs: 8000, attempts: 2, spacingMs: 0 } }) },
+      env: { MSE_WATCH_CONFIG: JSON.stringify({ probe: { timeout: 8000, attempts: 2, spacing: 0 } }) },
     });
     const event = {
       targets: [
@@ -254,7 +254,7 @@ describe('probe-endpoints handler with real probes on loopback', () => {
     const dir = await mkdtemp(join(tmpdir(), 'mse-watch-fc-'));
     try {
       const file = join(dir, 'config.yaml');
-      await writeFile(file, 'region: cn-shanghai\nprobe:\n  timeoutMs: 700\n  attempts: 3\n');
+      await writeFile(file, 'region: cn-shanghai\nprobe:\n  timeout: 700ms\n  attempts: 3\n');
       let seen: Config | undefined;
       const capture = (async (config: Config) => {
         seen = config;
@@ -279,7 +279,7 @@ describe('probe-endpoints handler with real probes on loopback', () => {
         deps,
       );
       expect(seen?.region).toBe('cn-hangzhou');
-      expect(seen?.probe).toMatchObject({ timeoutMs: 700, attempts: 1 });
+      expect(seen?.probe).toMatchObject({ timeout: 700, attempts: 1 });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -105,7 +105,7 @@ describe('SLS PutLogs sink against a loopback endpoint that checks the wire form
 
   it('retries SLS errors that may pass later, with backoff', async () => {
     sls.failNext(2, 500, 'InternalServerError');
-    const sink = createSlsSink(config({ backoffMs: 100 }), deps());
+    const sink = createSlsSink(config({ backoff: 100 }), deps());
     sink.write(runRecord(0));
     expect(await sink.flush()).toEqual({ sent: 1, failed: 0, errors: [] });
     expect(sls.requests.map((r) => r.status)).toEqual([500, 500, 200]);

@@ -44,7 +44,7 @@ const configFor = (target: { port: number; grpcPort: number }, extra: Partial<Na
   NacosConfig.parse({
     server: `127.0.0.1:${target.port}`,
     grpcPort: target.grpcPort,
-    timeoutMs: 1000,
+    timeout: 1000,
     ...extra,
   });
 
@@ -111,7 +111,7 @@ const ROWS: Row[] = [
   {
     name: 'a server slower than the timeout',
     faults: { slowMs: 800 },
-    config: { ...USER, timeoutMs: 150 },
+    config: { ...USER, timeout: 150 },
     expected: {
       liveness: 'failed:timeout',
       readiness: 'skipped',
@@ -353,7 +353,7 @@ describe('network failure classes', () => {
       NacosConfig.parse({
         server: `127.0.0.1:${server.port}`,
         grpcPort: silent.port,
-        timeoutMs: 300,
+        timeout: 300,
         ...USER,
       }),
     );
@@ -362,7 +362,7 @@ describe('network failure classes', () => {
 
   it('tls: https:// against a plain HTTP port', async () => {
     const report = await runNacosCheck(
-      NacosConfig.parse({ server: `https://127.0.0.1:${plain.port}`, grpcPort: silent.port, timeoutMs: 300 }),
+      NacosConfig.parse({ server: `https://127.0.0.1:${plain.port}`, grpcPort: silent.port, timeout: 300 }),
     );
     expect(summarize(report).liveness).toBe('failed:tls');
   });

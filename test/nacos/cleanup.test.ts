@@ -19,7 +19,7 @@ const config = (extra: Partial<NacosConfigInput> = {}) =>
   NacosConfig.parse({
     server: `127.0.0.1:${server.port}`,
     grpcPort: server.grpcPort,
-    timeoutMs: 1000,
+    timeout: 1000,
     ...extra,
   });
 
@@ -127,8 +127,8 @@ describe('leftovers', () => {
     expect(crashed.leftovers?.[0]).toMatch(/^config MSE_WATCH\/mse-watch-canary-/);
     expect(server.state().configs).toBe(1);
 
-    // sweepAfterMs 0: the leftover counts as stale at once (default: 10 minutes, to spare concurrent runs)
-    const next = await runNacosCheck(config({ canary: { sweepAfterMs: 0 } }));
+    // sweepAfter 0: the leftover counts as stale at once (default: 10 minutes, to spare concurrent runs)
+    const next = await runNacosCheck(config({ canary: { sweepAfter: 0 } }));
     expect(stepOf(next, 'config-roundtrip')?.status).toBe('ok');
     expect(next.swept).toEqual([crashed.leftovers?.[0]]);
     expect(server.state()).toEqual({ configs: 0, instances: 0 });

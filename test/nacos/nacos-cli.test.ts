@@ -124,7 +124,7 @@ describe('secrets from the environment and the config file', () => {
           username: 'nacos',
           // biome-ignore lint/suspicious/noTemplateCurlyInString: the config loader's ${env:NAME} syntax, literally
           password: '${env:MY_NACOS_PW}',
-          timeoutMs: 2000,
+          timeout: 2000,
           canary: { group: 'CLI_CANARY', ephemeral: true },
         },
       }),

@@ -51,8 +51,7 @@ const sweep = async (ctx: CheckContext): Promise<string[]> => {
   const swept: string[] = [];
   for (const item of items) {
     if (typeof item.dataId !== 'string' || item.group !== canary.group) continue;
-    if (!isStaleCanary(canary.prefix, item.dataId, current, ctx.deps.wallNow(), canary.sweepAfterMs))
-      continue;
+    if (!isStaleCanary(canary.prefix, item.dataId, current, ctx.deps.wallNow(), canary.sweepAfter)) continue;
     try {
       await deleteConfig(ctx.http, { dataId: item.dataId, group: canary.group, tenant: namespace });
       swept.push(`config ${canary.group}/${item.dataId}`);

@@ -14,7 +14,7 @@ export const grpcServerCheckStep = async (ctx: CheckContext): Promise<StepOutcom
   try {
     const answer = await client.request(
       { type: 'ServerCheckRequest', headers: {}, body: { headers: {}, module: 'internal' } },
-      { timeoutMs: ctx.config.timeoutMs, signal: ctx.http.signal },
+      { timeoutMs: ctx.config.timeout, signal: ctx.http.signal },
     );
     const body = answer.body as {
       resultCode?: unknown;

@@ -56,7 +56,7 @@ const sweep = async (ctx: CheckContext, key: ServiceKey, current: string): Promi
   for (const host of await listHosts(ctx.http, key)) {
     const name = host.metadata?.[CANARY_METADATA_KEY];
     if (typeof name !== 'string' || typeof host.ip !== 'string') continue;
-    if (!isStaleCanary(canary.prefix, name, current, ctx.deps.wallNow(), canary.sweepAfterMs)) continue;
+    if (!isStaleCanary(canary.prefix, name, current, ctx.deps.wallNow(), canary.sweepAfter)) continue;
     try {
       await deregister(ctx.http, key, {
         ip: host.ip,

@@ -138,7 +138,7 @@ export const createWorld = async (label: string): Promise<World> => {
           ...(options.targets ? { targets: options.targets } : {}),
           // one attempt: a dropped endpoint is confirmed by the drop rule, not by retries; the timeout leaves a
           // loaded CI machine room to answer the healthy ones
-          probe: { timeoutMs: 1500, attempts: 1, ...options.probe },
+          probe: { timeout: 1500, attempts: 1, ...options.probe },
           ...(options.nacos
             ? {
                 nacos: {
@@ -146,7 +146,7 @@ export const createWorld = async (label: string): Promise<World> => {
                   username: NACOS.username,
                   // resolved by the config loader from the environment, so the file holds no secret
                   password: options.nacosPassword ?? ENV_PASSWORD_REF,
-                  timeoutMs: 2000,
+                  timeout: 2000,
                 },
               }
             : {}),
