@@ -1,6 +1,7 @@
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError } from 'commander';
 import pkg from '../package.json' with { type: 'json' };
 import { isMseWatchError } from '../shared/util/errors.ts';
+import type { Registrar } from './command.ts';
 import { registerAllowlist } from './commands/allowlist.ts';
 import { registerCatalog } from './commands/catalog.ts';
 import { registerCheck } from './commands/check.ts';
@@ -10,8 +11,6 @@ import { registerNacos } from './commands/nacos.ts';
 import { registerNotify } from './commands/notify.ts';
 import { registerSimulate } from './commands/simulate.ts';
 import { type CliIo, write } from './io.ts';
-
-export type Registrar = (program: Command, io: CliIo, setExit: (code: number) => void) => void;
 
 /** Registration order is the order of `--help`. */
 const registrars: Registrar[] = [
@@ -24,9 +23,6 @@ const registrars: Registrar[] = [
   registerSimulate,
   registerDemo,
 ];
-
-export const regionOption = () =>
-  new Option('-r, --region <region>', 'region id or name, e.g. cn-hangzhou or "China (Hangzhou)"');
 
 /** Runs the CLI with the given argv (without node and script) and returns the exit code. */
 export const runCli = async (argv: string[], io: CliIo): Promise<number> => {

@@ -1,8 +1,9 @@
 import { Option } from 'commander';
 import { ALLOWLIST_FORMATS, type AllowlistFormat, renderAllowlist } from '../../shared/allowlist/index.ts';
 import { loadCatalog, resolveRegion } from '../../shared/catalog/index.ts';
+import type { Registrar } from '../command.ts';
 import { write } from '../io.ts';
-import { type Registrar, regionOption } from '../program.ts';
+import { regionOption } from '../options.ts';
 
 export const registerAllowlist: Registrar = (program, io) => {
   program

@@ -1,7 +1,8 @@
 import Table from 'cli-table3';
 import { type Catalog, loadCatalog, type Region, resolveRegion } from '../../shared/catalog/index.ts';
+import type { Registrar } from '../command.ts';
 import { write } from '../io.ts';
-import { type Registrar, regionOption } from '../program.ts';
+import { regionOption } from '../options.ts';
 
 /** The `catalog --json` contract: exactly these keys. */
 export const catalogJson = (catalog: Catalog, regions: Region[]) => ({

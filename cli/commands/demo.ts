@@ -1,11 +1,11 @@
 import pc from 'picocolors';
 import { loadCatalog, resolveRegion } from '../../shared/catalog/index.ts';
 import { parseConfig } from '../../shared/config/load.ts';
-import { runCheck } from '../../shared/run.ts';
+import { checkConfig } from '../../shared/run/index.ts';
 import { demoScenario, startSimulation } from '../../shared/simulate/index.ts';
+import type { Registrar } from '../command.ts';
 import { write } from '../io.ts';
-import type { Registrar } from '../program.ts';
-import { checkText } from './check.ts';
+import { checkText } from '../render.ts';
 
 // A throwaway credential for the throwaway local server; it is never printed (the report masks it anyway).
 const DEMO_USER = { username: 'nacos', password: 'mse-watch-demo' };
@@ -41,7 +41,7 @@ the check probes them exactly as it would the real ones.
           probe: { timeout: '1500ms', attempts: 2 },
           nacos: { server: `${nacos.host}:${nacos.port}`, grpcPort: nacos.grpcPort, ...DEMO_USER },
         });
-        const outcome = await runCheck(config);
+        const outcome = await checkConfig(config);
         await write(io.stdout, checkText(outcome, io));
         await write(
           io.stdout,

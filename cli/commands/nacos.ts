@@ -2,9 +2,10 @@ import { loadConfigFile, parseConfig } from '../../shared/config/load.ts';
 import type { NacosConfigInput } from '../../shared/nacos/config.ts';
 import { renderNacosText } from '../../shared/nacos/render.ts';
 import { MseWatchError } from '../../shared/util/errors.ts';
+import type { Registrar } from '../command.ts';
 import { write } from '../io.ts';
-import type { Registrar } from '../program.ts';
-import { integer } from './check.ts';
+import { integer } from '../options.ts';
+import { colorFor } from '../render.ts';
 
 type NacosFlags = {
   server?: string;
@@ -91,11 +92,7 @@ export const registerNacos: Registrar = (program, io, setExit) => {
       const { runNacosCheck } = await import('../../shared/nacos/check.ts');
       const report = await runNacosCheck(config.nacos, {}, { signal: interrupt.signal });
       if (flags.json) await write(io.stdout, `${JSON.stringify(report, null, 2)}\n`);
-      else
-        await write(
-          io.stdout,
-          renderNacosText(report, { color: Boolean(io.stdout.isTTY) && !io.env.NO_COLOR }),
-        );
+      else await write(io.stdout, renderNacosText(report, { color: colorFor(io) }));
       setExit(report.ok ? 0 : 1);
     });
 };

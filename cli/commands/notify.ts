@@ -2,8 +2,8 @@ import { alertStore, channelLabel, compose, sendTestNotices } from '../../shared
 import { loadConfigFile } from '../../shared/config/load.ts';
 import type { Config } from '../../shared/config/schema.ts';
 import { MseWatchError } from '../../shared/util/errors.ts';
+import type { Registrar } from '../command.ts';
 import { type CliIo, write } from '../io.ts';
-import type { Registrar } from '../program.ts';
 
 type NotifyFlags = { config: string; channel?: string[]; json?: boolean };
 

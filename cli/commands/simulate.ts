@@ -7,8 +7,9 @@ import type { Region } from '../../shared/catalog/schema.ts';
 import { formatConfigIssues } from '../../shared/config/load.ts';
 import { demoScenario, Scenario, type Simulation, startSimulation } from '../../shared/simulate/index.ts';
 import { MseWatchError } from '../../shared/util/errors.ts';
+import type { Registrar } from '../command.ts';
 import { write } from '../io.ts';
-import { type Registrar, regionOption } from '../program.ts';
+import { regionOption } from '../options.ts';
 
 export const loadScenario = async (file: string | undefined, region: Region): Promise<Scenario> => {
   if (!file) return Scenario.parse({});

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { handleProbeEndpoints } from '../../shared/fc/handler.ts';
-import { runCheck } from '../../shared/run.ts';
+import { checkConfig } from '../../shared/run/index.ts';
 
 /**
  * Function Compute entry (handler `index.handler`, nodejs20, ESM). The only place that touches
@@ -14,6 +14,6 @@ export const handler = async (event: unknown, context: unknown): Promise<string>
       readFile: (path) => readFile(path, 'utf8'),
       writeLine: (line) => void process.stdout.write(line),
       now: Date.now,
-      runCheck,
+      check: checkConfig,
     }),
   );

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { handleProbeNacos } from '../../shared/fc/handler.ts';
-import { runCheck } from '../../shared/run.ts';
+import { checkConfig } from '../../shared/run/index.ts';
 
 /**
  * Function Compute entry for the Nacos check (handler `index.handler`, nodejs20, ESM).
@@ -13,6 +13,6 @@ export const handler = async (event: unknown, context: unknown): Promise<string>
       readFile: (path) => readFile(path, 'utf8'),
       writeLine: (line) => void process.stdout.write(line),
       now: Date.now,
-      runCheck,
+      check: checkConfig,
     }),
   );

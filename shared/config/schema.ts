@@ -3,6 +3,7 @@ import { AlertingConfig } from '../alerting/config.ts';
 import { Port } from '../catalog/schema.ts';
 import { NacosConfig } from '../nacos/config.ts';
 import { ProbeMode } from '../probes/types.ts';
+import { SimulationConfig } from '../simulate/config.ts';
 import { SlsConfig } from '../sinks/config.ts';
 import { StateConfig } from '../state/config.ts';
 import { duration } from '../util/duration.ts';
@@ -20,31 +21,35 @@ export const ProbeConfig = z.strictObject({
 });
 export type ProbeConfig = z.infer<typeof ProbeConfig>;
 
-export const ExtraTarget = z.strictObject({
-  host: z.string().min(1),
-  port: Port,
-  name: z.string().min(1).optional(),
-  category: z.string().min(1).optional(),
-  mode: ProbeMode.optional(),
-  required: z.boolean().default(true),
-  /** http mode only: statuses that count as healthy (default: any HTTP answer). */
-  expectStatus: z.array(z.number().int().min(100).max(599)).min(1).optional(),
-});
+export const ExtraTarget = z
+  .strictObject({
+    host: z.string().min(1),
+    port: Port,
+    name: z.string().min(1).optional(),
+    category: z.string().min(1).optional(),
+    mode: ProbeMode.optional(),
+    required: z.boolean().default(true),
+    /** http mode only: statuses that count as healthy (default: any HTTP answer). */
+    expectStatus: z.array(z.number().int().min(100).max(599)).min(1).optional(),
+    /** tls mode only: the name the certificate must match (default: host, when it is a name). */
+    servername: z.string().min(1).optional(),
+  })
+  .superRefine((target, ctx) => {
+    // each prober's options belong to that prober: a key another mode would ignore is a mistake to say
+    if (target.expectStatus !== undefined && target.mode !== 'http' && target.mode !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['expectStatus'],
+        message: `applies to mode: http only (this target is mode: ${target.mode}); remove it or set mode: http`,
+      });
+    if (target.servername !== undefined && target.mode !== 'tls')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['servername'],
+        message: 'applies to mode: tls only; set mode: tls or remove it',
+      });
+  });
 export type ExtraTarget = z.infer<typeof ExtraTarget>;
-
-/**
- * Maps catalog IPs to the addresses that stand in for them (a simulation on loopback).
- * Written by `mse-watch simulate`; shown in every report so a simulation is never mistaken for the real thing.
- */
-const HOST_PORT = /^[^\s:]+:\d{1,5}$/;
-export const SimulationConfig = z.strictObject({
-  note: z.string().default('simulated region on loopback'),
-  /** "catalogIp:port" → "loopbackHost:port" for every endpoint the simulation serves. */
-  addressMap: z.record(
-    z.string().regex(HOST_PORT, 'expected ip:port'),
-    z.string().regex(HOST_PORT, 'expected host:port'),
-  ),
-});
 
 export const Config = z.strictObject({
   region: z.string().min(1).optional(),

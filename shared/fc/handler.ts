@@ -1,30 +1,18 @@
 import type { Config } from '../config/schema.ts';
-import type { NacosReport } from '../nacos/report.ts';
-import type { CheckReport, Finding, ProbeRow } from '../report/schema.ts';
-import type { RunDeps, RunOptions, RunOutcome } from '../run.ts';
+import type { ProbeRow } from '../report/schema.ts';
+import type { CheckFn, RunDeps, RunOptions, RunOutcome } from '../run/index.ts';
 // records and sink, not the sinks index: that one also brings the SLS client into the bundle
-import {
-  findingRecord,
-  probeRecord,
-  type RecordBase,
-  type RunRecord,
-  reportCounts,
-} from '../sinks/records.ts';
+import { closingRecords, probeRecord } from '../sinks/records.ts';
 import type { LogSink } from '../sinks/sink.ts';
 import type { SlsSinkDeps } from '../sinks/sls.ts';
 import { createStdoutSink } from '../sinks/stdout.ts';
 import { isMseWatchError, MseWatchError } from '../util/errors.ts';
-import { runBudget } from './budget.ts';
+import { type RunBudget, runBudget } from './budget.ts';
 import { loadFunctionConfig } from './config-source.ts';
 import { contextCredentials, contextSecrets, type FcContext, parseFcContext } from './context.ts';
 import { type ParsedEvent, parseFcEvent } from './event.ts';
-import type { CheckKind, FailedProbe, FunctionSummary } from './summary.ts';
-
-export type RunCheckFn = (
-  config: Config,
-  deps?: Partial<RunDeps>,
-  options?: RunOptions,
-) => Promise<RunOutcome>;
+import { type InvocationLog, invocationLog } from './log.ts';
+import { type CheckKind, type FunctionSummary, summarize } from './summary.ts';
 
 export type HandlerDeps = {
   /** The function's environment (MSE_WATCH_CONFIG, secrets referenced as ${env:NAME}). */
@@ -34,8 +22,9 @@ export type HandlerDeps = {
   writeLine: (line: string) => void;
   /** Wall clock, milliseconds. */
   now: () => number;
-  runCheck: RunCheckFn;
-  /** Passed through to runCheck (dialer, clock, catalog, Nacos and alert deps); the real ones by default. */
+  /** Starts a run from a config (shared/run's checkConfig; tests hand in one that hangs or records). */
+  check: CheckFn;
+  /** Passed through to the run (dialer, clock, catalog, Nacos and alert deps); the real ones by default. */
   runDeps?: Partial<RunDeps>;
   /** Test seams of the SLS sink (name resolution); the real ones by default. */
   slsDeps?: Partial<SlsSinkDeps>;
@@ -43,239 +32,171 @@ export type HandlerDeps = {
   sinks?: LogSink[];
 };
 
-type Execution = {
-  report?: CheckReport;
-  nacos?: NacosReport;
-  alerts?: unknown;
+/** What each function runs once its config is known: the parts of a run it is for. */
+type Execute = (config: Config, options: RunOptions) => Promise<RunOutcome>;
+
+/** The event and config of an invocation, or why there are none. */
+type Parsed = { event: ParsedEvent; config: Config } | { event?: ParsedEvent; failure: unknown };
+
+const parse = async (rawEvent: unknown, deps: HandlerDeps): Promise<Parsed> => {
+  let event: ParsedEvent | undefined;
+  try {
+    event = parseFcEvent(rawEvent);
+    return {
+      event,
+      config: await loadFunctionConfig(event.payload, { env: deps.env, readFile: deps.readFile }),
+    };
+  } catch (failure) {
+    return { ...(event ? { event } : {}), failure };
+  }
 };
 
-const endpointOf = (row: { ip: string; port: number }) => `${row.ip}:${row.port}`;
-
-const failedOf = (rows: ProbeRow[]): FailedProbe[] =>
-  rows
-    .filter((row) => row.status !== 'ok')
-    .map((row) => ({
-      ip: row.ip,
-      port: row.port,
-      category: row.category,
-      required: row.required,
-      status: row.status,
-      ...(row.error ? { errorCode: row.error.code } : {}),
-    }));
-
-/** A failed or degraded Nacos step becomes a finding, so both functions summarise the same way. */
-const nacosFindings = (report: NacosReport): Finding[] =>
-  report.steps
-    .filter((step) => step.status === 'failed' || step.status === 'degraded')
-    .map((step) => ({
-      severity: step.status === 'failed' ? 'critical' : 'warning',
-      category: 'nacos',
-      symptom: `Nacos ${step.name} ${step.status}`,
-      cause: step.error
-        ? `${step.error.code}: ${step.error.message}`
-        : `${step.name} slower than its threshold`,
-      action: 'see docs/nacos.md for this step',
-      endpoints: [report.server],
-    }));
-
-const timeoutAfter = (ms: number): { promise: Promise<'deadline'>; cancel: () => void } => {
-  let timer: NodeJS.Timeout | undefined;
-  const promise = new Promise<'deadline'>((resolve) => {
-    timer = setTimeout(() => resolve('deadline'), ms);
-  });
-  return { promise, cancel: () => clearTimeout(timer) };
+/** `sls:` in a function's config: PutLogs as well, signed with the function role's STS keys, never config keys. */
+const addSlsSink = async (config: Config, context: FcContext, deps: HandlerDeps, log: InvocationLog) => {
+  const keys = contextCredentials(context);
+  if (!config.sls || !keys) return;
+  // loaded only when used: @alicloud/log parses its .proto at load time, a cold-start cost otherwise
+  const { createSlsSink, defaultSlsSinkDeps } = await import('../sinks/sls.ts');
+  log.add(
+    createSlsSink(config.sls, {
+      ...defaultSlsSinkDeps({
+        accessKeyId: keys.accessKeyId,
+        accessKeySecret: keys.accessKeySecret,
+        ...(keys.securityToken ? { securityToken: keys.securityToken } : {}),
+      }),
+      ...deps.slsDeps,
+    }),
+  );
 };
+
+type Ran = { outcome?: RunOutcome; rows: ProbeRow[]; reason?: string; failure?: unknown };
 
 /**
- * The shell both functions share: event and context in, config merged, the check run inside the
- * time budget, every probe and the summary written as JSON lines, the summary returned.
+ * Runs inside the budget: probing is told to stop at `probeBudgetMs`; if the run has still not returned by
+ * `hardDeadlineMs` the handler answers with what it has instead of letting FC kill it silently.
+ */
+const runWithin = async (
+  budget: RunBudget,
+  execute: Execute,
+  config: Config,
+  log: InvocationLog,
+): Promise<Ran> => {
+  const rows: ProbeRow[] = [];
+  const controller = new AbortController();
+  const soft = setTimeout(() => controller.abort(), budget.probeBudgetMs);
+  let hardTimer: NodeJS.Timeout | undefined;
+  const hard = new Promise<'deadline'>((resolve) => {
+    hardTimer = setTimeout(() => resolve('deadline'), budget.hardDeadlineMs);
+  });
+  try {
+    const run = execute(config, {
+      budgetMs: budget.probeBudgetMs,
+      signal: controller.signal,
+      onProbe: (row) => {
+        rows.push(row);
+        log.write(probeRecord(log.base(), row));
+      },
+    });
+    const winner = await Promise.race([run, hard]);
+    if (winner !== 'deadline') {
+      const reason = winner.report.complete
+        ? undefined
+        : `time budget: probing stopped after ${budget.probeBudgetMs} ms, ${budget.marginMs} ms before the ${budget.timeoutMs} ms function timeout`;
+      return { outcome: winner, rows, ...(reason ? { reason } : {}) };
+    }
+    // the check did not wind down in time: answer with what is known before FC kills the instance
+    run.catch(() => undefined);
+    return {
+      rows,
+      reason: `time budget: still running ${budget.hardDeadlineMs} ms into a ${budget.timeoutMs} ms function timeout; ${rows.length} probes finished`,
+    };
+  } catch (failure) {
+    return { rows, failure };
+  } finally {
+    clearTimeout(soft);
+    clearTimeout(hardTimer);
+  }
+};
+
+const failureReason = (failure: unknown): string =>
+  isMseWatchError(failure)
+    ? failure.message
+    : `internal error: ${(failure as Error)?.message ?? String(failure)}`;
+
+/**
+ * The shell both functions share: parse the event and config, run inside the time budget, emit every
+ * record, summarize, flush the sinks, return the summary.
  */
 const handle = async (
   check: CheckKind,
   rawEvent: unknown,
   rawContext: unknown,
   deps: HandlerDeps,
-  execute: (
-    config: Config,
-    options: { budgetMs: number; signal: AbortSignal; onProbe: (row: ProbeRow) => void },
-    context: FcContext,
-  ) => Promise<Execution>,
+  execute: Execute,
 ): Promise<FunctionSummary> => {
   const started = deps.now();
   const context = parseFcContext(rawContext);
-  const sink = createStdoutSink(deps.writeLine, contextSecrets(context));
-  const sinks: LogSink[] = [sink, ...(deps.sinks ?? [])];
-  // after the run line nothing more is written: a check still winding down past the deadline stays silent
-  let closed = false;
-  const emit = (record: Parameters<LogSink['write']>[0]) => {
-    if (closed) return;
-    for (const s of sinks) s.write(record);
-  };
   const budget = runBudget(context.function.timeout);
-  let region: string | null = null;
-  const base = (): Omit<RecordBase, 'kind'> => ({
-    runId: context.requestId,
-    time: new Date(deps.now()).toISOString(),
-    origin: 'fc',
-    monitor: context.function.name,
-    region,
-  });
+  const log = invocationLog(
+    { runId: context.requestId, monitor: context.function.name },
+    createStdoutSink(deps.writeLine, contextSecrets(context)),
+    deps.now,
+  );
+  for (const sink of deps.sinks ?? []) log.add(sink);
 
-  const rows: ProbeRow[] = [];
-  let event: ParsedEvent | undefined;
-  let execution: Execution | undefined;
-  let reason: string | undefined;
-  let failure: unknown;
-  const controller = new AbortController();
-  const softTimer = setTimeout(() => controller.abort(), budget.probeBudgetMs);
-  const hard = timeoutAfter(budget.hardDeadlineMs);
-  try {
-    event = parseFcEvent(rawEvent);
-    const config = await loadFunctionConfig(event.payload, { env: deps.env, readFile: deps.readFile });
-    region = config.region ?? null;
-    // `sls:` in a function's config: PutLogs as well (another project or region than logConfig),
-    // signed with the function role's STS keys from the context, never with keys in the config
-    const keys = contextCredentials(context);
-    if (config.sls && keys) {
-      // loaded only when used: @alicloud/log parses its .proto at load time, a cold-start cost otherwise
-      const { createSlsSink, defaultSlsSinkDeps } = await import('../sinks/sls.ts');
-      sinks.push(
-        createSlsSink(config.sls, {
-          ...defaultSlsSinkDeps({
-            accessKeyId: keys.accessKeyId,
-            accessKeySecret: keys.accessKeySecret,
-            ...(keys.securityToken ? { securityToken: keys.securityToken } : {}),
-          }),
-          ...deps.slsDeps,
-        }),
-      );
-    }
-    const run = execute(
-      config,
-      {
-        budgetMs: budget.probeBudgetMs,
-        signal: controller.signal,
-        onProbe: (row) => {
-          rows.push(row);
-          emit(probeRecord(base(), row));
-        },
-      },
-      context,
-    );
-    const winner = await Promise.race([run, hard.promise]);
-    if (winner === 'deadline') {
-      // the check did not wind down in time: answer with what is known before FC kills the instance
-      run.catch(() => undefined);
-      reason = `time budget: still running ${budget.hardDeadlineMs} ms into a ${budget.timeoutMs} ms function timeout; ${rows.length} probes finished`;
-    } else {
-      execution = winner;
-    }
-  } catch (error) {
-    failure = error;
-    reason = isMseWatchError(error)
-      ? error.message
-      : `internal error: ${(error as Error)?.message ?? String(error)}`;
-  } finally {
-    clearTimeout(softTimer);
-    hard.cancel();
+  // parse
+  const parsed = await parse(rawEvent, deps);
+  const config = 'config' in parsed ? parsed.config : undefined;
+  log.setRegion(config?.region ?? null);
+  // run
+  let ran: Ran = { rows: [] };
+  if ('failure' in parsed) ran = { rows: [], failure: parsed.failure };
+  else {
+    await addSlsSink(parsed.config, context, deps, log);
+    ran = await runWithin(budget, execute, parsed.config, log);
   }
-
-  const report = execution?.report;
-  const probeRows = report?.probes ?? rows;
-  if (report) region = report.region;
-  const complete = execution !== undefined && (report?.complete ?? true);
-  if (execution && report && !report.complete && reason === undefined) {
-    reason = `time budget: probing stopped after ${budget.probeBudgetMs} ms, ${budget.marginMs} ms before the ${budget.timeoutMs} ms function timeout`;
-  }
-  const findings = [...(report?.findings ?? []), ...(execution?.nacos ? nacosFindings(execution.nacos) : [])];
-  const counts = { ...reportCounts({ probes: probeRows, findings }) };
-  const ok =
-    execution !== undefined &&
-    complete &&
-    (report?.ok ?? true) &&
-    (execution.nacos ? execution.nacos.ok : true);
-
-  for (const finding of findings) emit(findingRecord(base(), finding));
-  if (execution?.nacos) emit({ ...base(), kind: 'nacos', ok: execution.nacos.ok, report: execution.nacos });
-
+  const { outcome } = ran;
+  const report = outcome?.report;
+  if (report?.region) log.setRegion(report.region);
+  const reason = ran.failure === undefined ? ran.reason : failureReason(ran.failure);
+  const complete = report?.complete === true;
+  const ok = complete && outcome?.ok === true;
   const durationMs = deps.now() - started;
-  const runRecord: RunRecord = {
-    ...base(),
-    kind: 'run',
+  // emit
+  log.close(
+    closingRecords(log.base(), {
+      check,
+      ok,
+      complete,
+      durationMs,
+      budgetMs: budget.probeBudgetMs,
+      ...(reason === undefined ? {} : { reason }),
+      ...(report ? { report } : {}),
+      ...(outcome?.nacos ? { nacos: outcome.nacos } : {}),
+    }),
+  );
+  // summarize, then flush: delivery gets what is left of the function's time, less half a second to return
+  const summary = summarize({
     check,
     ok,
     complete,
-    ...(reason === undefined ? {} : { reason }),
-    durationMs,
-    budgetMs: budget.probeBudgetMs,
-    ...counts,
-    ...(report ? { catalogVersion: report.catalogVersion } : {}),
-  };
-  emit(runRecord);
-  closed = true;
-  // delivery gets what is left of the function's time, less half a second to return the summary
-  const left = Math.max(0, budget.timeoutMs - (deps.now() - started) - 500);
-  const flushTimer = timeoutAfter(left);
-  const flushed = await Promise.race([Promise.all(sinks.map((s) => s.flush())), flushTimer.promise]);
-  flushTimer.cancel();
-  const delivery =
-    sinks.length > 1
-      ? flushed === 'deadline'
-        ? {
-            sent: 0,
-            failed: 0,
-            errors: [`log delivery still running at the function timeout (${left} ms left)`],
-          }
-        : flushed.slice(1).reduce(
-            (sum, r) => ({
-              sent: sum.sent + r.sent,
-              failed: sum.failed + r.failed,
-              errors: [...sum.errors, ...r.errors],
-            }),
-            { sent: 0, failed: 0, errors: [] as string[] },
-          )
-      : undefined;
-
-  if (failure !== undefined && !isMseWatchError(failure)) throw failure;
-  return {
-    ok,
-    complete,
-    check,
-    region,
+    region: log.base().region,
     runId: context.requestId,
     function: context.function.name,
     startedAt: new Date(started).toISOString(),
     durationMs,
     budgetMs: budget.probeBudgetMs,
     ...(reason === undefined ? {} : { reason }),
-    ...(event?.trigger ? { trigger: event.trigger } : {}),
-    counts: {
-      probes: counts.probesTotal,
-      ok: counts.probesOk,
-      failed: counts.probesFailed,
-      findings: counts.findings,
-      critical: counts.critical,
-    },
-    findings,
-    failed: failedOf(probeRows),
-    reachable: probeRows.filter((row) => row.status === 'ok').map(endpointOf),
-    ...(execution?.nacos
-      ? {
-          nacos: {
-            server: execution.nacos.server,
-            ok: execution.nacos.ok,
-            steps: execution.nacos.steps.map((step) => ({
-              name: step.name,
-              status: step.status,
-              ...(step.error ? { error: `${step.error.code}: ${step.error.message}` } : {}),
-            })),
-          },
-        }
-      : {}),
-    ...(execution?.alerts === undefined ? {} : { alerts: execution.alerts }),
-    ...(report ? { catalogVersion: report.catalogVersion } : {}),
-    ...(delivery ? { delivery } : {}),
-  };
+    ...(parsed.event?.trigger ? { trigger: parsed.event.trigger } : {}),
+    probes: report?.probes ?? ran.rows,
+    findings: report?.findings ?? [],
+    ...(outcome?.nacos ? { nacos: outcome.nacos } : {}),
+    ...(outcome?.alerts ? { alerts: outcome.alerts } : {}),
+    ...(report && check === 'endpoints' ? { catalogVersion: report.catalogVersion } : {}),
+  });
+  const delivery = await log.flush(Math.max(0, budget.timeoutMs - (deps.now() - started) - 500));
+  if (ran.failure !== undefined && !isMseWatchError(ran.failure)) throw ran.failure;
+  return delivery ? { ...summary, delivery } : summary;
 };
 
 /** probe-endpoints: the region's catalog plus the config's extra targets, then alerting. */
@@ -284,13 +205,9 @@ export const handleProbeEndpoints = (
   context: unknown,
   deps: HandlerDeps,
 ): Promise<FunctionSummary> =>
-  handle('endpoints', event, context, deps, async (config, options) => {
-    const outcome = await deps.runCheck(config, deps.runDeps ?? {}, {
-      ...options,
-      parts: { endpoints: true, nacos: false },
-    });
-    return { report: outcome.report, ...(outcome.alerts ? { alerts: outcome.alerts } : {}) };
-  });
+  handle('endpoints', event, context, deps, (config, options) =>
+    deps.check(config, deps.runDeps ?? {}, { ...options, parts: { endpoints: true, nacos: false } }),
+  );
 
 /** probe-nacos: the Nacos check of the config's `nacos:` section, then alerting. */
 export const handleProbeNacos = (
@@ -305,13 +222,9 @@ export const handleProbeNacos = (
         'probe-nacos needs a `nacos:` section (server, credentials) in MSE_WATCH_CONFIG or the trigger payload',
       );
     }
-    const outcome = await deps.runCheck(config, deps.runDeps ?? {}, {
-      budgetMs: options.budgetMs,
-      signal: options.signal,
+    return deps.check(config, deps.runDeps ?? {}, {
+      ...(options.budgetMs === undefined ? {} : { budgetMs: options.budgetMs }),
+      ...(options.signal ? { signal: options.signal } : {}),
       parts: { endpoints: false, nacos: true },
     });
-    return {
-      ...(outcome.nacos ? { nacos: outcome.nacos } : {}),
-      ...(outcome.alerts ? { alerts: outcome.alerts } : {}),
-    };
   });

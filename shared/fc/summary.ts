@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { Finding } from '../report/schema.ts';
+import type { NacosReport } from '../nacos/report.ts';
+import { Finding, type ProbeRow } from '../report/schema.ts';
+import { endpointOf } from '../util/format.ts';
 
 export const CheckKind = z.enum(['endpoints', 'nacos']);
 export type CheckKind = z.infer<typeof CheckKind>;
@@ -13,6 +15,13 @@ export const FailedProbe = z.strictObject({
   errorCode: z.string().optional(),
 });
 export type FailedProbe = z.infer<typeof FailedProbe>;
+
+export const Delivery = z.strictObject({
+  sent: z.number().int(),
+  failed: z.number().int(),
+  errors: z.array(z.string()),
+});
+export type Delivery = z.infer<typeof Delivery>;
 
 /**
  * What a handler returns (and `mse-watch invoke` prints). Compact on purpose: the full report is in
@@ -55,8 +64,79 @@ export const FunctionSummary = z.strictObject({
   alerts: z.unknown().optional(),
   catalogVersion: z.string().optional(),
   /** Sinks beside stdout (`sls:` in the config): lines delivered, lines not, and why. */
-  delivery: z
-    .strictObject({ sent: z.number().int(), failed: z.number().int(), errors: z.array(z.string()) })
-    .optional(),
+  delivery: Delivery.optional(),
 });
 export type FunctionSummary = z.infer<typeof FunctionSummary>;
+
+export type SummaryInput = {
+  check: CheckKind;
+  ok: boolean;
+  complete: boolean;
+  region: string | null;
+  runId: string;
+  function: string;
+  startedAt: string;
+  durationMs: number;
+  budgetMs: number;
+  reason?: string;
+  trigger?: { name: string; time: string };
+  /** The probes seen: the report's, or those that finished before the run was cut. */
+  probes: ProbeRow[];
+  findings: Finding[];
+  nacos?: NacosReport;
+  alerts?: unknown;
+  catalogVersion?: string;
+  delivery?: Delivery;
+};
+
+/** The summary contract, built from what the run produced. Pure. */
+export const summarize = (input: SummaryInput): FunctionSummary => {
+  const { probes, findings } = input;
+  const failed = probes.filter((row) => row.status !== 'ok');
+  return {
+    ok: input.ok,
+    complete: input.complete,
+    check: input.check,
+    region: input.region,
+    runId: input.runId,
+    function: input.function,
+    startedAt: input.startedAt,
+    durationMs: input.durationMs,
+    budgetMs: input.budgetMs,
+    ...(input.reason === undefined ? {} : { reason: input.reason }),
+    ...(input.trigger ? { trigger: input.trigger } : {}),
+    counts: {
+      probes: probes.length,
+      ok: probes.length - failed.length,
+      failed: failed.length,
+      findings: findings.length,
+      critical: findings.filter((finding) => finding.severity === 'critical').length,
+    },
+    findings,
+    failed: failed.map((row) => ({
+      ip: row.ip,
+      port: row.port,
+      category: row.category,
+      required: row.required,
+      status: row.status,
+      ...(row.error ? { errorCode: row.error.code } : {}),
+    })),
+    reachable: probes.filter((row) => row.status === 'ok').map(endpointOf),
+    ...(input.nacos
+      ? {
+          nacos: {
+            server: input.nacos.server,
+            ok: input.nacos.ok,
+            steps: input.nacos.steps.map((step) => ({
+              name: step.name,
+              status: step.status,
+              ...(step.error ? { error: `${step.error.code}: ${step.error.message}` } : {}),
+            })),
+          },
+        }
+      : {}),
+    ...(input.alerts === undefined ? {} : { alerts: input.alerts }),
+    ...(input.catalogVersion ? { catalogVersion: input.catalogVersion } : {}),
+    ...(input.delivery ? { delivery: input.delivery } : {}),
+  };
+};

@@ -1,15 +1,27 @@
 import { setMaxListeners } from 'node:events';
 import pLimit from 'p-limit';
+import type { AttemptOptions } from './attempt.ts';
 import { defaultProbeDeps, type ProbeDeps } from './deps.ts';
 import { probeHttp } from './http.ts';
-import { type AttemptOptions, probeTcp } from './tcp.ts';
+import { probeTcp } from './tcp.ts';
 import { probeTls } from './tls.ts';
-import type { Attempt, ProbeMode, ProbeResult, ProbeTarget } from './types.ts';
+import type { Attempt, ProbeMode, ProbeResult, ProbeSpec, ProbeTarget } from './types.ts';
 
-type ProbeFn = (target: ProbeTarget, options: AttemptOptions, deps: ProbeDeps) => Promise<Attempt>;
+type ProbeFn<S extends ProbeSpec> = (
+  target: ProbeTarget,
+  spec: S,
+  options: AttemptOptions,
+  deps: ProbeDeps,
+) => Promise<Attempt>;
 
-/** One file per probe kind behind one function type, in one typed map. */
-export const PROBES = { tcp: probeTcp, http: probeHttp, tls: probeTls } satisfies Record<ProbeMode, ProbeFn>;
+/** One file per probe kind behind one function type, in one typed map; each prober takes its own options. */
+export const PROBES = { tcp: probeTcp, http: probeHttp, tls: probeTls } satisfies {
+  [K in ProbeMode]: ProbeFn<Extract<ProbeSpec, { kind: K }>>;
+};
+
+/** One attempt at a target by its own prober and options (the map is typed per kind; the call is by spec). */
+export const probeOnce = (target: ProbeTarget, options: AttemptOptions, deps: ProbeDeps): Promise<Attempt> =>
+  (PROBES[target.spec.kind] as ProbeFn<ProbeSpec>)(target, target.spec, options, deps);
 
 export type EngineOptions = {
   timeoutMs: number;
@@ -84,12 +96,11 @@ export const probeTargets = async (
       // Attempt n ends by first + (n+1)·timeout + n·spacing at the latest: timer latency in one attempt or pause
       // shortens the next instead of adding up, so A attempts stay within A × timeout + the pauses.
       const scheduled = first + (n + 1) * options.timeoutMs + n * options.spacingMs - now;
-      const attempt = await PROBES[target.mode](
+      const attempt = await probeOnce(
         target,
         {
           timeoutMs: Math.max(MIN_ATTEMPT_MS, Math.min(options.timeoutMs, left, scheduled)),
           signal: deadlineSignal,
-          ...(target.expectStatus ? { expectStatus: target.expectStatus } : {}),
         },
         deps,
       );

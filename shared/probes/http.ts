@@ -1,7 +1,7 @@
+import { type AttemptOptions, armTimers, settleOnce, timeoutAttempt } from './attempt.ts';
 import { classifyError } from './classify.ts';
 import type { ProbeDeps } from './deps.ts';
-import { type AttemptOptions, armTimers, settleOnce, timeoutAttempt } from './tcp.ts';
-import type { Attempt, ProbeTarget } from './types.ts';
+import type { Attempt, HttpSpec, ProbeTarget } from './types.ts';
 
 const STATUS_LINE = /^HTTP\/\d(?:\.\d)? (\d{3})/;
 
@@ -10,7 +10,12 @@ const STATUS_LINE = /^HTTP\/\d(?:\.\d)? (\d{3})/;
  * are timed separately and no agent reuses a connection: each attempt must cross the firewall itself.
  * Any HTTP answer proves reachability, whatever its status, unless the target lists the statuses it expects.
  */
-export const probeHttp = (target: ProbeTarget, options: AttemptOptions, deps: ProbeDeps): Promise<Attempt> =>
+export const probeHttp = (
+  target: ProbeTarget,
+  spec: HttpSpec,
+  options: AttemptOptions,
+  deps: ProbeDeps,
+): Promise<Attempt> =>
   new Promise((resolve) => {
     const start = deps.clock.now();
     const socket = deps.dialer.tcp({ host: target.host, port: target.port });
@@ -57,7 +62,7 @@ export const probeHttp = (target: ProbeTarget, options: AttemptOptions, deps: Pr
         return;
       }
       const httpStatus = Number(status);
-      const accepted = !target.expectStatus || target.expectStatus.includes(httpStatus);
+      const accepted = !spec.expectStatus || spec.expectStatus.includes(httpStatus);
       finish({
         status: accepted ? 'ok' : 'http-status',
         latencyMs: firstByteMs,
@@ -68,7 +73,7 @@ export const probeHttp = (target: ProbeTarget, options: AttemptOptions, deps: Pr
           : {
               error: {
                 code: `HTTP_${httpStatus}`,
-                message: `HTTP ${httpStatus}, expected ${target.expectStatus?.join(' or ')}`,
+                message: `HTTP ${httpStatus}, expected ${spec.expectStatus?.join(' or ')}`,
               },
             }),
       });

@@ -7,5 +7,5 @@ export {
   systemClock,
   systemDialer,
 } from './deps.ts';
-export { type EngineOptions, PROBES, probeTargets } from './engine.ts';
+export { type EngineOptions, PROBES, probeOnce, probeTargets } from './engine.ts';
 export * from './types.ts';

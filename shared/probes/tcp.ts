@@ -1,40 +1,15 @@
-import type { Socket } from 'node:net';
+import { type AttemptOptions, armTimers, settleOnce, timeoutAttempt } from './attempt.ts';
 import { classifyError } from './classify.ts';
 import type { ProbeDeps } from './deps.ts';
-import type { Attempt, ProbeTarget } from './types.ts';
-
-export type AttemptOptions = { timeoutMs: number; signal?: AbortSignal; expectStatus?: number[] };
-
-/** Resolves once, whatever fires first; the socket is always destroyed. */
-export const settleOnce = <T>(socket: Socket, finish: (value: T) => void) => {
-  let done = false;
-  return (value: T) => {
-    if (done) return;
-    done = true;
-    socket.destroy();
-    finish(value);
-  };
-};
-
-export const timeoutAttempt = (latencyMs: number, timeoutMs: number, phase: string): Attempt => ({
-  status: 'timeout',
-  latencyMs,
-  phases: {},
-  error: { code: 'ETIMEDOUT', message: `no ${phase} within ${timeoutMs} ms` },
-});
-
-/** Watches the timeout and the run's deadline signal; returns a disposer. */
-export const armTimers = (options: AttemptOptions, onTimeout: () => void): (() => void) => {
-  const timer = setTimeout(onTimeout, options.timeoutMs);
-  options.signal?.addEventListener('abort', onTimeout, { once: true });
-  return () => {
-    clearTimeout(timer);
-    options.signal?.removeEventListener('abort', onTimeout);
-  };
-};
+import type { Attempt, ProbeTarget, TcpSpec } from './types.ts';
 
 /** A TCP handshake, nothing more: proves the path and the listener, never sends a byte. */
-export const probeTcp = (target: ProbeTarget, options: AttemptOptions, deps: ProbeDeps): Promise<Attempt> =>
+export const probeTcp = (
+  target: ProbeTarget,
+  _spec: TcpSpec,
+  options: AttemptOptions,
+  deps: ProbeDeps,
+): Promise<Attempt> =>
   new Promise((resolve) => {
     const start = deps.clock.now();
     const socket = deps.dialer.tcp({ host: target.host, port: target.port });

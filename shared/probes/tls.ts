@@ -1,14 +1,19 @@
 import { isIP } from 'node:net';
+import { type AttemptOptions, armTimers, settleOnce, timeoutAttempt } from './attempt.ts';
 import { classifyError } from './classify.ts';
 import type { ProbeDeps } from './deps.ts';
-import { type AttemptOptions, armTimers, settleOnce, timeoutAttempt } from './tcp.ts';
-import type { Attempt, ProbeTarget } from './types.ts';
+import type { Attempt, ProbeTarget, TlsSpec } from './types.ts';
 
 /** TCP, then a verified TLS handshake: for extra targets such as a public MSE endpoint behind TLS. */
-export const probeTls = (target: ProbeTarget, options: AttemptOptions, deps: ProbeDeps): Promise<Attempt> =>
+export const probeTls = (
+  target: ProbeTarget,
+  spec: TlsSpec,
+  options: AttemptOptions,
+  deps: ProbeDeps,
+): Promise<Attempt> =>
   new Promise((resolve) => {
     const start = deps.clock.now();
-    const servername = target.servername ?? (isIP(target.host) ? undefined : target.host);
+    const servername = spec.servername ?? (isIP(target.host) ? undefined : target.host);
     const socket = deps.dialer.tls({
       host: target.host,
       port: target.port,

@@ -23,20 +23,25 @@ export type ProbeError = z.infer<typeof ProbeError>;
 export const ProbeMode = z.enum(['tcp', 'http', 'tls']);
 export type ProbeMode = z.infer<typeof ProbeMode>;
 
+/** The HTTP prober's own options: GET / over a fresh socket, any answer proves reachability unless told. */
+export type HttpSpec = { kind: 'http'; expectStatus?: number[] };
+/** The TLS prober's own options: the name the certificate is verified against (default: the host, if a name). */
+export type TlsSpec = { kind: 'tls'; servername?: string };
+export type TcpSpec = { kind: 'tcp' };
+
+/** How to probe a target: one options struct per prober, as blackbox_exporter's modules do. */
+export type ProbeSpec = TcpSpec | HttpSpec | TlsSpec;
+
 /** What to probe. `category` is a catalog category id, or a free label for extra targets. */
 export type ProbeTarget = {
   host: string;
   port: number;
-  mode: ProbeMode;
   category: string;
   required: boolean;
+  spec: ProbeSpec;
   name?: string;
-  /** For http mode: statuses that count as healthy; unset = any HTTP answer proves reachability. */
-  expectStatus?: number[];
   /** The catalog address this target stands for, when a simulation maps it elsewhere. */
   stands?: { ip: string; port: number };
-  /** For tls mode: the name to verify the certificate against (defaults to host). */
-  servername?: string;
 };
 
 export type Phases = { dnsMs?: number; connectMs?: number; tlsMs?: number; firstByteMs?: number };

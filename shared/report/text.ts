@@ -1,6 +1,5 @@
 import Table from 'cli-table3';
 import pc from 'picocolors';
-import type { AlertOutcome } from '../alerting/model.ts';
 import type { CheckReport, ProbeRow, Severity, Verdict } from './schema.ts';
 
 type Paint = (text: string) => string;
@@ -91,27 +90,4 @@ export const renderText = (report: CheckReport, options: TextOptions): string =>
 export const renderVerdict = (ok: boolean, options: TextOptions): string => {
   const c = pc.createColors(options.color);
   return `${ok ? c.green('OK') : c.red('NOT OK')}\n`;
-};
-
-/** What alerting did in this run: notices sent or kept in the outbox, and why some changes stayed quiet. */
-export const renderAlertText = (alerts: AlertOutcome, options: TextOptions): string => {
-  const { c } = painter(options.color);
-  const out = [c.bold('Alerting')];
-  if (alerts.stateNote) out.push(c.yellow(`  ${alerts.stateNote}`));
-  const list = (label: string, keys: string[]) => {
-    if (keys.length > 0) out.push(`  ${label}: ${keys.join(', ')}`);
-  };
-  list('fired', alerts.fired);
-  list('resolved', alerts.resolved);
-  list('flapping', alerts.flapping);
-  list('reminded', alerts.reminded);
-  for (const s of alerts.suppressed) out.push(c.dim(`  quiet: ${s.key} (${s.by})`));
-  for (const notice of alerts.notices) {
-    const state = notice.delivered ? c.green('delivered') : c.red('not delivered, kept in the outbox');
-    out.push(`  ${notice.channel}: "${notice.title}" ${state}${notice.error ? ` (${notice.error})` : ''}`);
-  }
-  if (alerts.notices.length === 0) out.push('  no notice this run');
-  if (alerts.outboxPending > 0)
-    out.push(c.yellow(`  ${alerts.outboxPending} notice(s) waiting in the outbox for the next run`));
-  return `${out.join('\n')}\n`;
 };

@@ -1,6 +1,6 @@
 export { SLS_MAX_GROUP_BYTES, SLS_MAX_LINES, SlsConfig, type SlsConfigInput } from './config.ts';
 export * from './records.ts';
-export { outcomeRecords, shipOutcome } from './ship.ts';
+export { shipOutcome } from './ship.ts';
 export { type LogSink, type SinkFlushResult, teeSink } from './sink.ts';
 export {
   batchLogs,

@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import type { NacosReport } from '../nacos/report.ts';
 import type { CheckReport, Finding, ProbeRow } from '../report/schema.ts';
+import { round1 } from '../util/format.ts';
 
 /**
  * The log records mse-watch writes, one JSON object per line (stdout in FC, PutLogs elsewhere).
@@ -119,6 +121,50 @@ export const reportCounts = (report: Pick<CheckReport, 'probes' | 'findings'>) =
   findings: report.findings.length,
   critical: report.findings.filter((finding) => finding.severity === 'critical').length,
 });
+
+/** How a run ended, as the closing records tell it (the FC handler adds its budget and, when cut, the reason). */
+export type RunEnd = {
+  check: RunRecord['check'];
+  ok: boolean;
+  complete: boolean;
+  durationMs: number;
+  /** What was seen; absent when the run never produced a report (a bad config, a hung check). */
+  report?: Pick<CheckReport, 'probes' | 'findings' | 'catalogVersion'>;
+  nacos?: NacosReport;
+  reason?: string;
+  budgetMs?: number;
+};
+
+/**
+ * The records that close a run: one per finding, the Nacos report, then the run itself. Built here once for
+ * every sink and every shell (FC writes probe records live as they come, a CLI run writes them first).
+ */
+export const closingRecords = (base: Omit<RecordBase, 'kind'>, end: RunEnd): LogRecord[] => {
+  const probes = end.report?.probes ?? [];
+  const findings = end.report?.findings ?? [];
+  return [
+    ...findings.map((finding) => findingRecord(base, finding)),
+    ...(end.nacos ? [{ ...base, kind: 'nacos' as const, ok: end.nacos.ok, report: end.nacos }] : []),
+    {
+      ...base,
+      kind: 'run',
+      check: end.check,
+      ok: end.ok,
+      complete: end.complete,
+      ...(end.reason === undefined ? {} : { reason: end.reason }),
+      durationMs: round1(end.durationMs),
+      ...(end.budgetMs === undefined ? {} : { budgetMs: end.budgetMs }),
+      ...reportCounts({ probes, findings }),
+      ...(end.report ? { catalogVersion: end.report.catalogVersion } : {}),
+    },
+  ];
+};
+
+/** Every record of a finished run, probes first: what a run outside FC ships in one go. */
+export const runRecords = (base: Omit<RecordBase, 'kind'>, end: RunEnd): LogRecord[] => [
+  ...(end.report?.probes ?? []).map((row) => probeRecord(base, row)),
+  ...closingRecords(base, end),
+];
 
 /**
  * One SLS log per record, in the shape Function Compute gives stdout lines: the JSON record in

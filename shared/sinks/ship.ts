@@ -3,35 +3,9 @@ import { type CredentialSource, credentialProvider, credentialSourceFromEnv } fr
 import type { NacosReport } from '../nacos/report.ts';
 import type { CheckReport } from '../report/schema.ts';
 import type { SlsConfig } from './config.ts';
-import { findingRecord, type LogRecord, probeRecord, type RecordBase, reportCounts } from './records.ts';
+import { runRecords } from './records.ts';
 import type { SinkFlushResult } from './sink.ts';
 import { createSlsSink, defaultSlsSinkDeps, type SlsSinkDeps } from './sls.ts';
-
-/** The same records a function writes to stdout, for a run outside FC: probes, findings, Nacos, the run. */
-export const outcomeRecords = (
-  outcome: { ok: boolean; report: CheckReport; nacos?: NacosReport },
-  base: Omit<RecordBase, 'kind' | 'region' | 'time'>,
-  time: Date,
-): LogRecord[] => {
-  const common = { ...base, region: outcome.report.region, time: time.toISOString() };
-  const { report, nacos } = outcome;
-  const hasEndpoints = report.probes.length > 0 || !nacos;
-  return [
-    ...report.probes.map((row) => probeRecord(common, row)),
-    ...report.findings.map((finding) => findingRecord(common, finding)),
-    ...(nacos ? [{ ...common, kind: 'nacos' as const, ok: nacos.ok, report: nacos }] : []),
-    {
-      ...common,
-      kind: 'run' as const,
-      check: hasEndpoints ? ('endpoints' as const) : ('nacos' as const),
-      ok: outcome.ok,
-      complete: report.complete,
-      durationMs: report.durationMs,
-      ...reportCounts(report),
-      catalogVersion: report.catalogVersion,
-    },
-  ];
-};
 
 /**
  * Sends one CLI run to SLS with PutLogs. Credentials: keys in the environment, else the Alibaba Cloud
@@ -59,11 +33,22 @@ export const shipOutcome = async (
     ),
     ...options.deps,
   });
-  for (const record of outcomeRecords(
-    outcome,
-    { runId: randomUUID(), origin: 'cli', monitor: 'cli' },
-    new Date(),
-  ))
+  const base = {
+    runId: randomUUID(),
+    origin: 'cli' as const,
+    monitor: 'cli',
+    region: outcome.report.region,
+    time: new Date().toISOString(),
+  };
+  const { report, nacos } = outcome;
+  for (const record of runRecords(base, {
+    check: report.probes.length > 0 || !nacos ? 'endpoints' : 'nacos',
+    ok: outcome.ok,
+    complete: report.complete,
+    durationMs: report.durationMs,
+    report,
+    ...(nacos ? { nacos } : {}),
+  }))
     sink.write(record);
   return sink.flush();
 };

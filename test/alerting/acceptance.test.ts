@@ -1,4 +1,4 @@
-// Acceptance: the real runCheck (real TCP probes to loopback listeners) run after run on a simulated
+// Acceptance: the real run (real TCP probes to loopback listeners) run after run on a simulated
 // clock, over a scripted sequence of faults, with real HTTP delivery to loopback vendor receivers.
 // Asserts exactly which notices arrive at which run.
 import { spawn } from 'node:child_process';
@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../shared/config/load.ts';
 import { systemClock } from '../../shared/probes/deps.ts';
-import { runCheck } from '../../shared/run.ts';
+import { checkConfig } from '../../shared/run/index.ts';
 import { runCliCapture } from '../support/cli.ts';
 import { type Receiver, startDingTalkReceiver, startWebhookReceiver } from '../support/receivers.ts';
 
@@ -114,7 +114,7 @@ describe('check, run after run over a scripted sequence of faults', () => {
       await fault();
       const seen = { ding: ding.messages.length, hook: hook.messages.length };
       const clock = { ...systemClock, wall: () => new Date(T0 + minute * 60_000) };
-      const outcome = await runCheck(config, { clock });
+      const outcome = await checkConfig(config, { clock });
       fired.push(...outcome.alerts!.fired.map((k) => `${minute} ${k}`));
       for (const m of ding.messages.slice(seen.ding)) arrivals.push(`${minute} dingtalk ${m.title}`);
       for (const m of hook.messages.slice(seen.hook)) arrivals.push(`${minute} webhook ${m.title}`);

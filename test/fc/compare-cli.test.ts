@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handleProbeEndpoints } from '../../shared/fc/handler.ts';
 import { type Dialer, systemDialer } from '../../shared/probes/deps.ts';
-import { runCheck } from '../../shared/run.ts';
+import { checkConfig } from '../../shared/run/index.ts';
 import { runCliCapture } from '../support/cli.ts';
 import { type FakeFc, startFakeFc } from '../support/fake-fc.ts';
 import { fakeContext } from '../support/fc-context.ts';
@@ -67,7 +67,7 @@ beforeAll(async () => {
             readFile: (path) => readFile(path, 'utf8'),
             writeLine: (line) => void lines.push(line),
             now: Date.now,
-            runCheck,
+            check: checkConfig,
             runDeps: { dialer: vpcDialer },
           },
         );

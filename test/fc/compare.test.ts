@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareRuns, renderComparison } from '../../shared/compare.ts';
+import { compareRuns, renderComparison } from '../../shared/diagnose/compare.ts';
 import type { FunctionSummary } from '../../shared/fc/summary.ts';
 import type { CheckReport, ProbeRow } from '../../shared/report/schema.ts';
 

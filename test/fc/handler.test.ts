@@ -9,7 +9,7 @@ import { runBudget } from '../../shared/fc/budget.ts';
 import { parseFcEvent } from '../../shared/fc/event.ts';
 import { type HandlerDeps, handleProbeEndpoints, handleProbeNacos } from '../../shared/fc/handler.ts';
 import { FunctionSummary } from '../../shared/fc/summary.ts';
-import { runCheck } from '../../shared/run.ts';
+import { checkConfig } from '../../shared/run/index.ts';
 import { startNacosTestServer } from '../../shared/simulate/nacos/index.ts';
 import { type Serving, serveBlackhole } from '../../shared/simulate/servers.ts';
 import { startFakeSls } from '../support/fake-sls.ts';
@@ -52,7 +52,7 @@ const makeDeps = (over: Partial<HandlerDeps> = {}) => {
     readFile: (path) => readFile(path, 'utf8'),
     writeLine: (line) => void lines.push(line),
     now: Date.now,
-    runCheck,
+    check: checkConfig,
     ...over,
   };
   return { deps, lines, records: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>) };
@@ -187,7 +187,7 @@ describe('probe-endpoints handler with real probes on loopback', () => {
       } as never);
       return new Promise<never>(() => undefined);
     };
-    const { deps, records } = makeDeps({ runCheck: hung as HandlerDeps['runCheck'] });
+    const { deps, records } = makeDeps({ check: hung as HandlerDeps['check'] });
     const summary = await handleProbeEndpoints(
       '{"targets":[{"host":"127.0.0.1","port":1}]}',
       fakeContext({ timeout: 1.5 }),
@@ -271,8 +271,8 @@ describe('probe-endpoints handler with real probes on loopback', () => {
             findings: [],
           },
         };
-      }) as unknown as HandlerDeps['runCheck'];
-      const { deps } = makeDeps({ env: { MSE_WATCH_CONFIG: file }, runCheck: capture });
+      }) as unknown as HandlerDeps['check'];
+      const { deps } = makeDeps({ env: { MSE_WATCH_CONFIG: file }, check: capture });
       await handleProbeEndpoints(
         timerEvent('{"region":"cn-hangzhou","probe":{"attempts":1}}'),
         fakeContext(),

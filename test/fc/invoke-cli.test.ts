@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handleProbeEndpoints } from '../../shared/fc/handler.ts';
-import { runCheck } from '../../shared/run.ts';
+import { checkConfig } from '../../shared/run/index.ts';
 import { runCliCapture } from '../support/cli.ts';
 import { type FakeFc, startFakeFc } from '../support/fake-fc.ts';
 import { fakeContext } from '../support/fc-context.ts';
@@ -51,7 +51,7 @@ beforeAll(async () => {
             readFile: (path) => readFile(path, 'utf8'),
             writeLine: (line) => void lines.push(line),
             now: Date.now,
-            runCheck,
+            check: checkConfig,
           },
         );
         return { body: JSON.stringify(JSON.stringify(summary)), logs: lines.join('') };

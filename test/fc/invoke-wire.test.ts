@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callerAccountId, fcInvokeEndpoint, invokeFunction } from '../../shared/aliyun/fc-invoke.ts';
 import { handleProbeEndpoints } from '../../shared/fc/handler.ts';
 import { FunctionSummary } from '../../shared/fc/summary.ts';
-import { runCheck } from '../../shared/run.ts';
+import { checkConfig } from '../../shared/run/index.ts';
 import { type FakeFc, startFakeFc } from '../support/fake-fc.ts';
 import { fakeContext } from '../support/fc-context.ts';
 
@@ -35,7 +35,7 @@ beforeAll(async () => {
           readFile: (path) => readFile(path, 'utf8'),
           writeLine: (line) => void lines.push(line),
           now: Date.now,
-          runCheck,
+          check: checkConfig,
         });
         return { body: JSON.stringify(summary), logs: lines.join('') };
       },

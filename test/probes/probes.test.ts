@@ -1,19 +1,19 @@
 import { spawnSync } from 'node:child_process';
 import { connect, type NetConnectOpts } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Dialer, defaultProbeDeps, PROBES, probeTargets } from '../../shared/probes/index.ts';
+import { type Dialer, defaultProbeDeps, probeOnce, probeTargets } from '../../shared/probes/index.ts';
 import type { ProbeTarget } from '../../shared/probes/types.ts';
 import { serveBlackhole } from '../../shared/simulate/servers.ts';
 import { closedPort, httpListener, type Listening, tcpListener } from '../support/listeners.ts';
 
 const target = (
   port: number,
-  mode: ProbeTarget['mode'] = 'tcp',
+  mode: ProbeTarget['spec']['kind'] = 'tcp',
   extra: Partial<ProbeTarget> = {},
 ): ProbeTarget => ({
   host: '127.0.0.1',
   port,
-  mode,
+  spec: { kind: mode },
   category: 'targets',
   required: true,
   ...extra,
@@ -49,35 +49,35 @@ const once = { timeoutMs: 400 };
 
 describe('one attempt of each probe kind against real listeners', () => {
   it('tcp: a listening port is ok, with the connect phase timed', async () => {
-    const attempt = await PROBES.tcp(target(tcp.port), once, defaultProbeDeps);
+    const attempt = await probeOnce(target(tcp.port), once, defaultProbeDeps);
     expect(attempt.status).toBe('ok');
     expect(attempt.phases.connectMs).toBeGreaterThanOrEqual(0);
     expect(attempt.error).toBeUndefined();
   });
 
   it('tcp: a closed port is refused (RST), with the OS code', async () => {
-    const attempt = await PROBES.tcp(target(refusedPort), once, defaultProbeDeps);
+    const attempt = await probeOnce(target(refusedPort), once, defaultProbeDeps);
     expect(attempt.status).toBe('refused');
     expect(attempt.error?.code).toBe('ECONNREFUSED');
   });
 
   it('tcp: a port whose SYNs are dropped times out', async () => {
-    const attempt = await PROBES.tcp(target(blackhole.port), once, defaultProbeDeps);
+    const attempt = await probeOnce(target(blackhole.port), once, defaultProbeDeps);
     expect(attempt.status).toBe('timeout');
     expect(attempt.error?.code).toBe('ETIMEDOUT');
   });
 
   it('http: any HTTP answer proves reachability; status and first byte are recorded', async () => {
-    const attempt = await PROBES.http(target(http503.port, 'http'), once, defaultProbeDeps);
+    const attempt = await probeOnce(target(http503.port, 'http'), once, defaultProbeDeps);
     expect(attempt.status).toBe('ok');
     expect(attempt.httpStatus).toBe(503);
     expect(attempt.phases.firstByteMs).toBeGreaterThanOrEqual(attempt.phases.connectMs ?? Number.NaN);
   });
 
   it('http: an unexpected status is http-status when the target lists what it expects', async () => {
-    const attempt = await PROBES.http(
-      target(http503.port, 'http', { expectStatus: [200] }),
-      { ...once, expectStatus: [200] },
+    const attempt = await probeOnce(
+      target(http503.port, 'http', { spec: { kind: 'http', expectStatus: [200] } }),
+      once,
       defaultProbeDeps,
     );
     expect(attempt.status).toBe('http-status');
@@ -85,19 +85,19 @@ describe('one attempt of each probe kind against real listeners', () => {
   });
 
   it('http: a non-HTTP answer still proves the path is open, and says so', async () => {
-    const attempt = await PROBES.http(target(notHttp.port, 'http'), once, defaultProbeDeps);
+    const attempt = await probeOnce(target(notHttp.port, 'http'), once, defaultProbeDeps);
     expect(attempt.status).toBe('ok');
     expect(attempt.error?.code).toBe('NOT_HTTP');
   });
 
   it('http: a connection reset after the handshake is reset', async () => {
-    const attempt = await PROBES.http(target(resetting.port, 'http'), once, defaultProbeDeps);
+    const attempt = await probeOnce(target(resetting.port, 'http'), once, defaultProbeDeps);
     expect(attempt.status).toBe('reset');
     expect(attempt.error?.code).toBe('ECONNRESET');
   });
 
   it('tls: a plain-text server behind a TLS target is a tls failure', async () => {
-    const attempt = await PROBES.tls(target(notHttp.port, 'tls'), once, defaultProbeDeps);
+    const attempt = await probeOnce(target(notHttp.port, 'tls'), once, defaultProbeDeps);
     expect(attempt.status).toBe('tls');
   });
 
@@ -113,7 +113,7 @@ describe('one attempt of each probe kind against real listeners', () => {
             ),
         } as NetConnectOpts),
     };
-    const attempt = await PROBES.tcp(target(80, 'tcp', { host: 'nacos.example.invalid' }), once, {
+    const attempt = await probeOnce(target(80, 'tcp', { host: 'nacos.example.invalid' }), once, {
       ...defaultProbeDeps,
       dialer: noDns,
     });
@@ -130,8 +130,8 @@ describe('unreachable: no route, in a private network namespace with no interfac
     () => {
       // 192.0.2.1 is TEST-NET-1; inside a fresh namespace there is no route at all, so the kernel refuses locally
       const script = `
-      import { PROBES, defaultProbeDeps } from './shared/probes/index.ts';
-      const a = await PROBES.tcp({ host: '192.0.2.1', port: 8848, mode: 'tcp', category: 't', required: true }, { timeoutMs: 1000 }, defaultProbeDeps);
+      import { probeOnce, defaultProbeDeps } from './shared/probes/index.ts';
+      const a = await probeOnce({ host: '192.0.2.1', port: 8848, spec: { kind: 'tcp' }, category: 't', required: true }, { timeoutMs: 1000 }, defaultProbeDeps);
       process.stdout.write(JSON.stringify(a));`;
       const run = spawnSync(
         'unshare',

@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { defaultProbeDeps } from '../../shared/probes/deps.ts';
-import { PROBES } from '../../shared/probes/engine.ts';
+import { probeOnce } from '../../shared/probes/engine.ts';
 
 describe('the network guard every test runs under', () => {
   it.each([
@@ -15,8 +15,8 @@ describe('the network guard every test runs under', () => {
 
   it('a probe of a catalog address fails the test instead of sending a packet', async () => {
     await expect(
-      PROBES.tcp(
-        { host: '100.100.27.5', port: 8848, mode: 'tcp', category: 't', required: true },
+      probeOnce(
+        { host: '100.100.27.5', port: 8848, spec: { kind: 'tcp' }, category: 't', required: true },
         { timeoutMs: 100 },
         defaultProbeDeps,
       ),
@@ -29,8 +29,8 @@ describe('the network guard every test runs under', () => {
   });
 
   it('lets loopback through', async () => {
-    const attempt = await PROBES.tcp(
-      { host: '127.0.0.1', port: 9, mode: 'tcp', category: 't', required: true },
+    const attempt = await probeOnce(
+      { host: '127.0.0.1', port: 9, spec: { kind: 'tcp' }, category: 't', required: true },
       { timeoutMs: 500 },
       defaultProbeDeps,
     );

@@ -1,3 +1,4 @@
+import { excerpt } from '../../util/format.ts';
 import type { Delivery, HttpRequest, SendDeps } from './types.ts';
 
 export type HttpAnswer =
@@ -26,10 +27,7 @@ export const post = async (request: HttpRequest, deps: SendDeps): Promise<HttpAn
   }
 };
 
-export const shortText = (text: string): string => {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > MAX_ANSWER ? `${flat.slice(0, MAX_ANSWER)}…` : flat;
-};
+export const shortText = (text: string): string => excerpt(text, MAX_ANSWER);
 
 /** Parses a JSON answer body, or undefined. */
 export const jsonBody = (text: string): Record<string, unknown> | undefined => {

@@ -1,5 +1,14 @@
-import type { FunctionSummary } from './fc/summary.ts';
-import type { CheckReport } from './report/schema.ts';
+import type { CheckReport } from '../report/schema.ts';
+
+/** What the other vantage point (the function in the VPC) saw: the part of its summary a comparison reads. */
+export type RemoteRun = {
+  region: string | null;
+  complete: boolean;
+  reason?: string;
+  /** ip:port of every endpoint it reached. */
+  reachable: string[];
+  failed: Array<{ ip: string; port: number; category: string; required: boolean; status: string }>;
+};
 
 /**
  * Where a failure lives, judged from two vantage points: this machine and the function in the VPC.
@@ -102,7 +111,7 @@ const explain = (
 };
 
 /** Pure: this machine's report and the function's summary in, one verdict per endpoint and the reasons out. */
-export const compareRuns = (local: CheckReport, remote: FunctionSummary): Comparison => {
+export const compareRuns = (local: CheckReport, remote: RemoteRun): Comparison => {
   const remoteStatus = new Map<string, string>();
   for (const endpoint of remote.reachable) remoteStatus.set(endpoint, 'ok');
   for (const failed of remote.failed) remoteStatus.set(`${failed.ip}:${failed.port}`, failed.status);

@@ -1,0 +1,63 @@
+import { renderAlertText } from '../shared/alerting/render-text.ts';
+import { renderComparison } from '../shared/diagnose/index.ts';
+import type { FunctionSummary } from '../shared/fc/summary.ts';
+import { renderNacosText } from '../shared/nacos/render.ts';
+import { renderText, renderVerdict } from '../shared/report/text.ts';
+import type { RunOutcome } from '../shared/run/index.ts';
+import type { CliIo } from './io.ts';
+import type { FunctionComparison } from './remote.ts';
+
+// Everything the CLI prints about a run is composed here, once: text for people, one JSON document for tools.
+
+export const colorFor = (io: CliIo): boolean => Boolean(io.stdout.isTTY) && !io.env.NO_COLOR;
+
+/** The `check --json` document: the report contract, with Nacos, alerting and a comparison as additive keys. */
+export const checkDocument = (
+  outcome: RunOutcome,
+  compared?: FunctionComparison,
+): Record<string, unknown> => ({
+  ...outcome.report,
+  ...(outcome.nacos ? { nacos: outcome.nacos } : {}),
+  ...(outcome.alerts ? { alerts: outcome.alerts } : {}),
+  ...(compared === undefined
+    ? {}
+    : 'error' in compared
+      ? { function: { error: compared.error } }
+      : { function: compared.summary, comparison: compared.comparison }),
+});
+
+export const jsonText = (document: unknown): string => `${JSON.stringify(document, null, 2)}\n`;
+
+export const checkText = (outcome: RunOutcome, io: CliIo, compared?: FunctionComparison): string => {
+  const color = colorFor(io);
+  return [
+    renderText(outcome.report, { color, footer: false }),
+    outcome.nacos ? `\n${renderNacosText(outcome.nacos, { color })}` : '',
+    outcome.alerts ? `\n${renderAlertText(outcome.alerts, { color })}` : '',
+    `\n${renderVerdict(outcome.ok, { color })}`,
+    compared === undefined
+      ? ''
+      : 'error' in compared
+        ? `\n${compared.error}\n`
+        : `\n${renderComparison(compared.comparison)}`,
+  ].join('');
+};
+
+export const renderSummary = (summary: FunctionSummary): string => {
+  const verdict = summary.ok ? 'OK' : summary.complete ? 'PROBLEM' : 'INCOMPLETE';
+  const lines = [
+    `${summary.function} (${summary.check}, ${summary.region ?? 'no region'}): ${verdict}  run ${summary.runId}`,
+    `  ${summary.counts.probes} probes, ${summary.counts.ok} ok, ${summary.counts.failed} failed; ` +
+      `${summary.counts.findings} findings (${summary.counts.critical} critical); ${Math.round(summary.durationMs)} ms`,
+  ];
+  if (summary.reason) lines.push(`  ${summary.complete ? 'note' : 'incomplete'}: ${summary.reason}`);
+  for (const step of summary.nacos?.steps ?? [])
+    lines.push(`  nacos ${step.name}: ${step.status}${step.error ? ` (${step.error})` : ''}`);
+  for (const finding of summary.findings) {
+    lines.push(`  [${finding.severity}] ${finding.category}: ${finding.symptom}`);
+    lines.push(`      cause: ${finding.cause}`);
+    lines.push(`      action: ${finding.action}`);
+    if (finding.endpoints.length > 0) lines.push(`      endpoints: ${finding.endpoints.join(', ')}`);
+  }
+  return `${lines.join('\n')}\n`;
+};

@@ -1,0 +1,135 @@
+import type { AlertDeps, AlertOutcome } from '../alerting/index.ts';
+import { type Catalog, loadCatalog } from '../catalog/index.ts';
+import { diagnose } from '../diagnose/index.ts';
+import type { NacosDeps } from '../nacos/context.ts';
+import type { NacosReport } from '../nacos/report.ts';
+import { defaultProbeDeps, type ProbeDeps } from '../probes/deps.ts';
+import { probeTargets } from '../probes/engine.ts';
+import type { ProbeResult } from '../probes/types.ts';
+import type { CheckReport, ProbeRow } from '../report/schema.ts';
+import { round1 } from '../util/format.ts';
+import type { RunPlan } from './plan.ts';
+
+export type RunDeps = ProbeDeps & {
+  catalog: Catalog;
+  nacos: Partial<NacosDeps>;
+  alerts: Partial<AlertDeps>;
+};
+
+/** Which parts of a configured run to do; by default everything the config asks for. */
+export type RunParts = { endpoints: boolean; nacos: boolean; alerts: boolean };
+
+export type RunOptions = {
+  parts?: Partial<RunParts>;
+  /** The caller's time budget (FC: the function timeout less a margin). */
+  budgetMs?: number;
+  signal?: AbortSignal;
+  onProbe?: (row: ProbeRow, done: number, total: number) => void;
+};
+
+export type RunOutcome = {
+  /** Endpoints and Nacos both fine (the CLI's exit code and the handlers' `ok`). */
+  ok: boolean;
+  report: CheckReport;
+  nacos?: NacosReport;
+  alerts?: AlertOutcome;
+};
+
+export const toRow = (result: ProbeResult): ProbeRow => {
+  const { target } = result;
+  return {
+    ip: target.stands?.ip ?? target.host,
+    port: target.stands?.port ?? target.port,
+    category: target.category,
+    required: target.required,
+    status: result.status,
+    latencyMs: round1(result.latencyMs),
+    attempts: result.attempts.length,
+    ...(result.error ? { error: result.error } : {}),
+    ...(target.name ? { name: target.name } : {}),
+    ...(result.httpStatus === undefined ? {} : { httpStatus: result.httpStatus }),
+    ...(result.phases.connectMs === undefined ? {} : { connectMs: round1(result.phases.connectMs) }),
+    ...(result.phases.firstByteMs === undefined ? {} : { firstByteMs: round1(result.phases.firstByteMs) }),
+    ...(target.stands ? { probed: `${target.host}:${target.port}` } : {}),
+  };
+};
+
+/**
+ * One run: probe the plan's targets and run the Nacos check beside them (both inside one budget), judge what
+ * was seen (shared/diagnose), then evaluate alerts and notify. The dialer comes in with the deps: the run does
+ * not know whether its targets are real or stand-ins.
+ */
+export const runCheck = async (
+  plan: RunPlan,
+  deps: Partial<RunDeps> = {},
+  options: RunOptions = {},
+): Promise<RunOutcome> => {
+  const { config } = plan;
+  const catalog = deps.catalog ?? loadCatalog();
+  const clock = deps.clock ?? defaultProbeDeps.clock;
+  const dialer = deps.dialer ?? defaultProbeDeps.dialer;
+  const parts: RunParts = {
+    endpoints: plan.targets.length > 0,
+    nacos: config.nacos !== undefined,
+    alerts: config.alerting !== undefined,
+    ...options.parts,
+  };
+  const startedAt = clock.wall();
+  const started = clock.now();
+  const budget = {
+    ...(options.budgetMs === undefined ? {} : { budgetMs: options.budgetMs }),
+    ...(options.signal ? { signal: options.signal } : {}),
+  };
+  const [probed, nacos] = await Promise.all([
+    probeTargets(
+      parts.endpoints ? plan.targets : [],
+      {
+        timeoutMs: config.probe.timeout,
+        attempts: config.probe.attempts,
+        spacingMs: config.probe.spacing,
+        concurrency: config.probe.concurrency,
+        ...budget,
+        ...(options.onProbe
+          ? { onResult: (r, done, total) => options.onProbe?.(toRow(r), done, total) }
+          : {}),
+      },
+      { clock, dialer },
+    ),
+    // loaded on demand: the gRPC stack costs start-up time and memory a plain endpoint check does not need
+    // (see docs/BENCHMARKS.md)
+    parts.nacos && config.nacos
+      ? import('../nacos/check.ts').then(({ runNacosCheck }) =>
+          config.nacos ? runNacosCheck(config.nacos, deps.nacos ?? {}, budget) : undefined,
+        )
+      : undefined,
+  ]);
+  const probes = probed.results.map(toRow);
+  const region = parts.endpoints ? plan.region : null;
+  const diagnosis = diagnose({
+    catalog,
+    region,
+    includeArms: config.includeArms,
+    probes,
+    ...(nacos ? { nacos } : {}),
+  });
+  const ok = diagnosis.ok && probed.complete;
+  const report: CheckReport = {
+    region: region?.id ?? null,
+    startedAt: startedAt.toISOString(),
+    durationMs: round1(clock.now() - started),
+    ok,
+    complete: probed.complete,
+    catalogVersion: catalog.version,
+    ...(plan.banner ? { simulation: plan.banner } : {}),
+    probes,
+    categories: diagnosis.categories,
+    findings: diagnosis.findings,
+  };
+  const alerts = parts.alerts
+    ? await (await import('../alerting/process.ts')).processAlerts(
+        { config, report, ...(nacos ? { nacos } : {}), now: clock.wall() },
+        deps.alerts ?? {},
+      )
+    : undefined;
+  return { ok, report, ...(nacos ? { nacos } : {}), ...(alerts ? { alerts } : {}) };
+};
