@@ -1,5 +1,5 @@
-import Table from 'cli-table3';
 import { type Catalog, loadCatalog, type Region, resolveRegion } from '../../shared/catalog/index.ts';
+import { textTable } from '../../shared/util/table.ts';
 import type { Registrar } from '../command.ts';
 import { write } from '../io.ts';
 import { regionOption } from '../options.ts';
@@ -22,13 +22,11 @@ export const catalogJson = (catalog: Catalog, regions: Region[]) => ({
 const renderTable = (catalog: Catalog, regions: Region[]): string => {
   const parts = [`MSE endpoint catalog ${catalog.version} (source dated ${catalog.sourceDate})`];
   for (const region of regions) {
-    const table = new Table({
-      head: ['IP', 'Ports', 'Category', 'Required'],
-      style: { head: [], border: [] },
-    });
-    for (const e of region.endpoints)
-      table.push([e.ip, e.ports.join(', '), e.category, e.required ? 'yes' : 'ARMS only']);
-    parts.push(`\n${region.name} (${region.id})\n${table.toString()}`);
+    const table = textTable(
+      ['IP', 'Ports', 'Category', 'Required'],
+      region.endpoints.map((e) => [e.ip, e.ports.join(', '), e.category, e.required ? 'yes' : 'ARMS only']),
+    );
+    parts.push(`\n${region.name} (${region.id})\n${table}`);
   }
   return `${parts.join('\n')}\n`;
 };

@@ -1,29 +1,27 @@
 // The alerting public API: processAlerts for runs, the pure evaluator for tests, the channels for `notify`.
 
-export { Duration, formatDuration } from '../util/duration.ts';
+export { isLoopbackHost } from './channels/common.ts';
 export type { ChannelDriver, Delivery, HttpRequest, RenderContext, SendDeps } from './channels/index.ts';
-export { CHANNEL_DRIVERS, driverFor } from './channels/index.ts';
+export { CHANNELS, driverFor } from './channels/index.ts';
 export {
   AlertingConfig,
   CHANNEL_KINDS,
   type ChannelConfig,
   type ChannelKind,
   channelName,
-  isLoopbackHost,
 } from './config.ts';
 export { type Evaluation, type EvaluationConfig, evaluate } from './evaluate.ts';
 export {
   AlertEvent,
-  AlertOutcome,
   AlertState,
   freshAlertState,
   Notice,
-  NoticeOutcome,
   Observation,
   type ObservationInput,
 } from './model.ts';
 export { buildNotice, compose, mergeNotices } from './notice.ts';
 export { type NacosSteps, NETWORK_KEY, nacosKey, observe, probeKey, regionKey } from './observations.ts';
+export { AlertOutcome, NoticeOutcome } from './outcome.ts';
 export {
   type AlertDeps,
   type AlertInput,
@@ -35,5 +33,6 @@ export {
   silentLogger,
 } from './process.ts';
 export { channelLabel, redactor } from './redact.ts';
+export { renderAlertText } from './render-text.ts';
 export { inMaintenance, keyPattern, matchesKey, muteReason } from './silence.ts';
 export { sendTestNotices, type TestResult } from './test-notice.ts';

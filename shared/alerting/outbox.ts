@@ -1,8 +1,9 @@
 import type { z } from 'zod';
 import { driverFor } from './channels/index.ts';
 import { type ChannelConfig, channelName, type RetryConfig } from './config.ts';
-import type { AlertState, ChannelState, Notice, NoticeOutcome } from './model.ts';
+import type { AlertState, ChannelState, Notice } from './model.ts';
 import { compose, mergeNotices } from './notice.ts';
+import type { NoticeOutcome } from './outcome.ts';
 import type { Redact } from './redact.ts';
 
 type Retry = z.infer<typeof RetryConfig>;

@@ -1,14 +1,14 @@
-import type { Config } from '../config/schema.ts';
 import type { CheckReport } from '../report/schema.ts';
 import { StateConfig } from '../state/config.ts';
 import { createFileStore, defaultStateDir } from '../state/file-store.ts';
 import type { StateStore } from '../state/store.ts';
 import { AlertingConfig, channelName } from './config.ts';
 import { evaluate } from './evaluate.ts';
-import { AlertOutcome, AlertState, freshAlertState, type NoticeOutcome } from './model.ts';
+import { AlertState, freshAlertState } from './model.ts';
 import { buildNotice } from './notice.ts';
 import { type NacosSteps, observe } from './observations.ts';
 import { boundOutbox, deliverChannel, enqueue } from './outbox.ts';
+import { AlertOutcome, type NoticeOutcome } from './outcome.ts';
 import { redactor } from './redact.ts';
 
 export type AlertLogger = {
@@ -24,8 +24,11 @@ export type AlertDeps = {
   logger: AlertLogger;
 };
 
+/** The parts of the config alerting reads (any config with these sections will do). */
+export type AlertRunConfig = { alerting?: AlertingConfig | undefined; state?: StateConfig | undefined };
+
 export type AlertInput = {
-  config: Config;
+  config: AlertRunConfig;
   report: CheckReport;
   nacos?: NacosSteps;
   now: Date;
@@ -36,7 +39,7 @@ export const STATE_FILE = 'alert-state.json';
 /** Logs nowhere: the caller decides where words go (the CLI prints the outcome, FC logs it). */
 export const silentLogger: AlertLogger = { info: () => undefined, warn: () => undefined };
 
-export const alertStore = (config: Config, home?: string): StateStore<AlertState> => {
+export const alertStore = (config: AlertRunConfig, home?: string): StateStore<AlertState> => {
   const state = config.state ?? StateConfig.parse({});
   return createFileStore({
     dir: state.dir ?? defaultStateDir(home),
@@ -48,7 +51,7 @@ export const alertStore = (config: Config, home?: string): StateStore<AlertState
   });
 };
 
-export const defaultAlertDeps = (config: Config): AlertDeps => ({
+export const defaultAlertDeps = (config: AlertRunConfig): AlertDeps => ({
   fetch: globalThis.fetch,
   store: alertStore(config),
   clock: () => new Date(),

@@ -1,5 +1,5 @@
 import pc from 'picocolors';
-import type { AlertOutcome } from './model.ts';
+import type { AlertOutcome } from './outcome.ts';
 
 /** What alerting did in this run: notices sent or kept in the outbox, and why some changes stayed quiet. */
 export const renderAlertText = (alerts: AlertOutcome, options: { color: boolean }): string => {

@@ -56,7 +56,3 @@ export const muteReason = (
   }
   return undefined;
 };
-
-/** "2026-11-21 13:05:00 Asia/Shanghai" for messages. */
-export const formatTime = (iso: string, zone: string): string =>
-  `${dayjs(iso).tz(zone).format('YYYY-MM-DD HH:mm:ss')} ${zone}`;

@@ -1,6 +1,7 @@
 import { findRegion, loadCatalog } from '../catalog/index.ts';
 import { NacosReport, type NacosStepStatus } from '../nacos/report.ts';
 import type { ProbeStatus } from '../probes/types.ts';
+import { formatTime } from '../util/time.ts';
 import type { CategoryVerdict, CheckReport, Finding, ProbeRow, Severity, Verdict } from './schema.ts';
 
 export type HtmlReportOptions = {
@@ -50,11 +51,6 @@ const SEVERITY = {
 
 const formatMs = (ms: number): string =>
   ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
-
-const formatTime = (iso: string): string => {
-  const match = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(?:\.\d+)?(Z|[+-]\d{2}:?\d{2})$/.exec(iso);
-  return match ? `${match[1]} ${match[2]} ${match[3] === 'Z' ? 'UTC' : match[3]}` : iso;
-};
 
 const median = (values: number[]): number | undefined => {
   const sorted = [...values].sort((a, b) => a - b);

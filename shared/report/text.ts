@@ -1,5 +1,5 @@
-import Table from 'cli-table3';
 import pc from 'picocolors';
+import { textTable } from '../util/table.ts';
 import type { CheckReport, ProbeRow, Severity, Verdict } from './schema.ts';
 
 type Paint = (text: string) => string;
@@ -13,11 +13,6 @@ const painter = (color: boolean) => {
   const verdict: Record<Verdict, Paint> = { ok: c.green, partial: c.yellow, down: c.red, skipped: c.dim };
   const severity: Record<Severity, Paint> = { critical: c.red, warning: c.yellow, info: c.cyan };
   return { c, verdict, severity, status: (s: ProbeRow['status']) => (s === 'ok' ? c.green(s) : c.red(s)) };
-};
-
-const PLAIN_TABLE = {
-  chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
-  style: { head: [] as string[], border: [] as string[], 'padding-left': 1, 'padding-right': 1 },
 };
 
 const detailOf = (row: ProbeRow): string => {
@@ -52,17 +47,18 @@ export const renderText = (report: CheckReport, options: TextOptions): string =>
       `${c.bold(category.category)}  ${verdict[category.verdict](category.verdict.toUpperCase())}  ${category.reachable}/${category.total} reachable`,
     );
     if (rows.length === 0) continue;
-    const table = new Table({ head: ['endpoint', 'status', 'latency', 'tries', 'detail'], ...PLAIN_TABLE });
-    for (const row of rows) {
-      table.push([
-        row.name ? `${row.name} (${row.ip}:${row.port})` : `${row.ip}:${row.port}`,
-        status(row.status),
-        `${Math.round(row.latencyMs)} ms`,
-        String(row.attempts),
-        detailOf(row),
-      ]);
-    }
-    out.push(table.toString());
+    out.push(
+      textTable(
+        ['endpoint', 'status', 'latency', 'tries', 'detail'],
+        rows.map((row) => [
+          row.name ? `${row.name} (${row.ip}:${row.port})` : `${row.ip}:${row.port}`,
+          status(row.status),
+          `${Math.round(row.latencyMs)} ms`,
+          String(row.attempts),
+          detailOf(row),
+        ]),
+      ),
+    );
   }
   out.push('');
   if (report.findings.length === 0) {

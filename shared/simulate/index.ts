@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import { regionTargets } from '../catalog/index.ts';
 import type { Region } from '../catalog/schema.ts';
-import type { ConfigInput } from '../config/schema.ts';
+import type { SimulationConfigInput } from './config.ts';
 import { ABSENT } from './dialer.ts';
 import type { FaultRule, Scenario } from './scenario.ts';
 import { type Serving, serveBlackhole, serveEndpoint } from './servers.ts';
@@ -27,7 +27,7 @@ export type Simulation = {
   /** "catalogIp:port" → "host:port", the `simulation.addressMap` of a check config. */
   addressMap: Record<string, string>;
   /** A check config pointing at this simulation. */
-  config: ConfigInput;
+  config: { region: string; simulation: SimulationConfigInput };
   close(): Promise<void>;
 };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CHANNEL_DRIVERS, driverFor } from '../../shared/alerting/channels/index.ts';
+import { CHANNELS, driverFor } from '../../shared/alerting/channels/index.ts';
 import type { HttpRequest } from '../../shared/alerting/channels/types.ts';
 import { ChannelConfig } from '../../shared/alerting/config.ts';
 import type { AlertEvent, Notice } from '../../shared/alerting/model.ts';
@@ -176,6 +176,6 @@ describe('message content', () => {
   });
 
   it('every kind is registered', () => {
-    expect(Object.keys(CHANNEL_DRIVERS).sort()).toEqual(['dingtalk', 'feishu', 'webhook', 'wecom']);
+    expect(Object.keys(CHANNELS).sort()).toEqual(['dingtalk', 'feishu', 'webhook', 'wecom']);
   });
 });

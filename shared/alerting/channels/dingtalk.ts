@@ -1,9 +1,23 @@
 import { createHmac } from 'node:crypto';
-import type { z } from 'zod';
-import type { DingTalkChannel } from '../config.ts';
+import { z } from 'zod';
 import { compose, markdownBody, truncateBytes } from '../notice.ts';
+import { channelCommon, MobileNumber, webhookUrl } from './common.ts';
 import { hostOf, jsonPost, sendForErrcode } from './http.ts';
-import type { ChannelDriver } from './types.ts';
+import type { ChannelDefinition } from './types.ts';
+
+export const DingTalkChannel = z.strictObject({
+  kind: z.literal('dingtalk'),
+  webhook: webhookUrl({
+    param: 'access_token',
+    example: 'https://oapi.dingtalk.com/robot/send?access_token=...',
+  }),
+  /** The robot's "加签" secret (starts with SEC). With it every request is signed. */
+  secret: z.string().min(1).optional(),
+  atMobiles: z.array(MobileNumber).default([]),
+  atUserIds: z.array(z.string().min(1)).default([]),
+  atAll: z.boolean().default(false),
+  ...channelCommon,
+});
 
 type Channel = z.infer<typeof DingTalkChannel>;
 
@@ -22,7 +36,8 @@ const MAX_TEXT_BYTES = 18_000;
 export const dingtalkSign = (secret: string, timestampMs: string): string =>
   createHmac('sha256', secret).update(`${timestampMs}\n${secret}`).digest('base64');
 
-export const dingtalk: ChannelDriver<Channel> = {
+export const dingtalk: ChannelDefinition<typeof DingTalkChannel> = {
+  schema: DingTalkChannel,
   render(notice, channel, context) {
     const composed = compose(notice);
     const url = new URL(channel.webhook);

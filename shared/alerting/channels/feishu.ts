@@ -1,9 +1,23 @@
 import { createHmac } from 'node:crypto';
-import type { z } from 'zod';
-import type { FeishuChannel } from '../config.ts';
+import { z } from 'zod';
 import { compose, markdownBody, truncateBytes } from '../notice.ts';
+import { channelCommon, webhookUrl } from './common.ts';
 import { hostOf, jsonBody, jsonPost, post, shortText } from './http.ts';
-import type { ChannelDriver } from './types.ts';
+import type { ChannelDefinition } from './types.ts';
+
+export const FeishuChannel = z.strictObject({
+  kind: z.literal('feishu'),
+  webhook: webhookUrl({
+    pathIncludes: '/open-apis/bot/v2/hook/',
+    example: 'https://open.feishu.cn/open-apis/bot/v2/hook/<id>',
+  }),
+  /** The bot's signature secret ("签名校验"). */
+  secret: z.string().min(1).optional(),
+  /** Feishu mentions by open_id (ou_...); "all" mentions everyone. */
+  atUserIds: z.array(z.string().min(1)).default([]),
+  atAll: z.boolean().default(false),
+  ...channelCommon,
+});
 
 type Channel = z.infer<typeof FeishuChannel>;
 
@@ -23,7 +37,8 @@ const TEMPLATE = { firing: 'red', resolved: 'green', test: 'blue' } as const;
 export const feishuSign = (secret: string, timestampSeconds: string): string =>
   createHmac('sha256', `${timestampSeconds}\n${secret}`).update('').digest('base64');
 
-export const feishu: ChannelDriver<Channel> = {
+export const feishu: ChannelDefinition<typeof FeishuChannel> = {
+  schema: FeishuChannel,
   render(notice, channel, context) {
     const composed = compose(notice);
     const mentions = channel.atUserIds.map((id) => `<at id=${id}></at>`);

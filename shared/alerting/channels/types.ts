@@ -1,4 +1,4 @@
-import type { ChannelConfig, ChannelKind } from '../config.ts';
+import type { z } from 'zod';
 import type { Notice } from '../model.ts';
 
 /** A rendered request, complete and signed: golden tests compare it byte for byte. */
@@ -31,7 +31,11 @@ export type Delivery = {
 /** Vendor send limits, as data. */
 export type RateLimit = { max: number; perMs: number };
 
-export type ChannelDriver<C extends ChannelConfig> = {
+/** Any channel config: every channel's schema has a literal `kind`. */
+export type ChannelSchema = z.ZodType<{ kind: string }>;
+
+/** What delivery needs of a channel: a pure request builder (golden tested byte for byte) and a thin send. */
+export type ChannelDriver<C> = {
   render(notice: Notice, channel: C, context: RenderContext): HttpRequest;
   send(request: HttpRequest, deps: SendDeps): Promise<Delivery>;
   /** Where it goes, for output: the host only (the path and query often hold the token). */
@@ -41,4 +45,5 @@ export type ChannelDriver<C extends ChannelConfig> = {
   rateLimit?: RateLimit;
 };
 
-export type ChannelDrivers = { [K in ChannelKind]: ChannelDriver<Extract<ChannelConfig, { kind: K }>> };
+/** Everything about one kind of channel, in its own file: its config schema and its driver. */
+export type ChannelDefinition<S extends ChannelSchema> = ChannelDriver<z.infer<S>> & { schema: S };

@@ -1,10 +1,20 @@
 import { createHmac } from 'node:crypto';
-import type { z } from 'zod';
-import type { WebhookChannel } from '../config.ts';
+import { z } from 'zod';
 import type { Notice } from '../model.ts';
 import { compose } from '../notice.ts';
+import { channelCommon, webhookUrl } from './common.ts';
 import { hostOf, post, shortText } from './http.ts';
-import type { ChannelDriver } from './types.ts';
+import type { ChannelDefinition } from './types.ts';
+
+export const WebhookChannel = z.strictObject({
+  kind: z.literal('webhook'),
+  url: webhookUrl(),
+  /** HMAC-SHA256 key for the X-MseWatch-Signature header. Without it requests are unsigned. */
+  secret: z.string().min(16, 'use at least 16 characters for an HMAC key').optional(),
+  /** Extra request headers (e.g. Authorization); values may use ${env:NAME}. */
+  headers: z.record(z.string().regex(/^[A-Za-z0-9-]+$/, 'a header name'), z.string()).default({}),
+  ...channelCommon,
+});
 
 type Channel = z.infer<typeof WebhookChannel>;
 
@@ -35,7 +45,8 @@ export const webhookPayload = (notice: Notice) => {
   };
 };
 
-export const webhook: ChannelDriver<Channel> = {
+export const webhook: ChannelDefinition<typeof WebhookChannel> = {
+  schema: WebhookChannel,
   render(notice, channel, context) {
     const body = JSON.stringify(webhookPayload(notice));
     const timestamp = String(Math.floor(context.now.getTime() / 1000));

@@ -1,8 +1,32 @@
-import type { z } from 'zod';
-import type { WeComChannel } from '../config.ts';
+import { z } from 'zod';
 import { compose, markdownBody, truncateBytes } from '../notice.ts';
+import { channelCommon, MobileNumber, webhookUrl } from './common.ts';
 import { hostOf, jsonPost, sendForErrcode } from './http.ts';
-import type { ChannelDriver } from './types.ts';
+import type { ChannelDefinition } from './types.ts';
+
+export const WeComChannel = z
+  .strictObject({
+    kind: z.literal('wecom'),
+    webhook: webhookUrl({
+      param: 'key',
+      example: 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=...',
+    }),
+    /** markdown reads better; only text can mention by mobile number (a WeCom limitation). */
+    format: z.enum(['markdown', 'text']).default('markdown'),
+    mentionedUserIds: z.array(z.string().min(1)).default([]),
+    mentionedMobiles: z.array(MobileNumber).default([]),
+    ...channelCommon,
+  })
+  .superRefine((channel, ctx) => {
+    if (channel.format === 'markdown' && channel.mentionedMobiles.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['mentionedMobiles'],
+        message:
+          'WeCom markdown messages cannot mention by mobile number; set format: text, or use mentionedUserIds',
+      });
+    }
+  });
 
 type Channel = z.infer<typeof WeComChannel>;
 
@@ -15,7 +39,8 @@ const ERRCODES: Record<number, string> = {
 const MAX_BYTES = { markdown: 4096, text: 2048 } as const;
 
 /** WeCom group robots have no signing: the key in the URL is the credential. */
-export const wecom: ChannelDriver<Channel> = {
+export const wecom: ChannelDefinition<typeof WeComChannel> = {
+  schema: WeComChannel,
   render(notice, channel) {
     const composed = compose(notice);
     const lines = markdownBody(composed, { heading: true });
