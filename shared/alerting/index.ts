@@ -20,7 +20,8 @@ export {
   type ObservationInput,
 } from './model.ts';
 export { buildNotice, compose, mergeNotices } from './notice.ts';
-export { type NacosSteps, NETWORK_KEY, nacosKey, observe, probeKey, regionKey } from './observations.ts';
+export { NETWORK_KEY, nacosKey, probeKey, regionKey } from './keys.ts';
+export { type NacosSteps, observe } from './observations.ts';
 export { AlertOutcome, NoticeOutcome } from './outcome.ts';
 export {
   type AlertDeps,

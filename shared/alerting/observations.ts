@@ -1,6 +1,7 @@
 import { CategoryId } from '../catalog/schema.ts';
 import type { CheckReport, ProbeRow } from '../report/schema.ts';
 import type { AlertingConfig } from './config.ts';
+import { NETWORK_KEY, nacosKey, probeKey, regionKey } from './keys.ts';
 import { Observation, type ObservationInput } from './model.ts';
 
 export type NacosSteps = {
@@ -22,14 +23,9 @@ const reasonCounts = (rows: readonly ProbeRow[]): string => {
     .join(', ');
 };
 
-/** The storm guard's own keys. */
-export const NETWORK_KEY = 'monitor/network';
 
 /** Nacos failure classes that mean no answer came back at all (the others are answers). */
 const NETWORK_FAILURES = new Set(['refused', 'timeout', 'unreachable', 'tls']);
-export const regionKey = (region: string): string => `${region}/*`;
-export const probeKey = (group: string, host: string, port: number): string => `${group}/${host}:${port}`;
-export const nacosKey = (server: string, step: string): string => `nacos/${server}/${step}`;
 
 /**
  * Turns one run's report into per-key observations, and adds the storm guard:

@@ -4,7 +4,7 @@ import type { HttpRequest } from '../../shared/alerting/channels/types.ts';
 import { ChannelConfig } from '../../shared/alerting/config.ts';
 import type { AlertEvent, Notice } from '../../shared/alerting/model.ts';
 import { buildNotice, compose, mergeNotices } from '../../shared/alerting/notice.ts';
-import { NETWORK_KEY } from '../../shared/alerting/observations.ts';
+import { NETWORK_KEY } from '../../shared/alerting/keys.ts';
 
 const NOW = new Date('2026-11-21T04:02:00.000Z');
 const SIGNED_AT = new Date('2026-11-21T04:02:03.456Z');

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { evaluate } from '../../shared/alerting/evaluate.ts';
 import { freshAlertState } from '../../shared/alerting/model.ts';
-import { NETWORK_KEY, observe } from '../../shared/alerting/observations.ts';
+import { NETWORK_KEY } from '../../shared/alerting/keys.ts';
+import { observe } from '../../shared/alerting/observations.ts';
 import { alertingConfig, at, MINUTE, obs, report, row, script } from './helpers.ts';
 
 const A = 'cn-hangzhou/100.100.1.1:8848';

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { processAlerts } from '../../shared/alerting/index.ts';
 import { parseConfig } from '../../shared/config/load.ts';
 import { createFileStore, defaultStateDir } from '../../shared/state/index.ts';
-import { at, report, row } from './helpers.ts';
+import { at, report, row } from '../alerting/helpers.ts';
 
 const Counter = z.strictObject({ count: z.number().int() });
 let dir: string;

@@ -1,0 +1,7 @@
+// Alert keys (docs/alerting.md, "What is alerted on: keys"): the names state, silences and notices share.
+
+/** The storm guard's own key: nothing answered, the monitor has likely lost its network. */
+export const NETWORK_KEY = 'monitor/network';
+export const regionKey = (region: string): string => `${region}/*`;
+export const probeKey = (group: string, host: string, port: number): string => `${group}/${host}:${port}`;
+export const nacosKey = (server: string, step: string): string => `nacos/${server}/${step}`;
