@@ -30,6 +30,8 @@ type Outcome = {
   findings: string[];
   /** Every endpoint named by a finding, sorted and de-duplicated. */
   findingEndpoints: string[];
+  /** "severity step symptom" of the Nacos findings: the CLI and the functions report the same ones. */
+  nacosFindings: string[];
   /** category -> "verdict reachable/total" (CLI only: the FC summary is compact). */
   categories?: Record<string, string>;
   nacosSteps?: Record<string, string>;
@@ -40,6 +42,9 @@ type Outcome = {
 
 const sortedUnique = (values: string[]) => [...new Set(values)].sort();
 
+const nacosFindingsOf = (findings: Array<{ severity: string; category: string; symptom: string }>) =>
+  sortedUnique(findings.filter((f) => f.category === 'nacos').map((f) => `${f.severity} ${f.symptom}`));
+
 /** FC-style, each check runs in its own function: probe-endpoints, or probe-nacos for the Nacos scenarios. */
 const run = async (
   world: World,
@@ -49,14 +54,16 @@ const run = async (
 ): Promise<Outcome> => {
   if (mode === 'cli') {
     const { code, report, stdout, stderr } = await world.cli(config);
+    const endpointFindings = report.findings.filter((f) => f.category !== 'nacos');
     return {
       exitCode: code,
       ok: report.ok && (report.nacos?.ok ?? true),
       failed: sortedUnique(
         report.probes.filter((p) => p.status !== 'ok').map((p) => `${p.ip}:${p.port} ${p.status}`),
       ),
-      findings: sortedUnique(report.findings.map((f) => `${f.severity} ${f.category}`)),
-      findingEndpoints: sortedUnique(report.findings.flatMap((f) => f.endpoints)),
+      findings: sortedUnique(endpointFindings.map((f) => `${f.severity} ${f.category}`)),
+      findingEndpoints: sortedUnique(endpointFindings.flatMap((f) => f.endpoints)),
+      nacosFindings: nacosFindingsOf(report.findings),
       categories: Object.fromEntries(
         report.categories.map((c) => [c.category, `${c.verdict} ${c.reachable}/${c.total}`]),
       ),
@@ -80,6 +87,7 @@ const run = async (
     failed: sortedUnique(summary.failed.map((p) => `${p.ip}:${p.port} ${p.status}`)),
     findings: sortedUnique(endpointFindings.map((f) => `${f.severity} ${f.category}`)),
     findingEndpoints: sortedUnique(endpointFindings.flatMap((f) => f.endpoints)),
+    nacosFindings: nacosFindingsOf(summary.findings),
     ...(summary.nacos
       ? { nacosSteps: Object.fromEntries(summary.nacos.steps.map((s) => [s.name, s.status])) }
       : {}),
@@ -243,6 +251,7 @@ describeInVpc('mse-watch end to end in a VPC in a box', () => {
       );
       expect(outcome).toMatchObject({ exitCode: 1, ok: false, failed: [], findingEndpoints: [] });
       expect(outcome.nacosSteps?.readiness).toBe('failed');
+      expect(outcome.nacosFindings).toContain('critical Nacos readiness failed');
       expectNotices(await world.notices(), [`firing nacos/${NACOS_SERVER}/readiness`]);
     });
 
@@ -255,6 +264,7 @@ describeInVpc('mse-watch end to end in a VPC in a box', () => {
       );
       expect(outcome).toMatchObject({ exitCode: 1, ok: false, failed: [], findingEndpoints: [] });
       expect(outcome.nacosSteps?.login).toBe('failed');
+      expect(outcome.nacosFindings).toContain('critical Nacos login failed');
       const notices = await world.notices();
       expect(webhookEvents(notices.webhook)).toContain(`firing nacos/${NACOS_SERVER}/login`);
       expect(webhookEvents(notices.webhook).every((e) => e.startsWith(`firing nacos/${NACOS_SERVER}/`))).toBe(
