@@ -63,7 +63,8 @@ module.exports = {
     },
     {
       name: 'commands-stand-alone',
-      comment: 'a CLI command imports shared options, renderers and shared/, never another command or the program',
+      comment:
+        'a CLI command imports shared options, renderers and shared/, never another command or the program',
       severity: 'error',
       from: { path: '^cli/commands/([^/]+)\\.ts$' },
       to: { path: '^cli/(commands/|program\\.ts$)', pathNot: '^cli/commands/$1\\.ts$' },

@@ -11,6 +11,7 @@ export {
   channelName,
 } from './config.ts';
 export { type Evaluation, type EvaluationConfig, evaluate } from './evaluate.ts';
+export { NETWORK_KEY, nacosKey, probeKey, regionKey } from './keys.ts';
 export {
   AlertEvent,
   AlertState,
@@ -20,7 +21,6 @@ export {
   type ObservationInput,
 } from './model.ts';
 export { buildNotice, compose, mergeNotices } from './notice.ts';
-export { NETWORK_KEY, nacosKey, probeKey, regionKey } from './keys.ts';
 export { type NacosSteps, observe } from './observations.ts';
 export { AlertOutcome, NoticeOutcome } from './outcome.ts';
 export {

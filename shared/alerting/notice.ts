@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { formatTime } from '../util/time.ts';
-import type { AlertEvent, Change, Notice } from './model.ts';
 import { NETWORK_KEY } from './keys.ts';
+import type { AlertEvent, Change, Notice } from './model.ts';
 
 /** One message per run: every event of the run, whatever its key. The id is derived, so replays are recognisable. */
 export const buildNotice = (

@@ -23,7 +23,6 @@ const reasonCounts = (rows: readonly ProbeRow[]): string => {
     .join(', ');
 };
 
-
 /** Nacos failure classes that mean no answer came back at all (the others are answers). */
 const NETWORK_FAILURES = new Set(['refused', 'timeout', 'unreachable', 'tls']);
 

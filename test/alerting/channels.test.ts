@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { CHANNELS, driverFor } from '../../shared/alerting/channels/index.ts';
 import type { HttpRequest } from '../../shared/alerting/channels/types.ts';
 import { ChannelConfig } from '../../shared/alerting/config.ts';
+import { NETWORK_KEY } from '../../shared/alerting/keys.ts';
 import type { AlertEvent, Notice } from '../../shared/alerting/model.ts';
 import { buildNotice, compose, mergeNotices } from '../../shared/alerting/notice.ts';
-import { NETWORK_KEY } from '../../shared/alerting/keys.ts';
 
 const NOW = new Date('2026-11-21T04:02:00.000Z');
 const SIGNED_AT = new Date('2026-11-21T04:02:03.456Z');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { evaluate } from '../../shared/alerting/evaluate.ts';
-import { freshAlertState } from '../../shared/alerting/model.ts';
 import { NETWORK_KEY } from '../../shared/alerting/keys.ts';
+import { freshAlertState } from '../../shared/alerting/model.ts';
 import { observe } from '../../shared/alerting/observations.ts';
 import { alertingConfig, at, MINUTE, obs, report, row, script } from './helpers.ts';
 

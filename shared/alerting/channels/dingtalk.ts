@@ -19,8 +19,6 @@ export const DingTalkChannel = z.strictObject({
   ...channelCommon,
 });
 
-type Channel = z.infer<typeof DingTalkChannel>;
-
 /** DingTalk answers HTTP 200 and tells success in `errcode`; these codes are worth naming. */
 const ERRCODES: Record<number, string> = {
   130101: 'sent too fast: over 20 messages a minute, the robot is throttled for 10 minutes',

@@ -19,8 +19,6 @@ export const FeishuChannel = z.strictObject({
   ...channelCommon,
 });
 
-type Channel = z.infer<typeof FeishuChannel>;
-
 const ERRCODES: Record<number, string> = {
   19021: 'signature rejected, or the timestamp is more than an hour off',
   19024: 'rejected by the bot IP allowlist',

@@ -16,8 +16,6 @@ export const WebhookChannel = z.strictObject({
   ...channelCommon,
 });
 
-type Channel = z.infer<typeof WebhookChannel>;
-
 /** The payload's schema id; a breaking change gets a new version, additions do not. */
 export const WEBHOOK_PAYLOAD_VERSION = 'mse-watch.alert/v1';
 export const SIGNATURE_HEADER = 'x-mse-watch-signature';

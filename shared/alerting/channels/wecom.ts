@@ -28,8 +28,6 @@ export const WeComChannel = z
     }
   });
 
-type Channel = z.infer<typeof WeComChannel>;
-
 const ERRCODES: Record<number, string> = {
   45009: 'sent too fast: over 20 messages a minute',
   93000: 'the webhook key is invalid',
