@@ -1,9 +1,12 @@
 import { readFile } from 'node:fs/promises';
-import { parse as parseYaml } from 'yaml';
-import type { z } from 'zod';
 import { formatPath } from '../catalog/validate.ts';
 import { MseWatchError } from '../util/errors.ts';
+import { parseConfigDocument } from './document.ts';
+import { formatConfigIssues } from './issues.ts';
 import { Config } from './schema.ts';
+
+export { parseConfigDocument } from './document.ts';
+export { formatConfigIssues } from './issues.ts';
 
 const ENV_REF = /\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
@@ -47,28 +50,6 @@ export const interpolateEnv = (
   return value;
 };
 
-/** Keys renamed when every duration got one style (docs/config.md, "Changed in 0.2"). */
-const RENAMED: Record<string, string> = {
-  timeoutMs: 'timeout',
-  spacingMs: 'spacing',
-  sweepAfterMs: 'sweepAfter',
-  backoffMs: 'backoff',
-};
-
-const hintFor = (issue: z.core.$ZodIssue): string => {
-  if (issue.code !== 'unrecognized_keys') return '';
-  const renamed = issue.keys.find((key) => RENAMED[key] !== undefined);
-  if (renamed !== undefined)
-    return ` ("${renamed}" is now "${RENAMED[renamed]}", a duration such as "3s" or "500ms"; see docs/config.md)`;
-  return ' (remove it, or check its spelling against docs/config.md)';
-};
-
-/** Every problem at once, each with its field path, so one edit fixes the file. */
-export const formatConfigIssues = (source: string, error: z.ZodError): string =>
-  `invalid config ${source}:\n${error.issues
-    .map((issue) => `  - ${formatPath(issue.path) || '(root)'}: ${issue.message}${hintFor(issue)}`)
-    .join('\n')}`;
-
 export const parseConfig = (
   raw: unknown,
   options: { source?: string; env?: Record<string, string | undefined> } = {},
@@ -78,26 +59,6 @@ export const parseConfig = (
   const result = Config.safeParse(resolved);
   if (!result.success) throw new MseWatchError('config-invalid', formatConfigIssues(source, result.error));
   return result.data;
-};
-
-/** YAML is a superset of JSON, so one parser reads both; a syntax error names the source. */
-export const parseConfigDocument = (text: string, source = '(inline)'): unknown => {
-  // JSON first when it looks like JSON: a generated config with thousands of targets parses ~20x faster
-  if (/^\s*[{[]/.test(text)) {
-    try {
-      return JSON.parse(text);
-    } catch {
-      // YAML flow style ({a: 1}) or a real syntax error: the YAML parser decides and explains
-    }
-  }
-  try {
-    return parseYaml(text);
-  } catch (error) {
-    throw new MseWatchError(
-      'config-invalid',
-      `invalid config ${source}: not YAML or JSON: ${(error as Error).message}`,
-    );
-  }
 };
 
 export const parseConfigText = (

@@ -20,6 +20,8 @@ const REASON_MEANING: Record<FailureReason, string> = {
   unreachable:
     'no route from this network to these addresses: a missing VPN, Express Connect or CEN route, or a route table that does not cover them',
   reset: 'connections are reset after they open: a proxy or inspection device cuts them',
+  'no-answer':
+    'connections open but the HTTP request is never answered: a proxy or inspection device swallows it',
   dns: 'the name does not resolve from here: check the DNS server (or PrivateZone) this host uses',
   tls: 'the TLS handshake fails: a certificate or a TLS-inspecting proxy is in the way',
   'http-status': 'the server answers with an unexpected HTTP status',

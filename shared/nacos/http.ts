@@ -83,6 +83,8 @@ const classifyFetchError = (error: unknown, signal: AbortSignal, timeoutMs: numb
         return new StepFailure('unreachable', `name does not resolve (${code}): ${cause.message}`);
       case 'reset':
         return new StepFailure('protocol', `connection reset (${code}): ${cause.message}`);
+      case 'no-answer':
+        return new StepFailure('timeout', `${code}: ${cause.message}`);
       case 'http-status':
       case 'error':
         return new StepFailure('unreachable', `${code}: ${cause.message}`);

@@ -27,10 +27,11 @@ export const probeHttp = (
     const dispose = armTimers(options, () => {
       const latencyMs = deps.clock.now() - start;
       if (connectMs === undefined) finish(timeoutAttempt(latencyMs, options.timeoutMs, 'TCP handshake'));
-      // connected but silent: the path is open (what reachability means), the server is slow; say so
+      // connected but silent: an MSE HTTP endpoint always answers, so something on the path swallowed the
+      // request (a proxy, an inspection device) and clients of this endpoint hang: a failure of its own
       else
         finish({
-          status: 'ok',
+          status: 'no-answer',
           latencyMs,
           phases: { connectMs },
           error: {

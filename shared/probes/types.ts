@@ -6,6 +6,7 @@ export const FAILURE_REASONS = [
   'refused', // RST: port closed or a REJECT firewall
   'unreachable', // no route: ENETUNREACH / EHOSTUNREACH
   'reset', // connection reset after it was established
+  'no-answer', // connected, but the HTTP answer never came (a proxy or device that swallows the request)
   'dns', // the name did not resolve
   'tls', // TLS handshake failed
   'http-status', // an HTTP answer we were told not to accept

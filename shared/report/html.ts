@@ -25,6 +25,10 @@ const STATUS = {
   reset: { symbol: '↯', meaning: 'connection cut after it opened' },
   dns: { symbol: '?', meaning: 'the name does not resolve' },
   tls: { symbol: '⊗', meaning: 'TLS handshake failed' },
+  'no-answer': {
+    symbol: '…',
+    meaning: 'connected, but no HTTP answer: something on the path swallows requests',
+  },
   'http-status': { symbol: '≠', meaning: 'unexpected HTTP status' },
   error: { symbol: '!', meaning: 'other system error' },
 } as const satisfies Record<ProbeStatus, { symbol: string; meaning: string }>;

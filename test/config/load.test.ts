@@ -18,9 +18,11 @@ describe('parseConfigDocument', () => {
   });
 });
 
+// biome-ignore lint/suspicious/noTemplateCurlyInString: ${env:NAME} is the config syntax under test
 describe('${env:NAME}', () => {
   it('replaces references anywhere, leaves other strings alone', () => {
     const out = interpolateEnv(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: ${env:NAME} is the config syntax under test
       { a: 'x-${env:A}-y', list: [{ b: '${env:B}' }, 'plain $ {env:A}'], n: 3 },
       { A: 'one', B: 'two' },
     );
@@ -29,6 +31,7 @@ describe('${env:NAME}', () => {
 
   it('a missing variable names the field path', () => {
     expect(() =>
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: ${env:NAME} is the config syntax under test
       parseConfigText('alerting:\n  channels:\n    - kind: dingtalk\n      secret: ${env:NOPE}\n', {
         env: {},
       }),

@@ -90,6 +90,13 @@ describe('one attempt of each probe kind against real listeners', () => {
     expect(attempt.error?.code).toBe('NOT_HTTP');
   });
 
+  it('http: a connection that opens and never answers is no-answer, a failure (a proxy swallowing port 80)', async () => {
+    const attempt = await probeOnce(target(tcp.port, 'http'), once, defaultProbeDeps);
+    expect(attempt.status).toBe('no-answer');
+    expect(attempt.error?.code).toBe('NO_HTTP_ANSWER');
+    expect(attempt.phases.connectMs).toBeGreaterThanOrEqual(0);
+  });
+
   it('http: a connection reset after the handshake is reset', async () => {
     const attempt = await probeOnce(target(resetting.port, 'http'), once, defaultProbeDeps);
     expect(attempt.status).toBe('reset');
