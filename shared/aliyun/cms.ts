@@ -30,7 +30,7 @@ const DIMENSION = /^[A-Za-z0-9._\-/\\]{1,64}$/;
 
 const invalidDimension = (metric: CustomMetric): string | undefined =>
   Object.entries(metric.dimensions)
-    .flatMap(([key, value]) => [key, value])
+    .flat()
     .find((text) => !DIMENSION.test(text));
 
 /** Sends the points in calls of at most 21; returns the request id of each call. */
