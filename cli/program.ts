@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import pkg from '../package.json' with { type: 'json' };
 import { isMseWatchError } from '../shared/util/errors.ts';
 import { registerAllowlist } from './commands/allowlist.ts';
+import { registerAudit } from './commands/audit.ts';
 import { registerCatalog } from './commands/catalog.ts';
 import { registerCheck } from './commands/check.ts';
 import { registerDemo } from './commands/demo.ts';
@@ -20,6 +21,7 @@ const registrars: Registrar[] = [
   registerNotify,
   registerCatalog,
   registerAllowlist,
+  registerAudit,
   registerInvoke,
   registerSimulate,
   registerDemo,
