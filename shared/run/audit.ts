@@ -8,6 +8,7 @@ import {
 import { type ClusterInfo, type ClusterSummary, listClusters, queryClusterInfo } from '../aliyun/mse.ts';
 import type { OpenApi } from '../aliyun/openapi.ts';
 import { OpenApiError } from '../aliyun/openapi-errors.ts';
+import { ramAction } from '../aliyun/openapi-products.ts';
 import { describeRouteEntries, describeRouteTables, describeVSwitch } from '../aliyun/vpc.ts';
 import { type Catalog, type Region, regionTargets, type Target } from '../catalog/index.ts';
 import { auditFindings } from '../diagnose/audit/findings.ts';
@@ -93,10 +94,15 @@ const readLists = async (
   const portRangeLists: Record<string, { ranges: string[] } | { unresolved: string }> = {};
   const note = (error: unknown): string => {
     const entry = asError('securityGroups', error);
-    // a denial is a permission error of the audit itself; other failures only leave the rule unevaluated
-    if (entry.code === 'permission-denied' && !errors.some((e) => e.message === entry.message))
-      errors.push(entry);
-    return entry.message;
+    if (entry.code !== 'permission-denied') return entry.message;
+    // a denial is a permission error of the audit itself (listed once, with the statement to add); the rule
+    // only says which action was denied
+    if (!errors.some((e) => e.message === entry.message)) errors.push(entry);
+    const denied =
+      error instanceof OpenApiError
+        ? (error.failure.accessDeniedDetail?.AuthAction ?? ramAction(error.product, error.action))
+        : 'the read';
+    return `RAM denied ${denied}`;
   };
   for (const id of new Set(rules.flatMap((r) => (r.destPrefixListId ? [r.destPrefixListId] : [])))) {
     prefixLists[id] = await describePrefixList(api, id).then(

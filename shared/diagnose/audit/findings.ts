@@ -75,7 +75,7 @@ const securityGroupFindings = (input: AuditFindingsInput, group: SecurityGroupAu
       severity: 'warning',
       category: 'audit',
       symptom: `Security group ${group.id}: ${group.notEvaluated.length} endpoint${group.notEvaluated.length === 1 ? '' : 's'} could not be evaluated`,
-      cause: `Rule${rules.length === 1 ? '' : 's'} ${rules.join(', ')} refer to lists that could not be read (${reasons.join('; ')}); whether they let these endpoints out is unknown, and they are not counted as allowed`,
+      cause: `Rule${rules.length === 1 ? '' : 's'} ${rules.join(', ')} ${rules.length === 1 ? 'refers' : 'refer'} to lists that could not be read (${reasons.join('; ')}); whether they let these endpoints out is unknown, and they are not counted as allowed`,
       action:
         'Give the auditing identity ecs:DescribePrefixListAttributes and ecs:DescribePortRangeListEntries, or check these rules by hand',
       endpoints: group.notEvaluated.map((n) => `${n.ip}:${n.port}`),
@@ -158,11 +158,12 @@ const instanceFindings = (input: AuditFindingsInput): Finding[] => {
       });
     if (input.vpcId && instance.vpcId && instance.vpcId !== input.vpcId)
       findings.push({
-        severity: 'warning',
+        // it may serve other applications: it matters only if this VPC's applications use it
+        severity: 'info',
         category: 'mse-instance',
         symptom: `MSE instance ${instance.instanceId} is in ${instance.vpcId}, not in the audited ${input.vpcId}`,
         cause: `Its intranet domain (${where}) is reachable from ${input.vpcId} only through CEN, VPC peering or a transit router`,
-        action: `Connect the VPCs, or use an instance in ${input.vpcId}`,
+        action: `If applications in ${input.vpcId} use it, connect the VPCs or use an instance in ${input.vpcId}`,
         endpoints: [],
       });
   }
