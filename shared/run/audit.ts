@@ -1,3 +1,5 @@
+import type { AuditConfig } from '../aliyun/audit-config.ts';
+import type { CredentialSource } from '../aliyun/credentials.ts';
 import {
   describeEgressRules,
   describePortRangeList,
@@ -6,9 +8,9 @@ import {
   type Permission,
 } from '../aliyun/ecs.ts';
 import { type ClusterInfo, type ClusterSummary, listClusters, queryClusterInfo } from '../aliyun/mse.ts';
-import type { OpenApi } from '../aliyun/openapi.ts';
+import type { OpenApi, OpenApiOptions } from '../aliyun/openapi.ts';
 import { OpenApiError } from '../aliyun/openapi-errors.ts';
-import { ramAction } from '../aliyun/openapi-products.ts';
+import { parseEndpointUrl, ramAction } from '../aliyun/openapi-products.ts';
 import { describeRouteEntries, describeRouteTables, describeVSwitch } from '../aliyun/vpc.ts';
 import { type Catalog, type Region, regionTargets, type Target } from '../catalog/index.ts';
 import { auditFindings } from '../diagnose/audit/findings.ts';
@@ -18,6 +20,7 @@ import {
   instanceCondition,
   MSE_MAINTENANCE_TIMEZONE,
   type MseInstance,
+  maintenanceWindowFor,
   nacosServerAddress,
   parseMaintenancePeriod,
   parsePorts,
@@ -405,4 +408,56 @@ export const runAudit = async (params: AuditParams, deps: AuditDeps): Promise<Au
     errors: errors.sort((a, b) => order[a.section] - order[b.section]),
     requests: api.calls.reduce((sum, call) => sum + call.attempts, 0),
   };
+};
+
+/** What an `audit:` config section asks for, for the region and ARMS choice of the check it belongs to. */
+export const auditParamsFromConfig = (
+  audit: AuditConfig,
+  base: Pick<AuditParams, 'catalog' | 'region' | 'includeArms'>,
+): AuditParams => ({
+  ...base,
+  securityGroupIds: audit.securityGroups,
+  ...(audit.vpcId ? { vpcId: audit.vpcId } : {}),
+  ...(audit.vSwitchId ? { vSwitchId: audit.vSwitchId } : {}),
+  ...(audit.instanceId ? { instanceId: audit.instanceId } : {}),
+  maintenanceTimezone: audit.maintenanceTimezone,
+});
+
+/** The OpenAPI client options for an `audit:` section (in FC: the function role's keys from the context). */
+export const openApiOptionsFromConfig = (
+  audit: AuditConfig,
+  region: string,
+  credentials: CredentialSource,
+): OpenApiOptions => ({
+  region,
+  credentials,
+  network: audit.network,
+  ...(audit.endpoint ? { endpoint: parseEndpointUrl(audit.endpoint, 'audit.endpoint') } : {}),
+});
+
+/**
+ * `nacos: {instanceId}`: the instance's Nacos address (intranet domain, 8848) and its maintenance period as an
+ * alerting maintenance window over `match`, read with QueryClusterInfo. Throws a one-line error when the
+ * instance does not exist, is not Nacos, or has no intranet domain yet.
+ */
+export const resolveNacosInstance = async (
+  api: OpenApi,
+  instanceId: string,
+  options: { timezone?: string; match?: readonly string[] } = {},
+): Promise<{
+  instance: MseInstance;
+  server: string;
+  maintenanceWindow?: ReturnType<typeof maintenanceWindowFor>;
+}> => {
+  const errors: AuditError[] = [];
+  const [instance] = await readInstances(
+    api,
+    { instanceId, ...(options.timezone ? { maintenanceTimezone: options.timezone } : {}) },
+    errors,
+  );
+  if (!instance)
+    throw new MseWatchError(errors[0]?.code ?? 'not-found', `nacos.instanceId: ${errors[0]?.message}`);
+  const server = nacosServerAddress(instance);
+  const maintenanceWindow = maintenanceWindowFor(instance, options.match ?? ['nacos/*']);
+  return { instance, server, ...(maintenanceWindow ? { maintenanceWindow } : {}) };
 };
