@@ -266,10 +266,10 @@ describe('mse-watch audit (done when)', () => {
     expect(report.findings.map((f) => f.symptom)).toEqual(
       expect.arrayContaining([
         expect.stringMatching(
-          /^Security group sg-ent \(enterprise \(advanced\)\) blocks outbound TCP to 4 governance-rules endpoints \(port 9848\)/,
+          /^Enterprise \(advanced\) security group sg-ent blocks outbound TCP to 4 governance-rules endpoints \(port 9848\)/,
         ),
         expect.stringMatching(
-          /^Security group sg-basic \(basic\) blocks outbound TCP to 3 governance-rules endpoints \(port 8080, 8848, 9848\)/,
+          /^Basic security group sg-basic blocks outbound TCP to 3 governance-rules endpoints \(port 8080, 8848, 9848\)/,
         ),
         expect.stringMatching(
           /^Route table vtb-sys sends 100\.100\.0\.0\/16 to VpnGateway vpn-office: \d+ MSE addresses/,
@@ -277,7 +277,7 @@ describe('mse-watch audit (done when)', () => {
         'MSE instance mse-cn-zk1 is in vpc-other, not in the audited vpc-app',
       ]),
     );
-    const dropFinding = report.findings.find((f) => f.symptom.startsWith('Security group sg-basic'))!;
+    const dropFinding = report.findings.find((f) => f.symptom.startsWith('Basic security group sg-basic'))!;
     expect(dropFinding.action).toMatch(
       /Drop wins a tie.*aliyun ecs RevokeSecurityGroupEgress --RegionId cn-hangzhou --SecurityGroupId sg-basic --SecurityGroupRuleId\.1 sgr-drop/,
     );

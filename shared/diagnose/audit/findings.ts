@@ -46,7 +46,7 @@ const groupBy = <T>(items: readonly T[], key: (item: T) => string): Map<string, 
 };
 
 const typeLabel = (type: SecurityGroupAudit['type']): string =>
-  type === 'enterprise' ? 'enterprise (advanced)' : 'basic';
+  type === 'enterprise' ? 'Enterprise (advanced) security group' : 'Basic security group';
 
 const securityGroupFindings = (input: AuditFindingsInput, group: SecurityGroupAudit): Finding[] => {
   const findings: Finding[] = [];
@@ -62,7 +62,7 @@ const securityGroupFindings = (input: AuditFindingsInput, group: SecurityGroupAu
     findings.push({
       severity: worst(blocked.map((b) => severityOf(input.catalog, b.category, b.required))),
       category,
-      symptom: `Security group ${group.id} (${typeLabel(group.type)}) blocks outbound TCP to ${blocked.length} ${category} endpoint${blocked.length === 1 ? '' : 's'} (port ${ports.join(', ')}): ${usageOf(input.catalog, category)} fails from instances in this group`,
+      symptom: `${typeLabel(group.type)} ${group.id} blocks outbound TCP to ${blocked.length} ${category} endpoint${blocked.length === 1 ? '' : 's'} (port ${ports.join(', ')}): ${usageOf(input.catalog, category)} fails from instances in this group`,
       cause: `${first.detail[0]?.toUpperCase()}${first.detail.slice(1)}`,
       action,
       endpoints: blocked.map((b) => `${b.ip}:${b.port}`),
