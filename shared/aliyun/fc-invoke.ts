@@ -1,10 +1,14 @@
 import { Readable } from 'node:stream';
 import openapiImport, * as $OpenApi from '@alicloud/openapi-client';
+import { z } from 'zod';
 import { MseWatchError } from '../util/errors.ts';
 import { type CredentialSource, cjsDefault, credentialClient } from './credentials.ts';
 import { stripQueries } from './openapi-errors.ts';
 
 export { type CredentialSource, credentialSourceFromEnv } from './credentials.ts';
+
+/** STS GetCallerIdentity's answer, as far as it is used (z.object: the answer has more fields). */
+const CallerIdentityAnswer = z.object({ AccountId: z.string().min(1) });
 
 const OpenApiClient = cjsDefault<typeof openapiImport.default>(openapiImport);
 type Client = InstanceType<typeof OpenApiClient>;
@@ -169,9 +173,9 @@ export const callerAccountId = async (
   });
   try {
     const response = await client.callApi(params, new $OpenApi.OpenApiRequest({}), NO_RETRY);
-    const accountId = (response.body as { AccountId?: unknown } | undefined)?.AccountId;
-    if (typeof accountId !== 'string' || accountId === '') throw new Error('the answer has no AccountId');
-    return accountId;
+    const answer = CallerIdentityAnswer.safeParse(response.body);
+    if (!answer.success) throw new Error('the answer has no AccountId');
+    return answer.data.AccountId;
   } catch (error) {
     throw new MseWatchError(
       'account-unknown',

@@ -324,6 +324,19 @@ describe('the OpenAPI client on the wire (@alicloud/openapi-client callApi, RPC 
     expect(html.message).toMatch(/not OpenAPI JSON.*is --endpoint an Alibaba Cloud OpenAPI endpoint\?/);
   });
 
+  it('takes a CloudMonitor answer whose Code is not 200 for the failure it is', async () => {
+    const server = await start({
+      override: (action) =>
+        action === 'PutCustomMetric'
+          ? { status: 200, body: { Code: '400', Message: 'The metric list is invalid.', RequestId: 'r3' } }
+          : undefined,
+    });
+    const point = { metricName: 'm', dimensions: { region: REGION }, time: 1, values: { value: 1 } };
+    await expect(putCustomMetric(api(server), [point])).rejects.toThrow(
+      /^CloudMonitor PutCustomMetric failed: 400 \(HTTP 400\): The metric list is invalid\., request r3$/,
+    );
+  });
+
   it('never shows the signed query (AccessKeyId, SecurityToken) in a transport error', async () => {
     const closed = createServer();
     closed.listen(0, '127.0.0.1');
