@@ -6,11 +6,11 @@
 const LAYERS = [
   ['util'],
   ['catalog'],
-  ['probes', 'state', 'aliyun'],
+  ['probes', 'state', 'aliyun', 'allowlist'],
   ['nacos'],
   ['report'],
   ['diagnose'],
-  ['alerting', 'sinks', 'simulate', 'allowlist', 'history', 'metrics', 'heartbeat'],
+  ['alerting', 'sinks', 'simulate', 'history', 'metrics', 'heartbeat'],
   ['config'],
   ['run'],
   ['fc', 'service'],

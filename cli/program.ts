@@ -3,6 +3,7 @@ import pkg from '../package.json' with { type: 'json' };
 import { isMseWatchError } from '../shared/util/errors.ts';
 import type { Registrar } from './command.ts';
 import { registerAllowlist } from './commands/allowlist.ts';
+import { registerAudit } from './commands/audit.ts';
 import { registerCatalog } from './commands/catalog.ts';
 import { registerCheck } from './commands/check.ts';
 import { registerDemo } from './commands/demo.ts';
@@ -19,6 +20,7 @@ const registrars: Registrar[] = [
   registerNotify,
   registerCatalog,
   registerAllowlist,
+  registerAudit,
   registerInvoke,
   registerSimulate,
   registerDemo,

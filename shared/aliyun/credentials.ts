@@ -62,3 +62,19 @@ export const credentialProvider = (
     };
   };
 };
+
+/**
+ * Keys handed over by the runtime (the FC context's `credentials`, the function role's STS keys) as a source;
+ * without usable keys (a function without a role gets empty strings) the default chain is used.
+ */
+export const credentialSourceFromKeys = (
+  keys: { accessKeyId: string; accessKeySecret: string; securityToken?: string | undefined } | undefined,
+): CredentialSource =>
+  keys && keys.accessKeyId !== '' && keys.accessKeySecret !== ''
+    ? {
+        kind: 'static',
+        accessKeyId: keys.accessKeyId,
+        accessKeySecret: keys.accessKeySecret,
+        ...(keys.securityToken ? { securityToken: keys.securityToken } : {}),
+      }
+    : { kind: 'chain' };

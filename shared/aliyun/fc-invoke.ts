@@ -1,13 +1,19 @@
 import { Readable } from 'node:stream';
-import fcImport, { InvokeFunctionHeaders, InvokeFunctionRequest } from '@alicloud/fc20230330';
-import openapiImport, * as openapi from '@alicloud/openapi-core';
+import openapiImport, * as $OpenApi from '@alicloud/openapi-client';
+import { z } from 'zod';
 import { MseWatchError } from '../util/errors.ts';
 import { type CredentialSource, cjsDefault, credentialClient } from './credentials.ts';
+import { stripQueries } from './openapi-errors.ts';
 
 export { type CredentialSource, credentialSourceFromEnv } from './credentials.ts';
 
-const FcClient = cjsDefault<typeof fcImport.default>(fcImport);
+/** STS GetCallerIdentity's answer, as far as it is used (z.object: the answer has more fields). */
+const CallerIdentityAnswer = z.object({ AccountId: z.string().min(1) });
+
 const OpenApiClient = cjsDefault<typeof openapiImport.default>(openapiImport);
+type Client = InstanceType<typeof OpenApiClient>;
+/** RuntimeOptions (@alicloud/tea-util) is only read field by field; no automatic retry. */
+const NO_RETRY = { autoretry: false } as Parameters<Client['callApi']>[2];
 
 /** FC 3.0 data-plane endpoint for invocations (the fc3 component's "invokeEndpoint"). */
 export const fcInvokeEndpoint = (accountId: string, region: string): string =>
@@ -49,8 +55,10 @@ const readAll = async (stream: unknown): Promise<Buffer> => {
 };
 
 /**
- * POST /2023-03-30/functions/{name}/invocations through @alicloud/fc20230330, which signs with
- * ACS3-HMAC-SHA256 (@alicloud/openapi-core). No automatic retry: a retried sync invoke runs the check twice.
+ * POST /2023-03-30/functions/{name}/invocations, ROA style, through @alicloud/openapi-client's `callApi`: the
+ * call @alicloud/fc20230330 makes (same params, headers and body), signed ACS3-HMAC-SHA256 by the same client
+ * the control-plane audit uses, so one Tea stack serves both (docs/packages.md has the measurement). No
+ * automatic retry: a retried sync invoke runs the check twice.
  */
 export const invokeFunction = async (
   request: InvokeRequest,
@@ -61,8 +69,8 @@ export const invokeFunction = async (
       'usage',
       'the FC endpoint needs the account id: give --account-id or an --endpoint',
     );
-  const client = new FcClient(
-    new openapi.$OpenApiUtil.Config({
+  const client = new OpenApiClient(
+    new $OpenApi.Config({
       credential: credentialClient(credentials),
       endpoint: request.endpoint ?? fcInvokeEndpoint(request.accountId ?? '', request.region),
       regionId: request.region,
@@ -72,24 +80,30 @@ export const invokeFunction = async (
       userAgent: 'mse-watch',
     }),
   );
-  const headers = new InvokeFunctionHeaders({
-    xFcInvocationType: request.async ? 'Async' : 'Sync',
-    // the log tail exists only for sync calls; the fc3 component asks for None on async ones too
-    xFcLogType: request.async ? 'None' : 'Tail',
+  const params = new $OpenApi.Params({
+    action: 'InvokeFunction',
+    version: '2023-03-30',
+    protocol: 'HTTPS',
+    pathname: `/2023-03-30/functions/${encodeURIComponent(request.functionName)}/invocations`,
+    method: 'POST',
+    authType: 'AK',
+    style: 'ROA',
+    reqBodyType: 'json',
+    bodyType: 'binary',
   });
-  const invoke = new InvokeFunctionRequest({
-    body: Readable.from([Buffer.from(request.payload, 'utf8')]),
-    ...(request.qualifier ? { qualifier: request.qualifier } : {}),
+  const invoke = new $OpenApi.OpenApiRequest({
+    headers: {
+      'x-fc-invocation-type': request.async ? 'Async' : 'Sync',
+      // the log tail exists only for sync calls; the fc3 component asks for None on async ones too
+      'x-fc-log-type': request.async ? 'None' : 'Tail',
+    },
+    query: request.qualifier ? { qualifier: request.qualifier } : {},
+    // the event is the body unchanged (application/octet-stream, hashed into x-acs-content-sha256)
+    stream: Readable.from([Buffer.from(request.payload, 'utf8')]),
   });
-  let response: Awaited<ReturnType<typeof client.invokeFunctionWithOptions>>;
+  let response: { body?: unknown; headers?: Record<string, string>; statusCode?: number };
   try {
-    response = await client.invokeFunctionWithOptions(
-      request.functionName,
-      invoke,
-      headers,
-      // RuntimeOptions lives in @darabonba/typescript, not a direct dependency; the SDK only reads its fields
-      {} as Parameters<typeof client.invokeFunctionWithOptions>[3],
-    );
+    response = await client.callApi(params, invoke, NO_RETRY);
   } catch (error) {
     throw invokeError(request, error);
   }
@@ -122,22 +136,22 @@ const invokeError = (request: InvokeRequest, error: unknown): MseWatchError => {
   const hint = hints[code] ?? Object.entries(hints).find(([key]) => code.startsWith(key))?.[1];
   return new MseWatchError(
     'invoke-failed',
-    `invoking ${request.functionName} in ${request.region} failed: ${e.message ?? String(error)}${hint ? ` (${hint})` : ''}`,
-    { exitCode: 2, cause: error },
+    `invoking ${request.functionName} in ${request.region} failed: ${stripQueries(e.message ?? String(error))}${hint ? ` (${hint})` : ''}`,
+    { exitCode: 2 },
   );
 };
 
 /**
  * The account id of whoever the credentials belong to (STS GetCallerIdentity, which needs no
- * permission), so `invoke` can build the FC endpoint without asking for it. A generic
- * @alicloud/openapi-core call: no STS SDK for one action.
+ * permission), so `invoke` can build the FC endpoint without asking for it. A generic `callApi`
+ * (RPC, V3 signature): no STS SDK for one action.
  */
 export const callerAccountId = async (
   credentials: CredentialSource,
   options: { endpoint?: string; protocol?: 'https' | 'http' } = {},
 ): Promise<string> => {
   const client = new OpenApiClient(
-    new openapi.$OpenApiUtil.Config({
+    new $OpenApi.Config({
       credential: credentialClient(credentials),
       endpoint: options.endpoint ?? 'sts.aliyuncs.com',
       protocol: options.protocol ?? 'https',
@@ -146,7 +160,7 @@ export const callerAccountId = async (
       userAgent: 'mse-watch',
     }),
   );
-  const params = new openapi.$OpenApiUtil.Params({
+  const params = new $OpenApi.Params({
     action: 'GetCallerIdentity',
     version: '2015-04-01',
     protocol: 'HTTPS',
@@ -158,19 +172,14 @@ export const callerAccountId = async (
     bodyType: 'json',
   });
   try {
-    const response = await client.callApi(
-      params,
-      new openapi.$OpenApiUtil.OpenApiRequest({}),
-      {} as Parameters<typeof client.callApi>[2],
-    );
-    const accountId = (response.body as { AccountId?: unknown } | undefined)?.AccountId;
-    if (typeof accountId !== 'string' || accountId === '') throw new Error('the answer has no AccountId');
-    return accountId;
+    const response = await client.callApi(params, new $OpenApi.OpenApiRequest({}), NO_RETRY);
+    const answer = CallerIdentityAnswer.safeParse(response.body);
+    if (!answer.success) throw new Error('the answer has no AccountId');
+    return answer.data.AccountId;
   } catch (error) {
     throw new MseWatchError(
       'account-unknown',
-      `cannot tell the account id from the credentials (STS GetCallerIdentity: ${(error as Error).message}); give --account-id or set ALIBABA_CLOUD_ACCOUNT_ID`,
-      { cause: error },
+      `cannot tell the account id from the credentials (STS GetCallerIdentity: ${stripQueries((error as Error).message)}); give --account-id or set ALIBABA_CLOUD_ACCOUNT_ID`,
     );
   }
 };

@@ -1,0 +1,110 @@
+import { InvalidArgumentError, Option } from 'commander';
+import { parseEndpointUrl } from '../../shared/aliyun/openapi-products.ts';
+import { loadCatalog, resolveRegion } from '../../shared/catalog/index.ts';
+import { renderAuditText } from '../../shared/diagnose/audit/render.ts';
+import type { Registrar } from '../command.ts';
+import { write } from '../io.ts';
+import { regionOption } from '../options.ts';
+
+type AuditFlags = {
+  region: string;
+  securityGroup?: string[];
+  vpc?: string;
+  vswitch?: string;
+  instance?: string;
+  includeArms?: boolean;
+  endpoint?: string;
+  json?: boolean;
+};
+
+/** Alibaba Cloud ids: a prefix, then letters and digits (`sg-bp1…`, `vpc-…`, `vsw-…`). */
+const resourceId =
+  (flag: string, prefix: string) =>
+  (value: string): string => {
+    if (!new RegExp(`^${prefix}-[A-Za-z0-9-]+$`).test(value))
+      throw new InvalidArgumentError(`${flag} takes a ${prefix}-… id, got "${value}"`);
+    return value;
+  };
+const securityGroupId = resourceId('--security-group', 'sg');
+const collectSecurityGroup = (value: string, previous: string[] = []): string[] => [
+  ...previous,
+  securityGroupId(value),
+];
+
+const instanceId = (value: string): string => {
+  if (!/^[A-Za-z0-9_-]+$/.test(value))
+    throw new InvalidArgumentError(`--instance takes an MSE instance id such as mse-cn-…, got "${value}"`);
+  return value;
+};
+
+export const registerAudit: Registrar = (program, io, setExit) => {
+  program
+    .command('audit')
+    .description(
+      'read the cloud side through the Alibaba Cloud OpenAPI: which security group rule or route blocks an MSE endpoint, and the MSE instances',
+    )
+    .addOption(regionOption().makeOptionMandatory())
+    .addOption(
+      new Option('--security-group <id>', 'a security group to evaluate (repeat for more)').argParser(
+        collectSecurityGroup,
+      ),
+    )
+    .addOption(
+      new Option('--vpc <id>', 'audit every route table of this VPC')
+        .argParser(resourceId('--vpc', 'vpc'))
+        .conflicts('vswitch'),
+    )
+    .addOption(
+      new Option('--vswitch <id>', 'audit the route table this vSwitch uses').argParser(
+        resourceId('--vswitch', 'vsw'),
+      ),
+    )
+    .addOption(
+      new Option('--instance <id>', 'only this MSE instance (default: every one in the region)').argParser(
+        instanceId,
+      ),
+    )
+    .option('--include-arms', 'include the optional ARMS endpoints')
+    .option(
+      '--endpoint <url>',
+      "one OpenAPI base URL for every product, e.g. a private gateway (default: $MSE_WATCH_OPENAPI_ENDPOINT, else each product's regional endpoint)",
+    )
+    .option('--json', 'print one JSON document')
+    .action(async (flags: AuditFlags) => {
+      const catalog = loadCatalog();
+      const region = resolveRegion(catalog, flags.region);
+      const endpointText = flags.endpoint ?? io.env.MSE_WATCH_OPENAPI_ENDPOINT;
+      const endpoint = endpointText
+        ? parseEndpointUrl(endpointText, flags.endpoint ? '--endpoint' : 'MSE_WATCH_OPENAPI_ENDPOINT')
+        : undefined;
+      // the OpenAPI SDK and the credentials chain load only when this command runs
+      const { credentialSourceFromEnv } = await import('../../shared/aliyun/credentials.ts');
+      const { createOpenApi } = await import('../../shared/aliyun/openapi.ts');
+      const { runAudit } = await import('../../shared/run/audit.ts');
+      const openapi = createOpenApi({
+        region: region.id,
+        credentials: credentialSourceFromEnv(io.env),
+        ...(endpoint ? { endpoint } : {}),
+      });
+      const report = await runAudit(
+        {
+          catalog,
+          region,
+          includeArms: flags.includeArms ?? false,
+          securityGroupIds: [...new Set(flags.securityGroup ?? [])],
+          ...(flags.vpc ? { vpcId: flags.vpc } : {}),
+          ...(flags.vswitch ? { vSwitchId: flags.vswitch } : {}),
+          ...(flags.instance ? { instanceId: flags.instance } : {}),
+        },
+        { openapi, now: Date.now },
+      );
+      const color = Boolean(io.stdout.isTTY) && !io.env.NO_COLOR;
+      await write(
+        io.stdout,
+        flags.json ? `${JSON.stringify(report, null, 2)}\n` : renderAuditText(report, { color }),
+      );
+      // each part that could not be audited, one line each (a RAM denial names the action and the statement to add)
+      for (const error of report.errors) await write(io.stderr, `mse-watch: ${error.message}\n`);
+      setExit(report.errors.length > 0 ? 2 : report.ok ? 0 : 1);
+    });
+};

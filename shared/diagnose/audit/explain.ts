@@ -1,0 +1,118 @@
+import type { Finding, ProbeRow } from '../../report/schema.ts';
+import type { AuditReport } from './report.ts';
+
+/** What in the cloud configuration accounts for one failing endpoint. */
+export type CloudCause =
+  | { kind: 'security-group-rule'; securityGroupId: string; ruleId: string; detail: string }
+  | { kind: 'security-group-default'; securityGroupId: string; policy: string; detail: string }
+  | {
+      kind: 'route';
+      routeTableId: string;
+      routeEntryId?: string;
+      destination: string;
+      nextHopType: string;
+      nextHopId: string;
+    }
+  | { kind: 'not-evaluated'; securityGroupId: string; rules: string[]; reason: string };
+
+export type EndpointExplanation = {
+  /** "ip:port" as in findings */
+  endpoint: string;
+  causes: CloudCause[];
+  /** One sentence for a finding's cause, an alert or a log line. */
+  text: string;
+};
+
+const causeText = (cause: CloudCause): string => {
+  switch (cause.kind) {
+    case 'security-group-rule':
+      return `security group ${cause.securityGroupId} drops it by ${cause.detail}`;
+    case 'security-group-default':
+      return `security group ${cause.securityGroupId} blocks it: ${cause.detail}`;
+    case 'route':
+      return `route table ${cause.routeTableId} sends it to ${cause.nextHopType}${cause.nextHopId ? ` ${cause.nextHopId}` : ''} (route ${cause.destination}${cause.routeEntryId ? `, ${cause.routeEntryId}` : ''})`;
+    case 'not-evaluated':
+      return `security group ${cause.securityGroupId} may block it (rules ${cause.rules.join(', ')} not evaluated: ${cause.reason})`;
+    default: {
+      const never: never = cause;
+      throw new Error(`unhandled cause ${JSON.stringify(never)}`);
+    }
+  }
+};
+
+/** What the audit looked at, to say what it found fine. */
+const audited = (audit: AuditReport): string => {
+  const parts = [...audit.securityGroups.map((g) => g.id), ...audit.routeTables.map((t) => t.routeTableId)];
+  return parts.length > 0 ? parts.join(', ') : 'nothing (no security group or VPC in the audit)';
+};
+
+/**
+ * For each failing probe row, the security group rule (or default) that blocks it and the route that diverts
+ * it, as far as the audit saw them. An endpoint the audit finds allowed gets an explanation that says so, which
+ * points away from the cloud configuration (the MSE side, a network ACL, the host itself). Pure.
+ */
+export const explainFailures = (rows: readonly ProbeRow[], audit: AuditReport): EndpointExplanation[] =>
+  rows
+    .filter((row) => row.status !== 'ok')
+    .map((row) => {
+      const causes: CloudCause[] = [];
+      for (const group of audit.securityGroups) {
+        const blocked = group.blocked.find((b) => b.ip === row.ip && b.port === row.port);
+        if (blocked)
+          causes.push(
+            blocked.by.includes('-default-')
+              ? {
+                  kind: 'security-group-default',
+                  securityGroupId: group.id,
+                  policy: blocked.by,
+                  detail: blocked.detail,
+                }
+              : {
+                  kind: 'security-group-rule',
+                  securityGroupId: group.id,
+                  ruleId: blocked.by,
+                  detail: blocked.detail,
+                },
+          );
+        const unknown = group.notEvaluated.find((n) => n.ip === row.ip && n.port === row.port);
+        if (unknown)
+          causes.push({
+            kind: 'not-evaluated',
+            securityGroupId: group.id,
+            rules: unknown.rules,
+            reason: unknown.reason,
+          });
+      }
+      for (const route of audit.routes)
+        if (route.diverts.includes(row.ip))
+          causes.push({
+            kind: 'route',
+            routeTableId: route.routeTableId,
+            ...(route.routeEntryId ? { routeEntryId: route.routeEntryId } : {}),
+            destination: route.destination,
+            nextHopType: route.nextHopType,
+            nextHopId: route.nextHopId,
+          });
+      const endpoint = `${row.ip}:${row.port}`;
+      const text =
+        causes.length > 0
+          ? `${endpoint}: ${causes.map(causeText).join('; ')}`
+          : `${endpoint}: the audited cloud configuration (${audited(audit)}) lets it out; look at the MSE side, a network ACL, or the host`;
+      return { endpoint, causes, text };
+    });
+
+/**
+ * `check` findings with the cloud side added to their cause: each finding's endpoints that the audit explains
+ * get "Cloud side: …". Findings without an explained endpoint are returned unchanged.
+ */
+export const withCloudCauses = (
+  findings: readonly Finding[],
+  explanations: readonly EndpointExplanation[],
+): Finding[] =>
+  findings.map((finding) => {
+    const explained = explanations.filter(
+      (e) => e.causes.length > 0 && finding.endpoints.includes(e.endpoint),
+    );
+    if (explained.length === 0) return finding;
+    return { ...finding, cause: `${finding.cause}. Cloud side: ${explained.map((e) => e.text).join('; ')}` };
+  });

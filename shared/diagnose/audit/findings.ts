@@ -1,0 +1,180 @@
+import type { Catalog, Region } from '../../catalog/index.ts';
+import type { Finding, Severity } from '../../report/schema.ts';
+import { aliyunCommand, commandFor } from './fix.ts';
+import type {
+  InstanceAudit,
+  RouteDiversion,
+  RouteTableAudit,
+  SecurityGroupAudit,
+  SecurityGroupFix,
+} from './report.ts';
+
+export type AuditFindingsInput = {
+  catalog: Catalog;
+  region: Region;
+  /** Every endpoint evaluated (ip, port, category, required), to name what a diverted address carries. */
+  targets: ReadonlyArray<{ ip: string; port: number; category: string; required: boolean }>;
+  securityGroups: readonly SecurityGroupAudit[];
+  fixes: readonly SecurityGroupFix[];
+  routes: readonly RouteDiversion[];
+  routeTables: readonly RouteTableAudit[];
+  instances: readonly InstanceAudit[];
+  /** The VPC the audited network is in, when known (--vpc, or the --vswitch's VPC). */
+  vpcId?: string;
+  /** Only one instance was asked for: "no instances" is then not news. */
+  instanceAsked: boolean;
+};
+
+const SEVERITY_RANK: Record<Severity, number> = { critical: 0, warning: 1, info: 2 };
+
+/** As `check` judges it: start-up categories stop the application, run-time and optional ones degrade it. */
+const severityOf = (catalog: Catalog, category: string, required: boolean): Severity => {
+  const known = catalog.categories.find((c) => c.id === category);
+  return required && known?.phase === 'startup' ? 'critical' : 'warning';
+};
+
+const worst = (severities: Severity[]): Severity =>
+  severities.sort((a, b) => SEVERITY_RANK[a] - SEVERITY_RANK[b])[0] ?? 'info';
+
+const usageOf = (catalog: Catalog, category: string): string =>
+  catalog.categories.find((c) => c.id === category)?.usage ?? category;
+
+const groupBy = <T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> => {
+  const map = new Map<string, T[]>();
+  for (const item of items) map.set(key(item), [...(map.get(key(item)) ?? []), item]);
+  return map;
+};
+
+const typeLabel = (type: SecurityGroupAudit['type']): string =>
+  type === 'enterprise' ? 'Enterprise (advanced) security group' : 'Basic security group';
+
+const securityGroupFindings = (input: AuditFindingsInput, group: SecurityGroupAudit): Finding[] => {
+  const findings: Finding[] = [];
+  const fix = input.fixes.find((f) => f.securityGroupId === group.id);
+  for (const [key, blocked] of groupBy(group.blocked, (b) => `${b.category}|${b.by}`)) {
+    const [category = ''] = key.split('|');
+    const first = blocked[0]!;
+    const ports = [...new Set(blocked.map((b) => b.port))].sort((a, b) => a - b);
+    const command = fix ? commandFor(fix, blocked) : undefined;
+    const action = first.fixableByAccept
+      ? `Add egress Accept rules for these endpoints to ${group.id}${command ? `: ${command}` : ''} (permissions JSON for all of them: "fixes" in mse-watch audit --json)`
+      : `Rule ${first.by} drops them at priority 1 and Drop wins a tie, so no Accept rule can outrank it: narrow it so it no longer covers these addresses, or remove it (${aliyunCommand('ecs', 'RevokeSecurityGroupEgress', { RegionId: input.region.id, SecurityGroupId: group.id, SecurityGroupRuleId: [first.by] })}) and check what else it was meant to stop`;
+    findings.push({
+      severity: worst(blocked.map((b) => severityOf(input.catalog, b.category, b.required))),
+      category,
+      symptom: `${typeLabel(group.type)} ${group.id} blocks outbound TCP to ${blocked.length} ${category} endpoint${blocked.length === 1 ? '' : 's'} (port ${ports.join(', ')}): ${usageOf(input.catalog, category)} fails from instances in this group`,
+      cause: `${first.detail[0]?.toUpperCase()}${first.detail.slice(1)}`,
+      action,
+      endpoints: blocked.map((b) => `${b.ip}:${b.port}`),
+    });
+  }
+  if (group.notEvaluated.length > 0) {
+    const reasons = [...new Set(group.notEvaluated.map((n) => n.reason))];
+    const rules = [...new Set(group.notEvaluated.flatMap((n) => n.rules))];
+    findings.push({
+      severity: 'warning',
+      category: 'audit',
+      symptom: `Security group ${group.id}: ${group.notEvaluated.length} endpoint${group.notEvaluated.length === 1 ? '' : 's'} could not be evaluated`,
+      cause: `Rule${rules.length === 1 ? '' : 's'} ${rules.join(', ')} ${rules.length === 1 ? 'refers' : 'refer'} to lists that could not be read (${reasons.join('; ')}); whether they let these endpoints out is unknown, and they are not counted as allowed`,
+      action:
+        'Give the auditing identity ecs:DescribePrefixListAttributes and ecs:DescribePortRangeListEntries, or check these rules by hand',
+      endpoints: group.notEvaluated.map((n) => `${n.ip}:${n.port}`),
+    });
+  }
+  return findings;
+};
+
+const routeFinding = (input: AuditFindingsInput, route: RouteDiversion): Finding => {
+  const affected = input.targets.filter((t) => route.diverts.includes(t.ip));
+  const categories = [...new Set(affected.map((t) => t.category))];
+  const hop = `${route.nextHopType}${route.nextHopId ? ` ${route.nextHopId}` : ''}`;
+  const remove = route.routeEntryId
+    ? aliyunCommand('vpc', 'DeleteRouteEntry', {
+        RegionId: input.region.id,
+        RouteEntryId: route.routeEntryId,
+      })
+    : aliyunCommand('vpc', 'DeleteRouteEntry', {
+        RegionId: input.region.id,
+        RouteTableId: route.routeTableId,
+        DestinationCidrBlock: route.destination,
+        NextHopId: route.nextHopId || undefined,
+      });
+  return {
+    severity: worst(affected.map((t) => severityOf(input.catalog, t.category, t.required))),
+    category: categories.length === 1 ? categories[0]! : 'routes',
+    symptom: `Route table ${route.routeTableId} sends ${route.destination} to ${hop}: ${route.diverts.length} MSE address${route.diverts.length === 1 ? '' : 'es'} (${categories.join(', ')}) leave the cloud-service route`,
+    cause: `The ${route.type.toLowerCase()} route ${route.destination} is more specific than the system route ${route.overrides}, which carries Alibaba Cloud service addresses, so traffic to ${route.diverts.join(', ')} goes to ${hop} instead${route.vSwitchIds.length > 0 ? ` (vSwitches ${route.vSwitchIds.join(', ')})` : ''}`,
+    action: `Remove the route or narrow it so it does not cover these addresses (${remove}), or make sure ${hop} forwards them back to the cloud-service network`,
+    endpoints: affected.map((t) => `${t.ip}:${t.port}`),
+  };
+};
+
+const uncoveredFinding = (input: AuditFindingsInput, table: RouteTableAudit): Finding | undefined => {
+  if (table.uncovered.length === 0) return undefined;
+  const affected = input.targets.filter((t) => table.uncovered.includes(t.ip));
+  return {
+    severity: 'info',
+    category: 'routes',
+    symptom: `${table.uncovered.length} MSE address${table.uncovered.length === 1 ? ' is' : 'es are'} not under a system route of ${table.routeTableId}`,
+    cause: `No system route (such as ${'100.64.0.0/10'}) covers ${table.uncovered.join(', ')}: they are reached through other routes (a NAT gateway or the internet for public addresses), which this audit does not judge`,
+    action: 'If probes to these endpoints fail, check the route the VPC takes to them',
+    endpoints: affected.map((t) => `${t.ip}:${t.port}`),
+  };
+};
+
+const instanceFindings = (input: AuditFindingsInput): Finding[] => {
+  const findings: Finding[] = [];
+  if (input.instances.length === 0 && !input.instanceAsked)
+    findings.push({
+      severity: 'info',
+      category: 'mse-instance',
+      symptom: `No MSE registry instances in ${input.region.id}`,
+      cause: 'ListClusters answered no instance for this region and account',
+      action:
+        'Nothing to do if the applications use MSE only for governance; otherwise check the region and the account',
+      endpoints: [],
+    });
+  for (const instance of input.instances) {
+    const where = instance.intranetDomain
+      ? `${instance.intranetDomain}:${instance.ports.join(',')}`
+      : 'no intranet domain';
+    if (instance.condition === 'trouble')
+      findings.push({
+        severity: 'critical',
+        category: 'mse-instance',
+        symptom: `MSE instance ${instance.instanceId} (${instance.clusterType ?? 'unknown engine'}) reports ${[instance.health, instance.initStatus].filter(Boolean).join(' / ')}`,
+        cause: 'The instance itself is unhealthy, whatever the network does',
+        action: `Open the instance in the MSE console (${where}) and check its nodes and events`,
+        endpoints: [],
+      });
+    else if (instance.condition === 'busy')
+      findings.push({
+        severity: 'info',
+        category: 'mse-instance',
+        symptom: `MSE instance ${instance.instanceId} is changing (${[instance.health, instance.initStatus].filter(Boolean).join(' / ')})`,
+        cause: 'MSE is creating, restarting or scaling it; connections may fail meanwhile',
+        action: 'Wait for the change to finish before judging probe failures against it',
+        endpoints: [],
+      });
+    if (input.vpcId && instance.vpcId && instance.vpcId !== input.vpcId)
+      findings.push({
+        // it may serve other applications: it matters only if this VPC's applications use it
+        severity: 'info',
+        category: 'mse-instance',
+        symptom: `MSE instance ${instance.instanceId} is in ${instance.vpcId}, not in the audited ${input.vpcId}`,
+        cause: `Its intranet domain (${where}) is reachable from ${input.vpcId} only through CEN, VPC peering or a transit router`,
+        action: `If applications in ${input.vpcId} use it, connect the VPCs or use an instance in ${input.vpcId}`,
+        endpoints: [],
+      });
+  }
+  return findings;
+};
+
+/** Findings in `check`'s shape, most severe first. Pure. */
+export const auditFindings = (input: AuditFindingsInput): Finding[] =>
+  [
+    ...input.securityGroups.flatMap((group) => securityGroupFindings(input, group)),
+    ...input.routes.map((route) => routeFinding(input, route)),
+    ...input.routeTables.flatMap((table) => uncoveredFinding(input, table) ?? []),
+    ...instanceFindings(input),
+  ].sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity]);

@@ -1,0 +1,102 @@
+import { renderAllowlist } from '../../allowlist/index.ts';
+import type { Endpoint, Region } from '../../catalog/index.ts';
+import type { BlockedEndpoint, SecurityGroupAudit, SecurityGroupFix } from './report.ts';
+
+/** A word for a POSIX shell: left bare when it is safe, otherwise single-quoted. */
+export const shellWord = (text: string): string =>
+  /^[A-Za-z0-9._\-/:=@+,]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+
+/** The aliyun CLI spells an RPC call's parameters as flags, lists as `--Permissions.N.Field`. */
+export const aliyunCommand = (product: string, action: string, params: Record<string, unknown>): string => {
+  const flags: string[] = [];
+  const add = (key: string, value: unknown) => {
+    if (value === undefined || value === null) return;
+    if (Array.isArray(value))
+      value.forEach((item, i) => {
+        add(`${key}.${i + 1}`, item);
+      });
+    else if (typeof value === 'object')
+      for (const [k, v] of Object.entries(value as Record<string, unknown>)) add(`${key}.${k}`, v);
+    else flags.push(`--${key} ${shellWord(String(value))}`);
+  };
+  for (const [key, value] of Object.entries(params)) add(key, value);
+  return `aliyun ${product} ${action} ${flags.join(' ')}`;
+};
+
+/** The blocked endpoints as a region holding only them, so the allowlist renders exactly these rules. */
+const onlyThese = (region: Region, endpoints: readonly BlockedEndpoint[]): Region => {
+  const byIp = new Map<string, Endpoint>();
+  for (const e of endpoints) {
+    const key = `${e.ip}/${e.category}`;
+    const found = byIp.get(key);
+    if (found) found.ports.push(e.port);
+    else
+      byIp.set(key, {
+        ip: e.ip,
+        ports: [e.port],
+        category: e.category as Endpoint['category'],
+        required: e.required,
+      });
+  }
+  return { ...region, endpoints: [...byIp.values()] };
+};
+
+/**
+ * The rules that let a group's blocked endpoints out: the `allowlist --format aliyun-sg` calls (Accept at
+ * priority 1, in batches of 100) for just those endpoints and this group, the same as `aliyun ecs
+ * AuthorizeSecurityGroupEgress` command lines, and the revocation of priority-1 Drop rules no Accept outranks.
+ */
+export const securityGroupFix = (
+  region: Region,
+  catalogVersion: string,
+  group: SecurityGroupAudit,
+): SecurityGroupFix | undefined => {
+  const acceptable = group.blocked.filter((b) => b.fixableByAccept);
+  const droppers = [...new Set(group.blocked.filter((b) => !b.fixableByAccept).map((b) => b.by))];
+  if (acceptable.length === 0 && droppers.length === 0) return undefined;
+  const calls =
+    acceptable.length === 0
+      ? []
+      : (
+          JSON.parse(
+            renderAllowlist('aliyun-sg', {
+              region: onlyThese(region, acceptable),
+              includeArms: true,
+              catalogVersion,
+            }),
+          ) as Array<Record<string, unknown>>
+        ).map((call): Record<string, unknown> => ({ ...call, SecurityGroupId: group.id }));
+  return {
+    securityGroupId: group.id,
+    permissions: calls,
+    commands: calls.map(({ Action, ...params }) => aliyunCommand('ecs', String(Action), params)),
+    revoke: droppers.map((ruleId) =>
+      aliyunCommand('ecs', 'RevokeSecurityGroupEgress', {
+        RegionId: region.id,
+        SecurityGroupId: group.id,
+        SecurityGroupRuleId: [ruleId],
+      }),
+    ),
+  };
+};
+
+/** The AuthorizeSecurityGroupEgress command for some of a fix's endpoints only (one finding's share). */
+export const commandFor = (
+  fix: SecurityGroupFix,
+  endpoints: ReadonlyArray<{ ip: string; port: number }>,
+): string | undefined => {
+  const wanted = new Set(endpoints.map((e) => `${e.ip}/32|${e.port}/${e.port}`));
+  const calls = fix.permissions as Array<
+    Record<string, unknown> & { Permissions?: Array<Record<string, unknown>> }
+  >;
+  const permissions = calls
+    .flatMap((call) => call.Permissions ?? [])
+    .filter((p) => wanted.has(`${String(p.DestCidrIp)}|${String(p.PortRange)}`));
+  const first = calls[0];
+  if (!first || permissions.length === 0) return undefined;
+  return aliyunCommand('ecs', 'AuthorizeSecurityGroupEgress', {
+    RegionId: first.RegionId,
+    SecurityGroupId: fix.securityGroupId,
+    Permissions: permissions,
+  });
+};

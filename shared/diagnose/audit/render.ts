@@ -1,0 +1,114 @@
+import pc from 'picocolors';
+import type { Severity } from '../../report/schema.ts';
+import type { AuditReport } from './report.ts';
+
+export type AuditTextOptions = { color: boolean };
+
+const plural = (n: number, word: string, suffix = 's') => `${n} ${word}${n === 1 ? '' : suffix}`;
+
+/** The human audit: security groups, routes, MSE instances, findings, the rules to add, what was not audited. */
+export const renderAuditText = (report: AuditReport, options: AuditTextOptions): string => {
+  const c = pc.createColors(options.color);
+  const severity: Record<Severity, (text: string) => string> = {
+    critical: c.red,
+    warning: c.yellow,
+    info: c.cyan,
+  };
+  const out: string[] = [];
+  out.push(
+    `${c.bold('mse-watch audit')} ${report.region} · ${report.startedAt} · ${Math.round(report.durationMs)} ms · catalog ${report.catalogVersion} · ${plural(report.requests, 'OpenAPI request')}`,
+  );
+  if (!report.includeArms) out.push(c.dim('ARMS endpoints left out (add --include-arms if you use ARMS)'));
+
+  out.push('', c.bold('Security groups'));
+  if (report.securityGroups.length === 0) out.push(c.dim('  none audited (give --security-group ID)'));
+  for (const group of report.securityGroups) {
+    const total = group.allowed + group.blocked.length + group.notEvaluated.length;
+    const state =
+      group.blocked.length === 0 && group.notEvaluated.length === 0
+        ? c.green(`all ${total} endpoints allowed`)
+        : `${group.allowed} of ${total} allowed, ${c.red(`${group.blocked.length} blocked`)}${group.notEvaluated.length > 0 ? `, ${c.yellow(`${group.notEvaluated.length} not evaluated`)}` : ''}`;
+    out.push(
+      `  ${c.bold(group.id)}${group.name ? ` "${group.name}"` : ''} (${group.type === 'enterprise' ? 'enterprise' : 'basic'}, ${plural(group.egressRules, 'egress rule')}): ${state}`,
+    );
+    for (const b of group.blocked)
+      out.push(
+        `    ${c.red('blocked')}  ${b.ip}:${b.port}  ${b.category}${b.required ? '' : ' (optional)'}  by ${b.by}`,
+      );
+    for (const n of group.notEvaluated)
+      out.push(`    ${c.yellow('unknown')}  ${n.ip}:${n.port}  ${n.category}  ${n.reason}`);
+  }
+
+  out.push(
+    '',
+    c.bold(
+      `Routes${report.vpcId ? ` (${report.vpcId}${report.vSwitchId ? `, ${report.vSwitchId}` : ''})` : ''}`,
+    ),
+  );
+  if (report.routeTables.length === 0) out.push(c.dim('  none audited (give --vpc ID or --vswitch ID)'));
+  for (const table of report.routeTables) {
+    out.push(
+      `  ${c.bold(table.routeTableId)} (${table.type}${table.vSwitchIds.length > 0 ? `, vSwitches ${table.vSwitchIds.join(', ')}` : ''}): ${table.entries} ${table.entries === 1 ? 'entry' : 'entries'}`,
+    );
+    const diversions = report.routes.filter((r) => r.routeTableId === table.routeTableId);
+    for (const route of diversions)
+      out.push(
+        `    ${c.red('diverts')}  ${route.destination} -> ${route.nextHopType}${route.nextHopId ? ` ${route.nextHopId}` : ''} (over ${route.overrides}): ${route.diverts.join(', ')}`,
+      );
+    if (diversions.length === 0)
+      out.push(`    ${c.green('no route diverts MSE addresses from the cloud-service route')}`);
+    if (table.uncovered.length > 0)
+      out.push(c.dim(`    not under a system route: ${table.uncovered.join(', ')}`));
+  }
+
+  out.push('', c.bold('MSE instances'));
+  if (report.instances.length === 0) out.push(c.dim('  none'));
+  for (const i of report.instances) {
+    const status = [i.health, i.initStatus].filter(Boolean).join(' / ') || 'status unknown';
+    const paint = i.condition === 'trouble' ? c.red : i.condition === 'busy' ? c.yellow : (t: string) => t;
+    out.push(
+      `  ${c.bold(i.instanceId)}${i.name ? ` "${i.name}"` : ''}  ${[i.clusterType, i.version, i.edition].filter(Boolean).join(' ')}  ${paint(status)}`,
+    );
+    out.push(
+      `    intranet ${i.intranetDomain ?? 'none'}${i.ports.length > 0 ? ` ports ${i.ports.join(', ')}` : ''}${i.vpcId ? ` in ${i.vpcId}` : ''}`,
+    );
+    if (i.maintenancePeriod)
+      out.push(
+        `    maintenance ${i.maintenancePeriod.start}-${i.maintenancePeriod.end} ${i.maintenancePeriod.timezone}${i.inMaintenance ? c.yellow(' (now)') : ''}`,
+      );
+    if (i.nacosServer) out.push(`    nacos.server: ${i.nacosServer}`);
+  }
+
+  out.push('');
+  if (report.findings.length === 0)
+    out.push(report.ok ? c.green('No problems found in the cloud configuration.') : '');
+  else {
+    out.push(c.bold(`Findings (${report.findings.length})`));
+    for (const f of report.findings) {
+      out.push('', `${severity[f.severity](`[${f.severity}]`)} ${c.bold(f.category)}: ${f.symptom}`);
+      out.push(`  cause:  ${f.cause}`, `  action: ${f.action}`);
+      if (f.endpoints.length > 0) out.push(`  endpoints: ${f.endpoints.join(', ')}`);
+    }
+  }
+
+  if (report.fixes.length > 0) {
+    out.push('', c.bold('Rules to add'));
+    for (const fix of report.fixes) {
+      out.push(`  ${fix.securityGroupId}:`);
+      for (const command of fix.commands) out.push(`    ${command}`);
+      for (const command of fix.revoke)
+        out.push(
+          `    ${c.yellow('# no Accept rule outranks a priority-1 Drop; remove or narrow it:')}`,
+          `    ${command}`,
+        );
+    }
+    out.push(c.dim('  the same as permissions JSON (allowlist --format aliyun-sg): "fixes" in --json'));
+  }
+
+  if (report.errors.length > 0) {
+    out.push('', c.bold(c.yellow('Not audited')));
+    for (const e of report.errors) out.push(`  ${e.section}: ${e.message}`);
+  }
+  out.push('', report.ok ? c.green('OK') : c.red('NOT OK'));
+  return `${out.join('\n')}\n`;
+};

@@ -1,0 +1,137 @@
+import { z } from 'zod';
+import { Finding } from '../../report/schema.ts';
+
+/** An endpoint the security group does not let out, and what decides it. */
+export const BlockedEndpoint = z.strictObject({
+  ip: z.string(),
+  port: z.number().int(),
+  category: z.string(),
+  required: z.boolean(),
+  /** The rule id (sgr-…) or the group's default ("enterprise-default-deny"). */
+  by: z.string(),
+  /** The rule in words, or why the default applies. */
+  detail: z.string(),
+  /** Whether Accept rules at priority 1 let it out (not past a priority-1 Drop: Drop wins a tie). */
+  fixableByAccept: z.boolean(),
+});
+export type BlockedEndpoint = z.infer<typeof BlockedEndpoint>;
+
+/** An endpoint whose fate hangs on rules that could not be read (prefix or port lists): never taken as allowed. */
+export const NotEvaluatedEndpoint = z.strictObject({
+  ip: z.string(),
+  port: z.number().int(),
+  category: z.string(),
+  required: z.boolean(),
+  rules: z.array(z.string()),
+  reason: z.string(),
+});
+export type NotEvaluatedEndpoint = z.infer<typeof NotEvaluatedEndpoint>;
+
+export const SecurityGroupAudit = z.strictObject({
+  id: z.string(),
+  name: z.string().optional(),
+  type: z.enum(['normal', 'enterprise']),
+  vpcId: z.string().optional(),
+  egressRules: z.number().int(),
+  allowed: z.number().int(),
+  blocked: z.array(BlockedEndpoint),
+  notEvaluated: z.array(NotEvaluatedEndpoint),
+});
+export type SecurityGroupAudit = z.infer<typeof SecurityGroupAudit>;
+
+export const RouteDiversion = z.strictObject({
+  routeTableId: z.string(),
+  routeEntryId: z.string().optional(),
+  destination: z.string(),
+  type: z.string(),
+  nextHopType: z.string(),
+  nextHopId: z.string(),
+  overrides: z.string(),
+  diverts: z.array(z.string()),
+  vSwitchIds: z.array(z.string()),
+});
+export type RouteDiversion = z.infer<typeof RouteDiversion>;
+
+export const RouteTableAudit = z.strictObject({
+  routeTableId: z.string(),
+  type: z.string(),
+  vSwitchIds: z.array(z.string()),
+  entries: z.number().int(),
+  uncovered: z.array(z.string()),
+});
+export type RouteTableAudit = z.infer<typeof RouteTableAudit>;
+
+export const MaintenancePeriodJson = z.strictObject({
+  start: z.string(),
+  end: z.string(),
+  timezone: z.string(),
+});
+
+export const InstanceAudit = z.strictObject({
+  instanceId: z.string(),
+  name: z.string().optional(),
+  clusterType: z.string().optional(),
+  version: z.string().optional(),
+  edition: z.string().optional(),
+  health: z.string().optional(),
+  initStatus: z.string().optional(),
+  condition: z.enum(['ok', 'busy', 'trouble', 'unknown']),
+  intranetDomain: z.string().optional(),
+  internetDomain: z.string().optional(),
+  ports: z.array(z.number().int()),
+  vpcId: z.string().optional(),
+  vSwitchId: z.string().optional(),
+  maintenancePeriod: MaintenancePeriodJson.nullable(),
+  inMaintenance: z.boolean(),
+  /** What `nacos: {instanceId}` resolves to; null when the instance is not a Nacos engine or has no intranet domain. */
+  nacosServer: z.string().nullable(),
+});
+export type InstanceAudit = z.infer<typeof InstanceAudit>;
+
+/** The exact rules that let the blocked endpoints out of one security group. */
+export const SecurityGroupFix = z.strictObject({
+  securityGroupId: z.string(),
+  /** `mse-watch allowlist --format aliyun-sg` calls for just these endpoints and this group. */
+  permissions: z.array(z.unknown()),
+  /** The same calls as `aliyun` CLI command lines. */
+  commands: z.array(z.string()),
+  /** Priority-1 Drop rules no Accept can outrank: removing (or narrowing) them is the fix. */
+  revoke: z.array(z.string()),
+});
+export type SecurityGroupFix = z.infer<typeof SecurityGroupFix>;
+
+export const AuditSection = z.enum(['securityGroups', 'routes', 'instances']);
+export type AuditSection = z.infer<typeof AuditSection>;
+
+/** A part of the audit that could not be done: a RAM denial, an unknown id, throttling that did not end. */
+export const AuditError = z.strictObject({
+  section: AuditSection,
+  code: z.string(),
+  message: z.string(),
+});
+export type AuditError = z.infer<typeof AuditError>;
+
+/** The `mse-watch audit --json` document. Keys named in the issue are the contract; the rest is additive. */
+export const AuditReport = z.strictObject({
+  region: z.string(),
+  catalogVersion: z.string(),
+  startedAt: z.string(),
+  durationMs: z.number(),
+  includeArms: z.boolean(),
+  /** No required (or asked-for) endpoint blocked, diverted or left unevaluated, and no instance in trouble. */
+  ok: z.boolean(),
+  /** Every section asked for was audited (no entry in `errors`). */
+  complete: z.boolean(),
+  vpcId: z.string().nullable(),
+  vSwitchId: z.string().nullable(),
+  securityGroups: z.array(SecurityGroupAudit),
+  routes: z.array(RouteDiversion),
+  routeTables: z.array(RouteTableAudit),
+  instances: z.array(InstanceAudit),
+  findings: z.array(Finding),
+  fixes: z.array(SecurityGroupFix),
+  errors: z.array(AuditError),
+  /** OpenAPI requests made, throttled retries included. */
+  requests: z.number().int(),
+});
+export type AuditReport = z.infer<typeof AuditReport>;

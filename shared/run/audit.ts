@@ -1,0 +1,477 @@
+import { inMaintenance } from '../alerting/silence.ts';
+import type { AuditConfig } from '../aliyun/audit-config.ts';
+import type { CredentialSource } from '../aliyun/credentials.ts';
+import {
+  describeEgressRules,
+  describePortRangeList,
+  describePrefixList,
+  describeSecurityGroups,
+  type Permission,
+} from '../aliyun/ecs.ts';
+import { type ClusterInfo, type ClusterSummary, listClusters, queryClusterInfo } from '../aliyun/mse.ts';
+import type { OpenApi, OpenApiOptions } from '../aliyun/openapi.ts';
+import { OpenApiError } from '../aliyun/openapi-errors.ts';
+import { parseEndpointUrl, ramAction } from '../aliyun/openapi-products.ts';
+import { describeRouteEntries, describeRouteTables, describeVSwitch } from '../aliyun/vpc.ts';
+import { type Catalog, type Region, regionTargets, type Target } from '../catalog/index.ts';
+import { auditFindings } from '../diagnose/audit/findings.ts';
+import { securityGroupFix } from '../diagnose/audit/fix.ts';
+import {
+  instanceCondition,
+  type MaintenancePeriod,
+  MSE_MAINTENANCE_TIMEZONE,
+  type MseInstance,
+  maintenanceWindowFor,
+  nacosServerAddress,
+  parseMaintenancePeriod,
+  parsePorts,
+} from '../diagnose/audit/instances.ts';
+import type {
+  AuditError,
+  AuditReport,
+  AuditSection,
+  InstanceAudit,
+  RouteTableAudit,
+  SecurityGroupAudit,
+} from '../diagnose/audit/report.ts';
+import { evaluateRoutes, type RouteTableInput } from '../diagnose/audit/routes.ts';
+import {
+  auditSecurityGroup,
+  type EgressRule,
+  type ReferencedLists,
+} from '../diagnose/audit/security-group.ts';
+import { MseWatchError } from '../util/errors.ts';
+
+/** Whether MSE may be maintaining the instance at `now` (the window recurs every day). */
+export const inMaintenancePeriod = (period: MaintenancePeriod, now: Date): boolean =>
+  inMaintenance(
+    {
+      match: ['*'],
+      days: ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'],
+      start: period.start,
+      end: period.end,
+      timezone: period.timezone,
+    },
+    now,
+  );
+
+export type AuditParams = {
+  catalog: Catalog;
+  region: Region;
+  includeArms: boolean;
+  securityGroupIds: readonly string[];
+  vpcId?: string;
+  vSwitchId?: string;
+  /** Only this MSE instance; otherwise every instance of the region. */
+  instanceId?: string;
+  /** The zone MSE's "HH:mm" maintenance periods are read in. */
+  maintenanceTimezone?: string;
+};
+
+export type AuditDeps = {
+  /** An OpenAPI client for params.region (the CLI's credentials, or the function's role). */
+  openapi: OpenApi;
+  now: () => number;
+};
+
+/** A section's failure as an `errors` entry; a bug (anything not ours) still throws. */
+const asError = (section: AuditSection, error: unknown): AuditError => {
+  if (error instanceof MseWatchError) return { section, code: error.code, message: error.message };
+  throw error;
+};
+
+const toRule = (p: Permission, index: number): EgressRule => {
+  const policy = p.Policy.toLowerCase() === 'drop' ? 'drop' : 'accept';
+  const protocol = p.IpProtocol.toUpperCase();
+  const rule: EgressRule = {
+    id: '',
+    policy,
+    priority: p.Priority,
+    protocol,
+    ...(p.PortRange ? { portRange: p.PortRange } : {}),
+    ...(p.PortRangeListId ? { portRangeListId: p.PortRangeListId } : {}),
+    ...(p.DestCidrIp ? { destCidr: p.DestCidrIp } : {}),
+    ...(p.Ipv6DestCidrIp ? { ipv6DestCidr: p.Ipv6DestCidrIp } : {}),
+    ...(p.DestPrefixListId ? { destPrefixListId: p.DestPrefixListId } : {}),
+    ...(p.DestGroupId ? { destGroupId: p.DestGroupId } : {}),
+    ...(p.Description ? { description: p.Description } : {}),
+  };
+  // rules listed without an id (older groups) are named by position and content
+  rule.id = p.SecurityGroupRuleId ?? `rule #${index + 1} (${policy} ${protocol} p${p.Priority})`;
+  return rule;
+};
+
+/** Reads every prefix and port list the rules refer to; one that cannot be read keeps its reason. */
+const readLists = async (
+  api: OpenApi,
+  rules: readonly EgressRule[],
+  errors: AuditError[],
+): Promise<ReferencedLists> => {
+  const prefixLists: Record<string, { cidrs: string[] } | { unresolved: string }> = {};
+  const portRangeLists: Record<string, { ranges: string[] } | { unresolved: string }> = {};
+  const note = (error: unknown): string => {
+    const entry = asError('securityGroups', error);
+    if (entry.code !== 'permission-denied') return entry.message;
+    // a denial is a permission error of the audit itself (listed once, with the statement to add); the rule
+    // only says which action was denied
+    if (!errors.some((e) => e.message === entry.message)) errors.push(entry);
+    const denied =
+      error instanceof OpenApiError
+        ? (error.failure.accessDeniedDetail?.AuthAction ?? ramAction(error.product, error.action))
+        : 'the read';
+    return `RAM denied ${denied}`;
+  };
+  for (const id of new Set(rules.flatMap((r) => (r.destPrefixListId ? [r.destPrefixListId] : [])))) {
+    prefixLists[id] = await describePrefixList(api, id).then(
+      (cidrs) => ({ cidrs }),
+      (error: unknown) => ({ unresolved: note(error) }),
+    );
+  }
+  for (const id of new Set(rules.flatMap((r) => (r.portRangeListId ? [r.portRangeListId] : [])))) {
+    portRangeLists[id] = await describePortRangeList(api, id).then(
+      (ranges) => ({ ranges }),
+      (error: unknown) => ({ unresolved: note(error) }),
+    );
+  }
+  return { prefixLists, portRangeLists };
+};
+
+const auditSecurityGroups = async (
+  params: AuditParams,
+  api: OpenApi,
+  targets: readonly Target[],
+  errors: AuditError[],
+): Promise<SecurityGroupAudit[]> => {
+  if (params.securityGroupIds.length === 0) return [];
+  let summaries: Awaited<ReturnType<typeof describeSecurityGroups>>;
+  try {
+    summaries = await describeSecurityGroups(api, params.securityGroupIds);
+  } catch (error) {
+    errors.push(asError('securityGroups', error));
+    return [];
+  }
+  const audits: SecurityGroupAudit[] = [];
+  for (const id of params.securityGroupIds) {
+    const summary = summaries.find((s) => s.SecurityGroupId === id);
+    if (!summary) {
+      errors.push({
+        section: 'securityGroups',
+        code: 'not-found',
+        message: `security group ${id} does not exist in ${params.region.id}: check --security-group and --region`,
+      });
+      continue;
+    }
+    const type = summary.SecurityGroupType;
+    if (type !== 'normal' && type !== 'enterprise') {
+      errors.push({
+        section: 'securityGroups',
+        code: 'unknown-group-type',
+        message: `security group ${id} has type "${type}", neither normal nor enterprise: its default policy is unknown, so it is not evaluated`,
+      });
+      continue;
+    }
+    try {
+      const rules = (await describeEgressRules(api, id)).map(toRule);
+      const lists = await readLists(api, rules, errors);
+      audits.push(
+        auditSecurityGroup(
+          {
+            id,
+            type,
+            rules,
+            ...(summary.SecurityGroupName ? { name: summary.SecurityGroupName } : {}),
+            ...(summary.VpcId ? { vpcId: summary.VpcId } : {}),
+          },
+          lists,
+          targets,
+        ),
+      );
+    } catch (error) {
+      errors.push(asError('securityGroups', error));
+    }
+  }
+  return audits;
+};
+
+const auditRoutes = async (
+  params: AuditParams,
+  api: OpenApi,
+  targets: readonly Target[],
+  errors: AuditError[],
+): Promise<{ vpcId: string | null; routes: AuditReport['routes']; routeTables: RouteTableAudit[] }> => {
+  const none = { vpcId: params.vpcId ?? null, routes: [], routeTables: [] };
+  if (!params.vpcId && !params.vSwitchId) return none;
+  try {
+    let vpcId = params.vpcId ?? null;
+    let tables: Array<{ RouteTableId: string; RouteTableType: string; VSwitchIds: { VSwitchId: string[] } }>;
+    if (params.vSwitchId) {
+      const vsw = await describeVSwitch(api, params.vSwitchId);
+      vpcId = vsw.VpcId;
+      if (!vsw.RouteTable)
+        throw new MseWatchError('no-route-table', `vSwitch ${params.vSwitchId} names no route table`);
+      const listed = await describeRouteTables(api, { routeTableId: vsw.RouteTable.RouteTableId });
+      tables =
+        listed.length > 0
+          ? listed
+          : [
+              {
+                RouteTableId: vsw.RouteTable.RouteTableId,
+                RouteTableType: vsw.RouteTable.RouteTableType ?? 'System',
+                VSwitchIds: { VSwitchId: [params.vSwitchId] },
+              },
+            ];
+    } else {
+      tables = await describeRouteTables(api, { vpcId: params.vpcId! });
+      if (tables.length === 0) {
+        errors.push({
+          section: 'routes',
+          code: 'not-found',
+          message: `VPC ${params.vpcId} has no route table in ${params.region.id}: check --vpc and --region`,
+        });
+        return none;
+      }
+    }
+    const inputs: RouteTableInput[] = [];
+    for (const table of tables) {
+      const entries = await describeRouteEntries(api, table.RouteTableId);
+      inputs.push({
+        routeTableId: table.RouteTableId,
+        type: table.RouteTableType,
+        vSwitchIds: table.VSwitchIds.VSwitchId,
+        entries: entries.map((e) => {
+          const hops = e.NextHops.NextHop;
+          return {
+            ...(e.RouteEntryId ? { id: e.RouteEntryId } : {}),
+            destination: e.DestinationCidrBlock,
+            type: e.Type,
+            // several next hops (ECMP) are listed together
+            ...(hops.length > 0
+              ? {
+                  nextHopType: [...new Set(hops.map((h) => h.NextHopType ?? 'unknown'))].join(','),
+                  nextHopId: hops
+                    .map((h) => h.NextHopId ?? '')
+                    .filter(Boolean)
+                    .join(','),
+                }
+              : {}),
+          };
+        }),
+      });
+    }
+    const { diversions, tables: verdicts } = evaluateRoutes(
+      inputs,
+      targets.map((t) => t.ip),
+    );
+    return { vpcId, routes: diversions, routeTables: verdicts };
+  } catch (error) {
+    errors.push(asError('routes', error));
+    return none;
+  }
+};
+
+const toInstance = (
+  listed: ClusterSummary | undefined,
+  info: ClusterInfo | undefined,
+  timezone: string,
+): MseInstance => {
+  const pick = <K extends keyof ClusterInfo & keyof ClusterSummary>(key: K) => info?.[key] ?? listed?.[key];
+  const period = info?.MaintenancePeriod ?? listed?.MaintenancePeriod;
+  const maintenancePeriod = parseMaintenancePeriod(period?.StartTime, period?.EndTime, timezone);
+  const name = pick('ClusterAliasName') ?? pick('ClusterName');
+  const clusterType = pick('ClusterType');
+  const version = pick('AppVersion') ?? info?.ClusterVersion ?? listed?.VersionCode;
+  const edition = pick('MseVersion');
+  const health = info?.HealthStatus;
+  const initStatus = pick('InitStatus');
+  const intranetDomain = pick('IntranetDomain');
+  const internetDomain = pick('InternetDomain');
+  const vpcId = pick('VpcId');
+  return {
+    instanceId: (info?.InstanceId ?? listed?.InstanceId)!,
+    ...(name ? { name } : {}),
+    ...(clusterType ? { clusterType } : {}),
+    ...(version ? { version } : {}),
+    ...(edition ? { edition } : {}),
+    ...(health ? { health } : {}),
+    ...(initStatus ? { initStatus } : {}),
+    ...(intranetDomain ? { intranetDomain } : {}),
+    ...(internetDomain ? { internetDomain } : {}),
+    ports: parsePorts(info?.IntranetPort),
+    ...(vpcId ? { vpcId } : {}),
+    ...(info?.VSwitchId ? { vSwitchId: info.VSwitchId } : {}),
+    ...(maintenancePeriod ? { maintenancePeriod } : {}),
+  };
+};
+
+const instanceAudit = (instance: MseInstance, now: Date): InstanceAudit => {
+  let nacosServer: string | null = null;
+  try {
+    nacosServer = nacosServerAddress(instance);
+  } catch {
+    // not a Nacos engine, or no intranet domain yet: `nacosServer: null` says so
+  }
+  return {
+    ...instance,
+    condition: instanceCondition(instance),
+    maintenancePeriod: instance.maintenancePeriod ?? null,
+    inMaintenance: instance.maintenancePeriod ? inMaintenancePeriod(instance.maintenancePeriod, now) : false,
+    nacosServer,
+  };
+};
+
+/** The region's MSE instances (or the one asked for), with the details only QueryClusterInfo gives. */
+export const readInstances = async (
+  api: OpenApi,
+  params: Pick<AuditParams, 'instanceId' | 'maintenanceTimezone'>,
+  errors: AuditError[],
+): Promise<MseInstance[]> => {
+  const timezone = params.maintenanceTimezone ?? MSE_MAINTENANCE_TIMEZONE;
+  if (params.instanceId) {
+    try {
+      return [toInstance(undefined, await queryClusterInfo(api, params.instanceId), timezone)];
+    } catch (error) {
+      const entry = asError('instances', error);
+      errors.push(
+        error instanceof OpenApiError && entry.code === 'not-found'
+          ? {
+              ...entry,
+              message: `MSE instance ${params.instanceId} does not exist in ${api.region}: check --instance and --region (${entry.message})`,
+            }
+          : entry,
+      );
+      return [];
+    }
+  }
+  let listed: ClusterSummary[];
+  try {
+    listed = await listClusters(api);
+  } catch (error) {
+    errors.push(asError('instances', error));
+    return [];
+  }
+  const instances: MseInstance[] = [];
+  for (const summary of listed) {
+    let info: ClusterInfo | undefined;
+    try {
+      info = await queryClusterInfo(api, summary.InstanceId);
+    } catch (error) {
+      // the listing still says a lot; the details that are missing are reported
+      const entry = asError('instances', error);
+      if (!errors.some((e) => e.message === entry.message)) errors.push(entry);
+    }
+    instances.push(toInstance(summary, info, timezone));
+  }
+  return instances;
+};
+
+/**
+ * The cloud-side audit: every catalog ip:port of the region through the named security groups, the VPC's (or
+ * vSwitch's) route tables, and the region's MSE instances, all read through the OpenAPI; nothing is sent to
+ * a catalog address. Parts that cannot be read (a RAM denial, an unknown id) are listed in `errors` and the
+ * rest is still audited.
+ */
+export const runAudit = async (params: AuditParams, deps: AuditDeps): Promise<AuditReport> => {
+  const started = deps.now();
+  const api = deps.openapi;
+  const targets = regionTargets(params.region, { includeArms: params.includeArms });
+  const errors: AuditError[] = [];
+  const [securityGroups, routeAudit, instances] = await Promise.all([
+    auditSecurityGroups(params, api, targets, errors),
+    auditRoutes(params, api, targets, errors),
+    readInstances(api, params, errors),
+  ]);
+  const now = new Date(deps.now());
+  const instanceAudits = instances.map((instance) => instanceAudit(instance, now));
+  const fixes = securityGroups.flatMap(
+    (group) => securityGroupFix(params.region, params.catalog.version, group) ?? [],
+  );
+  const findings = auditFindings({
+    catalog: params.catalog,
+    region: params.region,
+    targets,
+    securityGroups,
+    fixes,
+    routes: routeAudit.routes,
+    routeTables: routeAudit.routeTables,
+    instances: instanceAudits,
+    ...(routeAudit.vpcId ? { vpcId: routeAudit.vpcId } : {}),
+    instanceAsked: params.instanceId !== undefined,
+  });
+  // every endpoint evaluated was asked for: ARMS ones only with includeArms
+  const ok =
+    securityGroups.every((g) => g.blocked.length === 0 && g.notEvaluated.length === 0) &&
+    routeAudit.routes.length === 0 &&
+    instanceAudits.every((i) => i.condition !== 'trouble');
+  const order: Record<AuditSection, number> = { securityGroups: 0, routes: 1, instances: 2 };
+  return {
+    region: params.region.id,
+    catalogVersion: params.catalog.version,
+    startedAt: new Date(started).toISOString(),
+    durationMs: deps.now() - started,
+    includeArms: params.includeArms,
+    ok,
+    complete: errors.length === 0,
+    vpcId: routeAudit.vpcId,
+    vSwitchId: params.vSwitchId ?? null,
+    securityGroups,
+    routes: routeAudit.routes,
+    routeTables: routeAudit.routeTables,
+    instances: instanceAudits,
+    findings,
+    fixes,
+    errors: errors.sort((a, b) => order[a.section] - order[b.section]),
+    requests: api.calls.reduce((sum, call) => sum + call.attempts, 0),
+  };
+};
+
+/** What an `audit:` config section asks for, for the region and ARMS choice of the check it belongs to. */
+export const auditParamsFromConfig = (
+  audit: AuditConfig,
+  base: Pick<AuditParams, 'catalog' | 'region' | 'includeArms'>,
+): AuditParams => ({
+  ...base,
+  securityGroupIds: audit.securityGroups,
+  ...(audit.vpcId ? { vpcId: audit.vpcId } : {}),
+  ...(audit.vSwitchId ? { vSwitchId: audit.vSwitchId } : {}),
+  ...(audit.instanceId ? { instanceId: audit.instanceId } : {}),
+  maintenanceTimezone: audit.maintenanceTimezone,
+});
+
+/** The OpenAPI client options for an `audit:` section (in FC: the function role's keys from the context). */
+export const openApiOptionsFromConfig = (
+  audit: AuditConfig,
+  region: string,
+  credentials: CredentialSource,
+): OpenApiOptions => ({
+  region,
+  credentials,
+  network: audit.network,
+  ...(audit.endpoint ? { endpoint: parseEndpointUrl(audit.endpoint, 'audit.endpoint') } : {}),
+});
+
+/**
+ * `nacos: {instanceId}`: the instance's Nacos address (intranet domain, 8848) and its maintenance period as an
+ * alerting maintenance window over `match`, read with QueryClusterInfo. Throws a one-line error when the
+ * instance does not exist, is not Nacos, or has no intranet domain yet.
+ */
+export const resolveNacosInstance = async (
+  api: OpenApi,
+  instanceId: string,
+  options: { timezone?: string; match?: readonly string[] } = {},
+): Promise<{
+  instance: MseInstance;
+  server: string;
+  maintenanceWindow?: ReturnType<typeof maintenanceWindowFor>;
+}> => {
+  const errors: AuditError[] = [];
+  const [instance] = await readInstances(
+    api,
+    { instanceId, ...(options.timezone ? { maintenanceTimezone: options.timezone } : {}) },
+    errors,
+  );
+  if (!instance)
+    throw new MseWatchError(errors[0]?.code ?? 'not-found', `nacos.instanceId: ${errors[0]?.message}`);
+  const server = nacosServerAddress(instance);
+  const maintenanceWindow = maintenanceWindowFor(instance, options.match ?? ['nacos/*']);
+  return { instance, server, ...(maintenanceWindow ? { maintenanceWindow } : {}) };
+};
