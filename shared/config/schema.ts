@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AlertingConfig } from '../alerting/config.ts';
+import { AuditConfig } from '../aliyun/audit-config.ts';
 import { Port } from '../catalog/schema.ts';
 import { NacosConfig } from '../nacos/config.ts';
 import { ProbeMode } from '../probes/types.ts';
@@ -60,6 +61,8 @@ export const Config = z.strictObject({
   alerting: AlertingConfig.optional(),
   state: StateConfig.optional(),
   sls: SlsConfig.optional(),
+  /** The cloud-side audit (security groups, routes, MSE instances) a function runs beside its probes. */
+  audit: AuditConfig.optional(),
   simulation: SimulationConfig.optional(),
 });
 export type Config = z.infer<typeof Config>;
