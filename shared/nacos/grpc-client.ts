@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import type { NacosGrpcClient, NacosGrpcFactory } from './context.ts';
+import type { GrpcChannelOptions, NacosGrpcClient, NacosGrpcFactory } from './context.ts';
 import { StepFailure } from './http.ts';
 import { fromPayload, RequestService, toPayload, type WirePayload } from './proto.ts';
 
@@ -37,13 +37,26 @@ export const classifyGrpcError = (error: grpc.ServiceError, signal: AbortSignal)
   }
 };
 
+const channelCredentials = (options: GrpcChannelOptions): grpc.ChannelCredentials => {
+  if (!options.tls) return grpc.credentials.createInsecure();
+  return grpc.credentials.createSsl(
+    options.ca === undefined ? null : Buffer.from(options.ca),
+    options.key === undefined ? null : Buffer.from(options.key),
+    options.cert === undefined ? null : Buffer.from(options.cert),
+    options.verify === false ? { rejectUnauthorized: false, checkServerIdentity: () => undefined } : {},
+  );
+};
+
 /** grpc-js over the Nacos proto: one channel per check, closed afterwards. */
 export const grpcJsFactory: NacosGrpcFactory = (address, options): NacosGrpcClient => {
-  const credentials = options.tls ? grpc.credentials.createSsl() : grpc.credentials.createInsecure();
-  const client = new RequestService(address, credentials, {
+  const client = new RequestService(address, channelCredentials(options), {
     // one attempt: a monitor wants to see the failure, not hide it behind reconnects
     'grpc.enable_retries': 0,
     'grpc.initial_reconnect_backoff_ms': 1000,
+    // the certificate name to check (and SNI) when the address is an IP or a VIP
+    ...(options.tls && options.servername
+      ? { 'grpc.ssl_target_name_override': options.servername, 'grpc.default_authority': options.servername }
+      : {}),
   }) as unknown as UnaryClient;
   return {
     request: (message, { timeoutMs, signal }) =>
