@@ -44,9 +44,10 @@ export type NacosTestServerOptions = {
   version?: string;
   /**
    * TLS, PEM. `http` (default true): the HTTP API over HTTPS; `grpc` (default true): the gRPC client port over
-   * TLS (Nacos' own TLS mode without the plaintext compatibility fallback).
+   * TLS (Nacos' own TLS mode without the plaintext compatibility fallback). `clientCa`: require a client
+   * certificate signed by it (mutual TLS, Nacos' mutualAuthEnable) on both.
    */
-  tls?: { cert: string; key: string; http?: boolean; grpc?: boolean };
+  tls?: { cert: string; key: string; http?: boolean; grpc?: boolean; clientCa?: string };
   /** 3.x console port (default: ephemeral); in 1.x/2.x mode it answers 404, as 2.x has no console port. */
   consolePort?: number;
   /** Sees every gRPC message type that arrives (the standalone script logs them). */
@@ -139,14 +140,25 @@ export const startNacosTestServer = async (
   const grpcCredentials = () =>
     grpcTls && tls
       ? grpc.ServerCredentials.createSsl(
-          null,
+          tls.clientCa === undefined ? null : Buffer.from(tls.clientCa),
           [{ private_key: Buffer.from(tls.key), cert_chain: Buffer.from(tls.cert) }],
-          false,
+          tls.clientCa !== undefined,
         )
       : grpc.ServerCredentials.createInsecure();
   const listener = (handle: (request: IncomingMessage, response: ServerResponse) => void): HttpServer => {
     const server: HttpServer =
-      httpTls && tls ? createHttpsServer({ key: tls.key, cert: tls.cert }, handle) : createServer(handle);
+      httpTls && tls
+        ? createHttpsServer(
+            {
+              key: tls.key,
+              cert: tls.cert,
+              ...(tls.clientCa === undefined
+                ? {}
+                : { ca: tls.clientCa, requestCert: true, rejectUnauthorized: true }),
+            },
+            handle,
+          )
+        : createServer(handle);
     server.keepAliveTimeout = 5000;
     return server;
   };
