@@ -228,3 +228,49 @@ describe('3.0/3.1 with the v1 client APIs switched off', () => {
     expect(server.state()).toEqual({ configs: 0, instances: 0 });
   });
 });
+
+describe('canaries on 3.x: swept and cleaned up through the v3 APIs', () => {
+  it.each([
+    '3.1',
+    '3.2',
+  ])('%s: an old leftover is swept with the v3 admin list; a young one is spared', async (version) => {
+    const server = await start({ version, auth: USER });
+    const login = await fetch(`${server.url}/v3/auth/user/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(USER),
+    });
+    const { accessToken } = (await login.json()) as { accessToken: string };
+    const publish = (dataId: string) =>
+      fetch(`${server.url}/v3/admin/cs/config`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ dataId, groupName: 'MSE_WATCH', content: 'x', accessToken }),
+      }).then((r) => r.json());
+    const old = `mse-watch-canary-${(Date.now() - 3_600_000).toString(36)}-abcdef`;
+    const young = `mse-watch-canary-${Date.now().toString(36)}-123456`;
+    expect(await publish(old)).toMatchObject({ code: 0, data: true });
+    expect(await publish(young)).toMatchObject({ code: 0, data: true });
+    const report = await check(server, USER);
+    expect(statuses(report)).toEqual(allOk());
+    expect(report.swept).toEqual([`config MSE_WATCH/${old}`]);
+    expect(server.state()).toEqual({ configs: 1, instances: 0 });
+  });
+
+  it('3.2: a read-back that is lost after the publish still ends with the canary deleted (v3 admin delete)', async () => {
+    const server = await start({ version: '3.2', auth: USER });
+    let published = false;
+    const flaky: typeof fetch = (input, init) => {
+      const path = new URL(String(input)).pathname;
+      if (init?.method === 'POST' && path.endsWith('/v3/admin/cs/config')) published = true;
+      if (published && path.endsWith('/v3/client/cs/config')) {
+        return Promise.reject(Object.assign(new Error('lost'), { name: 'TimeoutError' }));
+      }
+      return fetch(input, init);
+    };
+    const report = await check(server, USER, { fetch: flaky });
+    expect(step(report, 'config-roundtrip')).toMatchObject({ status: 'failed', error: { code: 'timeout' } });
+    expect(report.leftovers).toEqual([]);
+    expect(server.state()).toEqual({ configs: 0, instances: 0 });
+  });
+});
