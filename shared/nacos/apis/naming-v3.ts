@@ -1,4 +1,4 @@
-import { excerpt, nacosHttp, StepFailure, unexpectedStatus } from '../http.ts';
+import { excerpt, type HttpAnswer, nacosHttp, StepFailure, unexpectedStatus } from '../http.ts';
 import { envelopeFailure, INSTANCE_NOT_FOUND, readEnvelope } from './envelope.ts';
 import { groupedName, type Host, type InstanceKey, type NamingApi, type ServiceKey } from './types.ts';
 
@@ -17,7 +17,7 @@ const instanceParams = (service: ServiceKey, instance: InstanceKey) => ({
   ephemeral: String(instance.ephemeral),
 });
 
-const expectOk = async (what: string, answer: { status: number; body: string; headers: Headers }) => {
+const expectOk = (what: string, answer: HttpAnswer): void => {
   if (answer.status !== 200) throw unexpectedStatus(what, answer);
   const envelope = readEnvelope(what, answer.body);
   if (envelope.code !== 0) throw envelopeFailure(what, envelope);
@@ -88,6 +88,6 @@ export const namingV3: NamingApi = {
     const answer = await nacosHttp(http, 'DELETE', PATH, instanceParams(service, instance), {
       sign: sign(service),
     });
-    await expectOk('deregister', answer);
+    expectOk('deregister', answer);
   },
 };

@@ -107,9 +107,11 @@ export const expandVersion = (version: string | undefined): string =>
     : (SHORTHANDS[version] ?? (/^\d+\.\d+$/.test(version) ? `${version}.0` : version));
 
 /**
- * A Nacos-compatible server for tests, `simulate` and the demo: HTTP v1 (health, login, configs with the
- * long-poll listener, instances with list and beat, server state, cluster nodes), v2 health, 3.x health
- * and login, and the gRPC ServerCheck on its own port, with switchable faults.
+ * A Nacos-compatible server for tests, `simulate` and the demo, as a given version answers (2.x by default,
+ * 3.1, 3.2; see docs/nacos.md): the HTTP APIs of that generation (v1 config with the long-poll listener and
+ * instances with list and beat on 1.x/2.x and 3.0/3.1; the v3 client and admin APIs on 3.x; what 3.0/3.1
+ * deprecate and 3.2 removed answering as they do), the gRPC client port, a 3.x console port, optional TLS, and
+ * switchable faults.
  */
 export const startNacosTestServer = async (
   options: NacosTestServerOptions = {},

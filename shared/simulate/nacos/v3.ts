@@ -251,7 +251,7 @@ const clientInstance = (settings: ServerSettings, method: string, path: string, 
   }
 };
 
-/** Routes /v3/* on a 3.x server port; undefined = not a v3 path. */
+/** Routes /v3/* on a 3.x server port; a path no v3 controller maps is Spring's 404. */
 export const routeV3 = (
   settings: ServerSettings,
   request: IncomingMessage,
