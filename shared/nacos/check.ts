@@ -1,17 +1,21 @@
+import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createRedactor } from '../util/redact.ts';
 import { newCanaryId } from './canary.ts';
 import type { NacosConfig, NacosStepName } from './config.ts';
 import type { CheckContext, NacosDeps, StepFn } from './context.ts';
+import { namespaceFor } from './generation.ts';
 import { grpcJsFactory } from './grpc-client.ts';
 import { type Auth, parseServer, StepFailure } from './http.ts';
+import { createHttpsFetch } from './https-fetch.ts';
 import type { NacosReport, NacosStep } from './report.ts';
 import { clusterStep } from './steps/cluster.ts';
 import { configRoundtripStep } from './steps/config-roundtrip.ts';
 import { grpcAddress, grpcServerCheckStep } from './steps/grpc-server-check.ts';
-import { livenessStep, lookupVersion, readinessStep } from './steps/health.ts';
+import { detectGeneration, livenessStep, readinessStep } from './steps/health.ts';
 import { loginStep } from './steps/login.ts';
 import { namingRoundtripStep } from './steps/naming-roundtrip.ts';
+import { resolveTls, summarizeTls } from './tls.ts';
 
 export const defaultNacosDeps: NacosDeps = {
   fetch: (...args) => globalThis.fetch(...args),
@@ -20,6 +24,7 @@ export const defaultNacosDeps: NacosDeps = {
   sleep: (ms) => sleep(ms).then(() => undefined),
   grpc: grpcJsFactory,
   canaryId: () => newCanaryId(),
+  readFile: (path) => readFile(path, 'utf8'),
 };
 
 const round = (ms: number) => Math.round(ms * 10) / 10;
@@ -28,7 +33,8 @@ export type NacosCheckOptions = { signal?: AbortSignal; budgetMs?: number };
 
 /**
  * Runs the Nacos check: every step timed and classified, dependent steps skipped with the reason,
- * canaries removed in all cases. Network trouble is data in the report; this never throws for it.
+ * canaries removed in all cases. Network trouble is data in the report; this never throws for it. It throws
+ * MseWatchError only for input it cannot use (a TLS file that cannot be read), before any request.
  */
 export const runNacosCheck = async (
   config: NacosConfig,
@@ -38,6 +44,11 @@ export const runNacosCheck = async (
   const d: NacosDeps = { ...defaultNacosDeps, ...deps };
   const started = d.now();
   const address = parseServer(config.server, config.contextPath);
+  const tls = await resolveTls(config.tls, address.tls, d.readFile);
+  // HTTPS goes through node:https, which takes the run's CA, client certificate and server name; an injected
+  // fetch (tests) is used as it is
+  const https = deps.fetch === undefined && address.tls ? createHttpsFetch(tls) : undefined;
+  const httpFetch = https?.fetch ?? d.fetch;
   // the run stops early enough to leave time for cleanup inside the caller's budget
   const cleanupReserve = Math.min(config.timeout * 2, (options.budgetMs ?? Number.POSITIVE_INFINITY) / 4);
   const runSignals: AbortSignal[] = [];
@@ -55,7 +66,7 @@ export const runNacosCheck = async (
     deps: d,
     address,
     http: {
-      fetch: d.fetch,
+      fetch: httpFetch,
       address,
       timeoutMs: config.timeout,
       signal: runSignal,
@@ -63,6 +74,11 @@ export const runNacosCheck = async (
       wallNow: d.wallNow,
     },
     api: null,
+    generation: null,
+    version: null,
+    roundTrip: null,
+    apis: {},
+    tls,
     canaryId: d.canaryId(),
     cleanups: new Map(),
     swept: [],
@@ -126,12 +142,12 @@ export const runNacosCheck = async (
     return run(name, fn);
   };
 
-  let version: string | null = null;
   try {
     await run('liveness', livenessStep);
+    // the generation decides the paths of everything after; asked outside any step's timing
+    if (byName.get('liveness')?.status !== 'failed' && !runSignal.aborted) await detectGeneration(ctx);
     await runAfter('readiness', readinessStep, 'liveness');
     await runAfter('login', loginStep, 'liveness');
-    if (byName.get('liveness')?.status !== 'failed' && !runSignal.aborted) version = await lookupVersion(ctx);
     await runAfter('config-roundtrip', configRoundtripStep, 'liveness', 'readiness', 'login');
     await runAfter('naming-roundtrip', namingRoundtripStep, 'liveness', 'readiness', 'login');
     // 9848 is its own port and its own path through a firewall: checked whatever HTTP said
@@ -147,12 +163,14 @@ export const runNacosCheck = async (
         // reported as a leftover below; the next run sweeps it by prefix
       }
     }
+    https?.close();
   }
 
   // secrets never leave the run, not even when a server echoes them back in an error body
   const redact = createRedactor([
     config.password,
     config.secretKey,
+    tls.key,
     ctx.http.auth.kind === 'token' ? ctx.http.auth.accessToken : undefined,
   ]);
   const clean = (step: NacosStep): NacosStep => ({
@@ -162,11 +180,16 @@ export const runNacosCheck = async (
   });
   return {
     server: address.label,
-    version,
+    // the version the server told, else the family it showed ("3.x"), else null
+    version: ctx.version ?? (ctx.api === 'v3' ? '3.x' : null),
     ok: !steps.some((step) => step.status === 'failed'),
     durationMs: round(d.now() - started),
     steps: steps.map(clean),
     api: ctx.api,
+    generation: ctx.generation,
+    ...(ctx.api === null ? {} : { namespace: namespaceFor(config.namespace, ctx.api) }),
+    apis: ctx.apis,
+    tls: summarizeTls(tls),
     grpc: grpcAddress(ctx),
     leftovers: [...ctx.cleanups.keys()],
     swept: ctx.swept,

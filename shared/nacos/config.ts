@@ -21,6 +21,67 @@ const NacosName = z
   .max(128)
   .regex(/^[A-Za-z0-9_.:-]+$/, 'use only letters, digits and _ - . : (Nacos rejects other characters)');
 
+// PEM blocks: checked here so a pasted key or a DER file fails at load time, naming the field
+const pemCertificate = z.string().refine((value) => value.includes('-----BEGIN CERTIFICATE-----'), {
+  message: 'must be PEM text with -----BEGIN CERTIFICATE----- (or use the *File form for a path)',
+});
+const pemKey = z.string().refine((value) => /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(value), {
+  message: 'must be a PEM private key (-----BEGIN ... PRIVATE KEY-----)',
+});
+const filePath = z.string().min(1);
+
+/**
+ * TLS for the HTTP API (on when `server` is https://) and for the gRPC client port (`enabled`; MSE: the
+ * TLSEnabled parameter, engine 2.1.2.1+). Trust: the system roots unless `ca`/`caFile` is given. A client
+ * certificate (`cert`+`key`) is for servers that require mutual TLS. The key is a secret: never printed.
+ */
+export const NacosTls = z
+  .strictObject({
+    /** TLS on the gRPC port; default: the same as the HTTP side (https:// server). */
+    enabled: z.boolean().optional(),
+    /** Trusted CA certificates, PEM (instead of the system roots). */
+    ca: pemCertificate.optional(),
+    caFile: filePath.optional(),
+    /** Client certificate chain and key, PEM, for mutual TLS. */
+    cert: pemCertificate.optional(),
+    certFile: filePath.optional(),
+    key: pemKey.optional(),
+    keyFile: filePath.optional(),
+    /** The name the server certificate must carry (and the SNI), when connecting by IP or through a VIP. */
+    servername: z.string().min(1).optional(),
+    /** Accept any certificate. The report says so; meant for a first test, not for monitoring. */
+    insecureSkipVerify: z.boolean().default(false),
+  })
+  .superRefine((value, ctx) => {
+    const exclusive = [
+      ['ca', 'caFile'],
+      ['cert', 'certFile'],
+      ['key', 'keyFile'],
+    ] as const;
+    for (const [a, b] of exclusive) {
+      if (value[a] !== undefined && value[b] !== undefined) {
+        ctx.addIssue({ code: 'custom', path: [b], message: `give ${a} or ${b}, not both` });
+      }
+    }
+    const hasCert = value.cert !== undefined || value.certFile !== undefined;
+    const hasKey = value.key !== undefined || value.keyFile !== undefined;
+    if (hasCert !== hasKey) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [hasCert ? 'key' : 'cert'],
+        message: 'a client certificate needs its key: set cert (or certFile) and key (or keyFile) together',
+      });
+    }
+    if (value.insecureSkipVerify && (value.ca !== undefined || value.caFile !== undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['insecureSkipVerify'],
+        message: 'insecureSkipVerify ignores ca/caFile: remove one of them',
+      });
+    }
+  });
+export type NacosTls = z.infer<typeof NacosTls>;
+
 /** How long a successful step may take before it counts as degraded ("1s", "800ms"). */
 const Threshold = duration({ min: 1, max: 600_000 });
 
@@ -85,8 +146,14 @@ export const NacosConfig = z
     /** MSE RAM authentication (Spas signatures) instead of a Nacos user. */
     accessKey: z.string().min(1).optional(),
     secretKey: z.string().min(1).optional(),
-    /** Namespace id ("" or omitted = public). */
+    /** Namespace id; "" or omitted = the public namespace (sent as "" to 1.x/2.x, as `public` to 3.x). */
     namespace: z.string().default(''),
+    /**
+     * The HTTP API of the config and naming round trips: `auto` picks per detected generation (v1 on 1.x, 2.x,
+     * 3.0 and 3.1, v3 on 3.2+); `v1` or `v3` pins one, e.g. to test the v3 path of a 3.1 server.
+     */
+    api: z.enum(['auto', 'v1', 'v3']).default('auto'),
+    tls: NacosTls.optional(),
     canary: NacosCanary.default(NacosCanary.parse({})),
     thresholds: NacosThresholds.default(NacosThresholds.parse({})),
     /** Per-request timeout. */
@@ -104,6 +171,20 @@ export const NacosConfig = z
           code: 'custom',
           path: [missing],
           message: `${a} and ${b} go together: set ${missing} too, or remove ${missing === a ? b : a}`,
+        });
+      }
+    }
+    const https = /^https:\/\//i.test(value.server);
+    if (value.tls && !https && value.tls.enabled !== true) {
+      const set = Object.entries(value.tls).filter(
+        ([key, field]) => key !== 'enabled' && key !== 'insecureSkipVerify' && field !== undefined,
+      );
+      if (set.length > 0 || value.tls.insecureSkipVerify) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['tls'],
+          message:
+            'TLS options are set but TLS is off: use an https:// server (HTTP) and/or tls.enabled: true (gRPC)',
         });
       }
     }

@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import type { NacosGrpcClient, NacosGrpcFactory } from './context.ts';
+import type { GrpcChannelOptions, NacosGrpcClient, NacosGrpcFactory } from './context.ts';
 import { StepFailure } from './http.ts';
 import { fromPayload, RequestService, toPayload, type WirePayload } from './proto.ts';
 
@@ -12,8 +12,12 @@ type UnaryClient = grpc.Client & {
   ): grpc.ClientUnaryCall;
 };
 
-/** Maps a gRPC status (and the OS error inside its details) to a failure class. */
-export const classifyGrpcError = (error: grpc.ServiceError, signal: AbortSignal): StepFailure => {
+/** Maps a gRPC status (and the OS error inside its details) to a failure class; `tls` = the channel used TLS. */
+export const classifyGrpcError = (
+  error: grpc.ServiceError,
+  signal: AbortSignal,
+  tls = false,
+): StepFailure => {
   // grpc-js appends an empty "Resolution note:" when name resolution had nothing to say
   const details = `${error.details ?? error.message}`.replace(/[.\s]*Resolution note:\s*$/, '');
   switch (error.code) {
@@ -29,7 +33,19 @@ export const classifyGrpcError = (error: grpc.ServiceError, signal: AbortSignal)
       if (/ENETUNREACH|EHOSTUNREACH|ENOTFOUND|EAI_AGAIN|Name resolution failed|DNS/i.test(details)) {
         return new StepFailure('unreachable', details);
       }
-      if (/SSL|TLS|certificate|handshake/i.test(details)) return new StepFailure('tls', details);
+      if (/SSL|TLS|certificate|handshake/i.test(details)) {
+        const plaintext = /wrong version number/i.test(details)
+          ? ' (the port speaks plaintext gRPC: set tls.enabled: false, or turn TLS on at the server)'
+          : '';
+        return new StepFailure('tls', `${details.trim()}${plaintext}`);
+      }
+      // TCP connected but no HTTP/2 session came up: a plaintext client at a TLS port looks exactly like this
+      if (!tls && /Failed to connect|Connection dropped|Protocol error/i.test(details)) {
+        return new StepFailure(
+          'protocol',
+          `${details} (the port accepted the connection but no gRPC session followed: if the server has TLS on, e.g. MSE TLSEnabled, set tls.enabled: true)`,
+        );
+      }
       return new StepFailure('unreachable', details);
     }
     default:
@@ -37,13 +53,26 @@ export const classifyGrpcError = (error: grpc.ServiceError, signal: AbortSignal)
   }
 };
 
+const channelCredentials = (options: GrpcChannelOptions): grpc.ChannelCredentials => {
+  if (!options.tls) return grpc.credentials.createInsecure();
+  return grpc.credentials.createSsl(
+    options.ca === undefined ? null : Buffer.from(options.ca),
+    options.key === undefined ? null : Buffer.from(options.key),
+    options.cert === undefined ? null : Buffer.from(options.cert),
+    options.verify === false ? { rejectUnauthorized: false, checkServerIdentity: () => undefined } : {},
+  );
+};
+
 /** grpc-js over the Nacos proto: one channel per check, closed afterwards. */
 export const grpcJsFactory: NacosGrpcFactory = (address, options): NacosGrpcClient => {
-  const credentials = options.tls ? grpc.credentials.createSsl() : grpc.credentials.createInsecure();
-  const client = new RequestService(address, credentials, {
+  const client = new RequestService(address, channelCredentials(options), {
     // one attempt: a monitor wants to see the failure, not hide it behind reconnects
     'grpc.enable_retries': 0,
     'grpc.initial_reconnect_backoff_ms': 1000,
+    // the certificate name to check (and SNI) when the address is an IP or a VIP
+    ...(options.tls && options.servername
+      ? { 'grpc.ssl_target_name_override': options.servername, 'grpc.default_authority': options.servername }
+      : {}),
   }) as unknown as UnaryClient;
   return {
     request: (message, { timeoutMs, signal }) =>
@@ -54,7 +83,7 @@ export const grpcJsFactory: NacosGrpcFactory = (address, options): NacosGrpcClie
           { deadline: Date.now() + timeoutMs },
           (error, response) => {
             signal.removeEventListener('abort', onAbort);
-            if (error) return reject(classifyGrpcError(error, signal));
+            if (error) return reject(classifyGrpcError(error, signal, options.tls));
             try {
               resolve(fromPayload(response ?? {}));
             } catch (parseError) {

@@ -62,7 +62,15 @@ export const excerpt = (text: string, max = 160): string => {
   return flat.length > max ? `${flat.slice(0, max)}…` : flat;
 };
 
-const classifyFetchError = (error: unknown, signal: AbortSignal, timeoutMs: number): StepFailure => {
+/** A plaintext request that the server cuts off may have met a TLS port. */
+const tlsHint = (address: ServerAddress) => (address.tls ? '' : ' (if the server has TLS on, use https://)');
+
+const classifyFetchError = (
+  error: unknown,
+  signal: AbortSignal,
+  timeoutMs: number,
+  address: ServerAddress,
+): StepFailure => {
   const err = error as Error & { cause?: NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException } };
   if (err?.name === 'TimeoutError' || err?.name === 'AbortError') {
     return new StepFailure(
@@ -71,18 +79,32 @@ const classifyFetchError = (error: unknown, signal: AbortSignal, timeoutMs: numb
     );
   }
   const cause = err?.cause?.code ? err.cause : err?.cause?.cause?.code ? err.cause.cause : undefined;
+  // undici: "other side closed" when the server drops the request, as a TLS port does with plaintext
+  if (cause?.code === 'UND_ERR_SOCKET' || /other side closed/i.test(String(err?.cause?.message))) {
+    return new StepFailure(
+      'protocol',
+      `connection closed without an answer (${cause?.code ?? 'socket'}: ${err?.cause?.message})${tlsHint(address)}`,
+    );
+  }
   if (cause) {
     const { reason, code } = classifyError(cause);
     switch (reason) {
       case 'refused':
       case 'timeout':
       case 'unreachable':
-      case 'tls':
         return new StepFailure(reason, `${code}: ${cause.message}`);
+      case 'tls':
+        // "wrong version number": the TLS hello met a plaintext HTTP server
+        return new StepFailure(
+          reason,
+          `${code}: ${excerpt(cause.message)}${
+            /wrong version number/i.test(cause.message) ? ' (the port speaks plain HTTP: use http://)' : ''
+          }`,
+        );
       case 'dns':
         return new StepFailure('unreachable', `name does not resolve (${code}): ${cause.message}`);
       case 'reset':
-        return new StepFailure('protocol', `connection reset (${code}): ${cause.message}`);
+        return new StepFailure('protocol', `connection reset (${code}): ${cause.message}${tlsHint(address)}`);
       case 'no-answer':
         return new StepFailure('timeout', `${code}: ${cause.message}`);
       case 'http-status':
@@ -148,7 +170,7 @@ export const nacosHttp = async (
     const body = await response.text();
     return { status: response.status, body, headers: response.headers };
   } catch (error) {
-    throw classifyFetchError(error, ctx.signal, ctx.timeoutMs);
+    throw classifyFetchError(error, ctx.signal, ctx.timeoutMs, ctx.address);
   }
 };
 

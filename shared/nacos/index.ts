@@ -6,8 +6,10 @@ export {
   type NacosConfigInput,
   NacosStepName,
   NacosThresholds,
+  NacosTls,
 } from './config.ts';
 export type { NacosDeps, NacosGrpcClient, NacosGrpcFactory } from './context.ts';
+export { NACOS_GENERATIONS, NacosGeneration } from './generation.ts';
 export { renderNacosText } from './render.ts';
 export {
   NACOS_FAILURE_CLASSES,

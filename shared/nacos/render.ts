@@ -22,8 +22,10 @@ export const renderNacosText = (report: NacosReport, options: { color: boolean }
       : c.green('OK')
     : c.red('FAILED');
   const version = report.version ? `Nacos ${report.version}` : 'version unknown';
+  // the generation decides which APIs were used, so the header names it
+  const generation = report.generation ? ` · generation ${report.generation}` : '';
   const out = [
-    `${c.bold('Nacos')} ${report.server} · ${version} · ${verdict} · ${Math.round(report.durationMs)} ms`,
+    `${c.bold('Nacos')} ${report.server} · ${version} · ${verdict} · ${Math.round(report.durationMs)} ms${generation}`,
   ];
   const table = new Table({ head: ['step', 'status', 'latency', 'detail'], ...PLAIN_TABLE });
   for (const step of report.steps) {
@@ -36,6 +38,13 @@ export const renderNacosText = (report: NacosReport, options: { color: boolean }
     ]);
   }
   out.push(table.toString());
+  if (report.tls && report.tls.verify === 'off' && (report.tls.http || report.tls.grpc)) {
+    out.push(
+      c.yellow(
+        'TLS certificates were NOT verified (tls.insecureSkipVerify): anyone on the path could answer',
+      ),
+    );
+  }
   if (report.swept && report.swept.length > 0) {
     out.push(`swept leftovers of earlier runs: ${report.swept.join(', ')}`);
   }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { NacosStepName } from './config.ts';
+import { NacosGeneration } from './generation.ts';
 
 export const NacosStepStatus = z.enum(['ok', 'degraded', 'failed', 'skipped']);
 export type NacosStepStatus = z.infer<typeof NacosStepStatus>;
@@ -40,6 +41,21 @@ export const NacosReport = z.strictObject({
   steps: z.array(NacosStep),
   /** Additive: which API generation answered ("v1" for 1.x/2.x, "v3" for 3.x). */
   api: z.enum(['v1', 'v3']).nullable().optional(),
+  /** Additive: the server generation, from what it answered (version, then which APIs exist); null = not told. */
+  generation: NacosGeneration.nullable().optional(),
+  /** Additive: the namespace id the canaries used, as this server names it ("" = public on 1.x/2.x). */
+  namespace: z.string().optional(),
+  /** Additive: the HTTP API each step used. */
+  apis: z.partialRecord(NacosStepName, z.enum(['v1', 'v3'])).optional(),
+  /** Additive: TLS of the run; `verify` says how the server certificate was checked ("off" = not at all). */
+  tls: z
+    .strictObject({
+      http: z.boolean(),
+      grpc: z.boolean(),
+      verify: z.enum(['system', 'ca', 'off']),
+      servername: z.string().optional(),
+    })
+    .optional(),
   /** Additive: the gRPC address checked. */
   grpc: z.string().optional(),
   /** Additive: canaries that could not be removed (should stay empty; named so an operator can delete them). */

@@ -3,17 +3,24 @@ import { excerpt, nacosHttp, parseJson, StepFailure, unexpectedStatus } from '..
 
 type Node = { address?: unknown; ip?: unknown; port?: unknown; state?: unknown };
 
+// 1.x/2.x: /v1/core/cluster/nodes. 3.x: the admin API only (the v1 path is an admin API answering 410 on
+// 3.0/3.1 and is gone on 3.2), which needs an admin login on 3.x.
+const V1_PATH = '/v1/core/cluster/nodes';
+const V3_PATH = '/v3/admin/core/cluster/node/list';
+
 /** Node states; any node not UP makes the step degraded. 403 = these credentials may not look. */
 export const clusterStep = async (ctx: CheckContext): Promise<StepOutcome> => {
-  const v3Path = '/v3/admin/core/cluster/node/list';
-  let answer = await nacosHttp(ctx.http, 'GET', ctx.api === 'v3' ? v3Path : '/v1/core/cluster/nodes');
-  if (ctx.api !== 'v3' && (answer.status === 410 || answer.status === 404)) {
-    answer = await nacosHttp(ctx.http, 'GET', v3Path);
-  }
+  const v3 = ctx.api === 'v3';
+  ctx.apis.cluster = v3 ? 'v3' : 'v1';
+  const answer = await nacosHttp(ctx.http, 'GET', v3 ? V3_PATH : V1_PATH);
   if (answer.status === 403 || answer.status === 401) {
+    const why =
+      v3 && ctx.http.auth.kind === 'none'
+        ? ' (Nacos 3.x admin APIs need a login: set username/password)'
+        : '';
     return {
       status: 'skipped',
-      detail: `the credentials do not allow reading cluster nodes (HTTP ${answer.status})`,
+      detail: `the credentials do not allow reading cluster nodes (HTTP ${answer.status})${why}`,
     };
   }
   if (answer.status !== 200) throw unexpectedStatus('cluster nodes', answer);

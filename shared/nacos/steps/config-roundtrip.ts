@@ -1,60 +1,31 @@
 import { createHash } from 'node:crypto';
+import { configV1 } from '../apis/config-v1.ts';
+import { configV3 } from '../apis/config-v3.ts';
+import type { ConfigApi, ConfigKey } from '../apis/types.ts';
 import { canaryName, isStaleCanary, until } from '../canary.ts';
 import type { CheckContext, StepOutcome } from '../context.ts';
-import { excerpt, type HttpContext, nacosHttp, StepFailure, unexpectedStatus } from '../http.ts';
+import { namespaceFor } from '../generation.ts';
+import { StepFailure } from '../http.ts';
 
 const md5 = (text: string): string => createHash('md5').update(text, 'utf8').digest('hex');
 
-type ConfigKey = { dataId: string; group: string; tenant: string };
+const CONFIG_APIS = { v1: configV1, v3: configV3 } as const;
 
-const params = (key: ConfigKey) => ({
-  dataId: key.dataId,
-  group: key.group,
-  tenant: key.tenant || undefined,
-});
-const sign = (key: ConfigKey) => ({ kind: 'config' as const, tenant: key.tenant, group: key.group });
-
-const deleteConfig = async (http: HttpContext, key: ConfigKey): Promise<void> => {
-  const answer = await nacosHttp(http, 'DELETE', '/v1/cs/configs', params(key), { sign: sign(key) });
-  if (answer.status !== 200) throw unexpectedStatus(`delete ${key.dataId}`, answer);
-  if (answer.body.trim() !== 'true') {
-    throw new StepFailure('protocol', `delete ${key.dataId}: expected "true", got ${excerpt(answer.body)}`);
-  }
-};
-
-/** Leftovers of crashed runs, found with the config search (fuzzy on the prefix). Best effort. */
-const sweep = async (ctx: CheckContext): Promise<string[]> => {
-  const { canary, namespace } = ctx.config;
-  const answer = await nacosHttp(
-    ctx.http,
-    'GET',
-    '/v1/cs/configs',
-    {
-      search: 'blur',
-      dataId: `${canary.prefix}-*`,
-      group: canary.group,
-      tenant: namespace || undefined,
-      pageNo: '1',
-      pageSize: '100',
-    },
-    { sign: { kind: 'config', tenant: namespace, group: canary.group } },
-  );
-  if (answer.status !== 200) return [];
-  let items: Array<{ dataId?: unknown; group?: unknown }> = [];
-  try {
-    const parsed = JSON.parse(answer.body) as { pageItems?: unknown };
-    if (Array.isArray(parsed.pageItems)) items = parsed.pageItems;
-  } catch {
-    return [];
-  }
+/**
+ * Leftovers of crashed runs, found with the config search (fuzzy on the prefix). Best effort. On 3.x the search
+ * is the v3 admin list whatever the round trip uses: the v1 search is a console API there (410 on 3.0/3.1).
+ */
+const sweep = async (ctx: CheckContext, api: ConfigApi, namespace: string): Promise<string[]> => {
+  const { canary } = ctx.config;
+  const search = ctx.api === 'v3' ? configV3 : api;
+  const found = await search.search(ctx.http, `${canary.prefix}-*`, canary.group, namespace);
   const current = canaryName(canary.prefix, ctx.canaryId);
   const swept: string[] = [];
-  for (const item of items) {
-    if (typeof item.dataId !== 'string' || item.group !== canary.group) continue;
-    if (!isStaleCanary(canary.prefix, item.dataId, current, ctx.deps.wallNow(), canary.sweepAfter)) continue;
+  for (const dataId of found) {
+    if (!isStaleCanary(canary.prefix, dataId, current, ctx.deps.wallNow(), canary.sweepAfter)) continue;
     try {
-      await deleteConfig(ctx.http, { dataId: item.dataId, group: canary.group, tenant: namespace });
-      swept.push(`config ${canary.group}/${item.dataId}`);
+      await api.remove(ctx.http, { dataId, group: canary.group, namespace });
+      swept.push(`config ${canary.group}/${dataId}`);
     } catch {
       // the next run tries again
     }
@@ -64,66 +35,69 @@ const sweep = async (ctx: CheckContext): Promise<string[]> => {
 
 /** Publish a unique value, read it back (content and MD5), delete it, confirm it is gone. */
 export const configRoundtripStep = async (ctx: CheckContext): Promise<StepOutcome> => {
-  const { canary, namespace } = ctx.config;
-  const swept = await sweep(ctx).catch(() => []);
+  const { canary } = ctx.config;
+  const namespace = namespaceFor(ctx.config.namespace, ctx.api ?? 'v1');
+  let api: ConfigApi = CONFIG_APIS[ctx.roundTrip ?? 'v1'];
+  const swept = await sweep(ctx, api, namespace).catch(() => []);
   ctx.swept.push(...swept);
-  const key: ConfigKey = {
-    dataId: canaryName(canary.prefix, ctx.canaryId),
-    group: canary.group,
-    tenant: namespace,
-  };
+  const key: ConfigKey = { dataId: canaryName(canary.prefix, ctx.canaryId), group: canary.group, namespace };
   const content = `mse-watch canary ${ctx.canaryId} ${new Date(ctx.deps.wallNow()).toISOString()}`;
   const expectedMd5 = md5(content);
   const cleanupName = `config ${key.group}/${key.dataId}`;
-  // registered before the publish: a publish that timed out may still have landed
+  // registered before the publish: a publish that timed out may still have landed; the cleanup follows the API
+  // the run ends up on
   ctx.cleanups.set(cleanupName, {
     name: cleanupName,
-    run: (signal) => deleteConfig({ ...ctx.http, signal }, key),
+    run: (signal) => api.remove({ ...ctx.http, signal }, key),
   });
 
-  const published = await nacosHttp(
-    ctx.http,
-    'POST',
-    '/v1/cs/configs',
-    { ...params(key), content, type: 'text' },
-    { sign: sign(key) },
-  );
-  if (published.status !== 200) {
+  let published = await api.publish(ctx.http, key, content);
+  let moved = '';
+  if (!published.stored && published.status === 410 && api.version === 'v1' && ctx.config.api === 'auto') {
+    // a 3.0/3.1 with the v1 client APIs switched off (nacos.core.api.compatibility.client.enabled=false)
+    api = configV3;
+    ctx.roundTrip = 'v3';
+    moved = '; v1 answered 410 Gone, used v3';
+    published = await api.publish(ctx.http, key, content);
+  }
+  ctx.apis['config-roundtrip'] = api.version;
+  if (!published.stored) {
     // a definite refusal stored nothing; only a lost answer leaves the cleanup armed
     ctx.cleanups.delete(cleanupName);
-    throw unexpectedStatus('publish', published);
-  }
-  if (published.body.trim() !== 'true') {
-    throw new StepFailure('protocol', `publish: expected "true", got ${excerpt(published.body)}`);
+    throw published.failure;
   }
 
-  const read = () => nacosHttp(ctx.http, 'GET', '/v1/cs/configs', params(key), { sign: sign(key) });
   const pollOptions = { tries: 5, gapMs: 100, sleep: ctx.deps.sleep, signal: ctx.http.signal };
   const found = await until(async () => {
-    const answer = await read();
-    return answer.status === 404 ? undefined : answer;
+    const read = await api.read(ctx.http, key, 'read-back');
+    return read.found ? read : undefined;
   }, pollOptions);
-  if (found === undefined)
-    throw new StepFailure('protocol', 'read-back: the published canary is not found (404)');
-  if (found.status !== 200) throw unexpectedStatus('read-back', found);
-  if (found.body !== content) {
-    throw new StepFailure('protocol', `read-back: content differs: got ${excerpt(found.body, 80)}`);
+  if (found === undefined || !found.found) {
+    throw new StepFailure('protocol', 'read-back: the published canary is not found');
   }
-  const serverMd5 = found.headers.get('content-md5');
-  if (serverMd5 !== null && serverMd5 !== expectedMd5) {
-    throw new StepFailure('protocol', `read-back: Content-MD5 ${serverMd5} != ${expectedMd5}`);
+  if (found.content !== content) {
+    throw new StepFailure('protocol', `read-back: content differs: got ${found.content.slice(0, 80)}`);
+  }
+  if (found.md5 !== null && found.md5 !== expectedMd5) {
+    throw new StepFailure('protocol', `read-back: MD5 ${found.md5} != ${expectedMd5}`);
   }
 
-  await deleteConfig(ctx.http, key);
-  const gone = await until(async () => {
-    const answer = await read();
-    if (answer.status === 404) return true;
-    if (answer.status !== 200) throw unexpectedStatus('confirm delete', answer);
-    return undefined;
-  }, pollOptions);
+  await api.remove(ctx.http, key);
+  const gone = await until(
+    async () => ((await api.read(ctx.http, key, 'confirm delete')).found ? undefined : true),
+    pollOptions,
+  );
   if (gone === undefined) throw new StepFailure('protocol', 'confirm delete: the canary is still readable');
   ctx.cleanups.delete(cleanupName);
-  const md5Note = serverMd5 === null ? 'MD5 computed locally' : 'Content-MD5 matches';
+  const md5Note =
+    found.md5 === null
+      ? 'MD5 computed locally'
+      : api.version === 'v1'
+        ? 'Content-MD5 matches'
+        : 'md5 matches';
   const sweptNote = swept.length > 0 ? `; swept ${swept.length} leftover(s)` : '';
-  return { detail: `published, read back (${md5Note}), deleted ${key.group}/${key.dataId}${sweptNote}` };
+  const where = api.version === 'v3' ? ' via v3 (admin publish/delete, client read)' : '';
+  return {
+    detail: `published, read back (${md5Note}), deleted ${key.group}/${key.dataId}${where}${moved}${sweptNote}`,
+  };
 };

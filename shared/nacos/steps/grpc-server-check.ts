@@ -1,5 +1,6 @@
 import type { CheckContext, StepOutcome } from '../context.ts';
 import { excerpt, StepFailure } from '../http.ts';
+import { describeTls } from '../tls.ts';
 
 export const grpcAddress = (ctx: CheckContext): string => {
   const port = ctx.config.grpcPort ?? ctx.address.port + 1000;
@@ -10,7 +11,16 @@ export const grpcAddress = (ctx: CheckContext): string => {
 /** The first call every Nacos 2.x client makes: `ServerCheckRequest` on `/Request/request` (no auth). */
 export const grpcServerCheckStep = async (ctx: CheckContext): Promise<StepOutcome> => {
   const address = grpcAddress(ctx);
-  const client = ctx.deps.grpc(address, { tls: ctx.address.tls });
+  const { tls } = ctx;
+  const client = ctx.deps.grpc(address, {
+    tls: tls.grpc,
+    ...(tls.ca === undefined ? {} : { ca: tls.ca }),
+    ...(tls.cert === undefined ? {} : { cert: tls.cert }),
+    ...(tls.key === undefined ? {} : { key: tls.key }),
+    ...(tls.servername === undefined ? {} : { servername: tls.servername }),
+    verify: tls.verify,
+  });
+  const over = tls.grpc ? ` over ${describeTls(tls)}` : '';
   try {
     const answer = await client.request(
       { type: 'ServerCheckRequest', headers: {}, body: { headers: {}, module: 'internal' } },
@@ -24,7 +34,7 @@ export const grpcServerCheckStep = async (ctx: CheckContext): Promise<StepOutcom
     };
     if (answer.type === 'ServerCheckResponse' && body.resultCode === 200) {
       const id = typeof body.connectionId === 'string' ? body.connectionId : '(none)';
-      return { detail: `ServerCheckResponse from ${address}, connectionId ${id}` };
+      return { detail: `ServerCheckResponse from ${address}${over}, connectionId ${id}` };
     }
     if (answer.type === 'ErrorResponse') {
       const message = excerpt(String(body.message ?? ''));

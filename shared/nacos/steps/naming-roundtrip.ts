@@ -1,69 +1,38 @@
+import { namingV1 } from '../apis/naming-v1.ts';
+import { namingV3 } from '../apis/naming-v3.ts';
+import { groupedName, type Host, type InstanceKey, type NamingApi, type ServiceKey } from '../apis/types.ts';
 import { canaryName, canaryPort, isStaleCanary, until } from '../canary.ts';
 import type { CheckContext, StepOutcome } from '../context.ts';
-import { excerpt, type HttpContext, nacosHttp, parseJson, StepFailure, unexpectedStatus } from '../http.ts';
+import { namespaceFor } from '../generation.ts';
+import { StepFailure } from '../http.ts';
 
 /** Metadata key that marks a canary instance; its value is the canary name. */
 export const CANARY_METADATA_KEY = 'mse-watch-canary';
 
-type Host = { ip?: unknown; port?: unknown; ephemeral?: unknown; metadata?: Record<string, unknown> };
-type InstanceKey = { ip: string; port: number; ephemeral: boolean };
-type ServiceKey = { service: string; group: string; namespaceId: string | undefined };
-
-const grouped = (key: ServiceKey) => `${key.group}@@${key.service}`;
-
-const listHosts = async (http: HttpContext, key: ServiceKey): Promise<Host[]> => {
-  const answer = await nacosHttp(
-    http,
-    'GET',
-    '/v1/ns/instance/list',
-    { serviceName: key.service, groupName: key.group, namespaceId: key.namespaceId, healthyOnly: 'false' },
-    { sign: { kind: 'naming', groupedServiceName: grouped(key) } },
-  );
-  if (answer.status !== 200) throw unexpectedStatus('list', answer);
-  const parsed = parseJson('list', answer.body) as { hosts?: unknown } | null;
-  if (parsed === null || typeof parsed !== 'object' || !Array.isArray(parsed.hosts)) {
-    throw new StepFailure('protocol', `list: expected {hosts: [...]}, got ${excerpt(answer.body)}`);
-  }
-  return parsed.hosts as Host[];
-};
-
-/** The parameters that name one instance: register and deregister must agree on them exactly. */
-const instanceParams = (key: ServiceKey, instance: InstanceKey) => ({
-  serviceName: key.service,
-  groupName: key.group,
-  namespaceId: key.namespaceId,
-  ip: instance.ip,
-  port: String(instance.port),
-  ephemeral: String(instance.ephemeral),
-});
-
-const deregister = async (http: HttpContext, key: ServiceKey, instance: InstanceKey): Promise<void> => {
-  const answer = await nacosHttp(http, 'DELETE', '/v1/ns/instance', instanceParams(key, instance), {
-    sign: { kind: 'naming', groupedServiceName: grouped(key) },
-  });
-  if (answer.status !== 200) throw unexpectedStatus('deregister', answer);
-  if (answer.body.trim() !== 'ok') {
-    throw new StepFailure('protocol', `deregister: expected "ok", got ${excerpt(answer.body)}`);
-  }
-};
+const NAMING_APIS = { v1: namingV1, v3: namingV3 } as const;
 
 const isInstance = (host: Host, instance: InstanceKey) =>
   host.ip === instance.ip && Number(host.port) === instance.port;
 
-const sweep = async (ctx: CheckContext, key: ServiceKey, current: string): Promise<string[]> => {
+const sweep = async (
+  ctx: CheckContext,
+  api: NamingApi,
+  service: ServiceKey,
+  current: string,
+): Promise<string[]> => {
   const { canary } = ctx.config;
   const swept: string[] = [];
-  for (const host of await listHosts(ctx.http, key)) {
+  for (const host of await api.list(ctx.http, service)) {
     const name = host.metadata?.[CANARY_METADATA_KEY];
     if (typeof name !== 'string' || typeof host.ip !== 'string') continue;
     if (!isStaleCanary(canary.prefix, name, current, ctx.deps.wallNow(), canary.sweepAfter)) continue;
     try {
-      await deregister(ctx.http, key, {
+      await api.deregister(ctx.http, service, {
         ip: host.ip,
         port: Number(host.port),
         ephemeral: host.ephemeral !== false,
       });
-      swept.push(`instance ${grouped(key)} ${host.ip}:${String(host.port)} (${name})`);
+      swept.push(`instance ${groupedName(service)} ${host.ip}:${String(host.port)} (${name})`);
     } catch {
       // the next run tries again
     }
@@ -73,84 +42,50 @@ const sweep = async (ctx: CheckContext, key: ServiceKey, current: string): Promi
 
 /** Register a canary instance, see it listed, deregister it, see it gone. */
 export const namingRoundtripStep = async (ctx: CheckContext): Promise<StepOutcome> => {
-  const { canary, namespace } = ctx.config;
-  const key: ServiceKey = {
+  const { canary } = ctx.config;
+  const service: ServiceKey = {
     service: canary.service,
     group: canary.group,
-    namespaceId: namespace || undefined,
+    namespace: namespaceFor(ctx.config.namespace, ctx.api ?? 'v1'),
   };
+  let api: NamingApi = NAMING_APIS[ctx.roundTrip ?? 'v1'];
   const name = canaryName(canary.prefix, ctx.canaryId);
   const instance: InstanceKey = {
     ip: canary.ip,
     port: canaryPort(ctx.canaryId),
     ephemeral: canary.ephemeral,
   };
-  const swept = await sweep(ctx, key, name).catch(() => []);
+  const swept = await sweep(ctx, api, service, name).catch(() => []);
   ctx.swept.push(...swept);
-  const metadata = JSON.stringify({ [CANARY_METADATA_KEY]: name });
-  const cleanupName = `instance ${grouped(key)} ${instance.ip}:${instance.port}`;
+  const metadata = { [CANARY_METADATA_KEY]: name };
+  const cleanupName = `instance ${groupedName(service)} ${instance.ip}:${instance.port}`;
   ctx.cleanups.set(cleanupName, {
     name: cleanupName,
-    run: (signal) => deregister({ ...ctx.http, signal }, key, instance),
+    run: (signal) => api.deregister({ ...ctx.http, signal }, service, instance),
   });
 
-  const registered = await nacosHttp(
-    ctx.http,
-    'POST',
-    '/v1/ns/instance',
-    {
-      ...instanceParams(key, instance),
-      weight: '1',
-      enabled: 'true',
-      healthy: 'true',
-      metadata,
-    },
-    { sign: { kind: 'naming', groupedServiceName: grouped(key) } },
-  );
-  if (registered.status !== 200) {
+  let registered = await api.register(ctx.http, service, instance, metadata);
+  let moved = '';
+  if (!registered.stored && registered.status === 410 && api.version === 'v1' && ctx.config.api === 'auto') {
+    // v1 client APIs switched off on a 3.0/3.1 server
+    api = namingV3;
+    ctx.roundTrip = 'v3';
+    moved = '; v1 answered 410 Gone, used v3';
+    registered = await api.register(ctx.http, service, instance, metadata);
+  }
+  ctx.apis['naming-roundtrip'] = api.version;
+  if (!registered.stored) {
     // a definite refusal registered nothing; only a lost answer leaves the cleanup armed
     ctx.cleanups.delete(cleanupName);
-    throw unexpectedStatus('register', registered);
+    throw registered.failure;
   }
-  if (registered.body.trim() !== 'ok') {
-    throw new StepFailure('protocol', `register: expected "ok", got ${excerpt(registered.body)}`);
-  }
-
-  if (instance.ephemeral) {
-    // an ephemeral instance lives on beats; one beat proves the beat path works
-    const beat = await nacosHttp(
-      ctx.http,
-      'PUT',
-      '/v1/ns/instance/beat',
-      {
-        serviceName: grouped(key),
-        groupName: key.group,
-        namespaceId: key.namespaceId,
-        beat: JSON.stringify({
-          serviceName: grouped(key),
-          ip: instance.ip,
-          port: instance.port,
-          cluster: 'DEFAULT',
-          weight: 1,
-          metadata: { [CANARY_METADATA_KEY]: name },
-          scheduled: false,
-          period: 5000,
-          stopped: false,
-        }),
-      },
-      { sign: { kind: 'naming', groupedServiceName: grouped(key) } },
-    );
-    if (beat.status !== 200) throw unexpectedStatus('beat', beat);
-    const answer = parseJson('beat', beat.body) as { code?: unknown } | null;
-    if (answer?.code !== undefined && answer.code !== 10200) {
-      throw new StepFailure('protocol', `beat: code ${String(answer.code)} (10200 expected)`);
-    }
-  }
+  // an ephemeral instance lives on beats; one beat proves the beat path works
+  if (instance.ephemeral) await api.beat(ctx.http, service, instance, metadata);
 
   const pollOptions = { tries: 5, gapMs: 150, sleep: ctx.deps.sleep, signal: ctx.http.signal };
   const listed = await until(
     async () =>
-      (await listHosts(ctx.http, key)).some((host) => isInstance(host, instance)) ? true : undefined,
+      (await api.list(ctx.http, service)).some((host) => isInstance(host, instance)) ? true : undefined,
     pollOptions,
   );
   if (listed === undefined) {
@@ -160,10 +95,10 @@ export const namingRoundtripStep = async (ctx: CheckContext): Promise<StepOutcom
     );
   }
 
-  await deregister(ctx.http, key, instance);
+  await api.deregister(ctx.http, service, instance);
   const gone = await until(
     async () =>
-      (await listHosts(ctx.http, key)).some((host) => isInstance(host, instance)) ? undefined : true,
+      (await api.list(ctx.http, service)).some((host) => isInstance(host, instance)) ? undefined : true,
     pollOptions,
   );
   if (gone === undefined) {
@@ -171,8 +106,9 @@ export const namingRoundtripStep = async (ctx: CheckContext): Promise<StepOutcom
   }
   ctx.cleanups.delete(cleanupName);
   const kind = instance.ephemeral ? 'ephemeral, with a beat' : 'persistent';
+  const via = api.version === 'v3' ? ' via v3 (client API)' : '';
   const sweptNote = swept.length > 0 ? `; swept ${swept.length} leftover(s)` : '';
   return {
-    detail: `registered (${kind}), listed, deregistered ${instance.ip}:${instance.port} in ${grouped(key)}${sweptNote}`,
+    detail: `registered (${kind}), listed, deregistered ${instance.ip}:${instance.port} in ${groupedName(service)}${via}${moved}${sweptNote}`,
   };
 };

@@ -8,7 +8,7 @@ import {
   toPayload,
   type WirePayload,
 } from '../../nacos/proto.ts';
-import type { ServerSettings } from './http.ts';
+import { configTenant, namingNamespace, type ServerSettings } from './settings.ts';
 import { instanceView } from './store.ts';
 
 /** One client connection, keyed by its peer address: registered by ConnectionSetupRequest on the bi-stream. */
@@ -32,8 +32,7 @@ const errorResponse = (errorCode: number, message: string, requestId: unknown): 
   body: { resultCode: 500, errorCode, message, requestId: requestId ?? '', success: false },
 });
 
-const key3 = (tenant: unknown, group: unknown, dataId: unknown) =>
-  `${tenant ?? ''}\u0002${group}\u0002${dataId}`;
+const key3 = (tenant: string, group: unknown, dataId: unknown) => `${tenant}\u0002${group}\u0002${dataId}`;
 
 /**
  * The client port (main + 1000) of a Nacos 2.x server: `/Request/request` answers ServerCheck, HealthCheck,
@@ -48,6 +47,8 @@ export const createGrpcServer = (
   const connections = new Map<string, Connection>();
   const serverCheckIds = new Map<string, string>();
   const { store } = settings;
+  // the namespace as the server stores it: "" on 1.x/2.x, `public` on 3.x for a blank one
+  const tenantOf = (raw: unknown) => configTenant(settings, raw == null ? '' : String(raw));
 
   const authorized = (message: NacosMessage): boolean => {
     if (!settings.auth && !settings.ram) return true;
@@ -87,7 +88,7 @@ export const createGrpcServer = (
     }
     switch (message.type) {
       case 'ConfigQueryRequest': {
-        const found = store.getConfig(String(body.tenant ?? ''), String(body.group), String(body.dataId));
+        const found = store.getConfig(tenantOf(body.tenant), String(body.group), String(body.dataId));
         if (!found) {
           return {
             type: 'ConfigQueryResponse',
@@ -113,7 +114,7 @@ export const createGrpcServer = (
       case 'ConfigPublishRequest': {
         if (!settings.faults().loseConfigs) {
           store.putConfig(
-            String(body.tenant ?? ''),
+            tenantOf(body.tenant),
             String(body.group),
             String(body.dataId),
             String(body.content ?? ''),
@@ -122,13 +123,13 @@ export const createGrpcServer = (
         return ok('ConfigPublishResponse', requestId);
       }
       case 'ConfigRemoveRequest':
-        store.removeConfig(String(body.tenant ?? ''), String(body.group), String(body.dataId));
+        store.removeConfig(tenantOf(body.tenant), String(body.group), String(body.dataId));
         return ok('ConfigRemoveResponse', requestId);
       case 'InstanceRequest':
       case 'PersistentInstanceRequest': {
         const instance = (body.instance ?? {}) as Record<string, unknown>;
         const key = {
-          namespaceId: String(body.namespace || 'public'),
+          namespaceId: namingNamespace(String(body.namespace ?? '')),
           group: String(body.groupName || 'DEFAULT_GROUP'),
           service: String(body.serviceName ?? ''),
           ip: String(instance.ip ?? ''),
@@ -152,7 +153,7 @@ export const createGrpcServer = (
       }
       case 'ServiceQueryRequest':
       case 'SubscribeServiceRequest': {
-        const namespaceId = String(body.namespace || 'public');
+        const namespaceId = namingNamespace(String(body.namespace ?? ''));
         const group = String(body.groupName || 'DEFAULT_GROUP');
         const service = String(body.serviceName ?? '');
         const healthyOnly = body.healthyOnly === true;
@@ -183,11 +184,11 @@ export const createGrpcServer = (
         const connection = connections.get(peer);
         const changed = [];
         for (const context of contexts) {
-          const k = key3(context.tenant, context.group, context.dataId);
+          const k = key3(tenantOf(context.tenant), context.group, context.dataId);
           if (body.listen) connection?.listening.add(k);
           else connection?.listening.delete(k);
           const md5 = store.getConfig(
-            String(context.tenant ?? ''),
+            tenantOf(context.tenant),
             String(context.group),
             String(context.dataId),
           )?.md5;
