@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { round1 } from '../util/format.ts';
 import { createRedactor } from '../util/redact.ts';
 import { newCanaryId } from './canary.ts';
 import type { NacosConfig, NacosStepName } from './config.ts';
@@ -26,8 +27,6 @@ export const defaultNacosDeps: NacosDeps = {
   canaryId: () => newCanaryId(),
   readFile: (path) => readFile(path, 'utf8'),
 };
-
-const round = (ms: number) => Math.round(ms * 10) / 10;
 
 export type NacosCheckOptions = { signal?: AbortSignal; budgetMs?: number };
 
@@ -98,7 +97,7 @@ export const runNacosCheck = async (
     const t0 = d.now();
     try {
       const outcome = await fn(ctx);
-      const latencyMs = round(d.now() - t0);
+      const latencyMs = round1(d.now() - t0);
       const status = outcome.status ?? 'ok';
       const limit = config.thresholds[name];
       if (status === 'ok' && latencyMs > limit) {
@@ -112,7 +111,7 @@ export const runNacosCheck = async (
       }
       return record({ name, status, latencyMs, ...(outcome.detail ? { detail: outcome.detail } : {}) });
     } catch (error) {
-      const latencyMs = round(d.now() - t0);
+      const latencyMs = round1(d.now() - t0);
       // anything that is not a classified failure is a server answer we could not make sense of
       const failure =
         error instanceof StepFailure
@@ -183,7 +182,7 @@ export const runNacosCheck = async (
     // the version the server told, else the family it showed ("3.x"), else null
     version: ctx.version ?? (ctx.api === 'v3' ? '3.x' : null),
     ok: !steps.some((step) => step.status === 'failed'),
-    durationMs: round(d.now() - started),
+    durationMs: round1(d.now() - started),
     steps: steps.map(clean),
     api: ctx.api,
     generation: ctx.generation,

@@ -1,4 +1,6 @@
 import { classifyError } from '../probes/classify.ts';
+import { excerpt } from '../util/format.ts';
+import type { HttpAnswer } from '../util/http.ts';
 import type { NacosFailureClass } from './report.ts';
 import { configSignHeaders, namingSignParams } from './spas.ts';
 
@@ -45,7 +47,7 @@ export type SignScope =
   | { kind: 'naming'; groupedServiceName: string }
   | { kind: 'none' };
 
-export type HttpAnswer = { status: number; body: string; headers: Headers };
+export type { HttpAnswer } from '../util/http.ts';
 
 export type HttpContext = {
   fetch: typeof fetch;
@@ -54,12 +56,6 @@ export type HttpContext = {
   signal: AbortSignal;
   auth: Auth;
   wallNow: () => number;
-};
-
-/** Short, single-line excerpt for error messages. */
-export const excerpt = (text: string, max = 160): string => {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
 };
 
 /** A plaintext request that the server cuts off may have met a TLS port. */

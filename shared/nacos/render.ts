@@ -1,11 +1,6 @@
-import Table from 'cli-table3';
 import pc from 'picocolors';
+import { textTable } from '../util/table.ts';
 import type { NacosReport, NacosStepStatus } from './report.ts';
-
-const PLAIN_TABLE = {
-  chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
-  style: { head: [] as string[], border: [] as string[], 'padding-left': 1, 'padding-right': 1 },
-};
 
 /** The human Nacos section: a header with the verdict, then one row per step. */
 export const renderNacosText = (report: NacosReport, options: { color: boolean }): string => {
@@ -27,17 +22,17 @@ export const renderNacosText = (report: NacosReport, options: { color: boolean }
   const out = [
     `${c.bold('Nacos')} ${report.server} · ${version} · ${verdict} · ${Math.round(report.durationMs)} ms${generation}`,
   ];
-  const table = new Table({ head: ['step', 'status', 'latency', 'detail'], ...PLAIN_TABLE });
-  for (const step of report.steps) {
-    const detail = step.error ? `${step.error.code}: ${step.error.message}` : (step.detail ?? '');
-    table.push([
-      step.name,
-      paint[step.status](step.status),
-      step.status === 'skipped' ? '-' : `${Math.round(step.latencyMs)} ms`,
-      detail,
-    ]);
-  }
-  out.push(table.toString());
+  out.push(
+    textTable(
+      ['step', 'status', 'latency', 'detail'],
+      report.steps.map((step) => [
+        step.name,
+        paint[step.status](step.status),
+        step.status === 'skipped' ? '-' : `${Math.round(step.latencyMs)} ms`,
+        step.error ? `${step.error.code}: ${step.error.message}` : (step.detail ?? ''),
+      ]),
+    ),
+  );
   if (report.tls && report.tls.verify === 'off' && (report.tls.http || report.tls.grpc)) {
     out.push(
       c.yellow(

@@ -1,4 +1,5 @@
-import { excerpt, type HttpContext, nacosHttp, StepFailure, unexpectedStatus } from '../http.ts';
+import { excerpt } from '../../util/format.ts';
+import { type HttpContext, nacosHttp, StepFailure, unexpectedStatus } from '../http.ts';
 import type { ConfigApi, ConfigKey } from './types.ts';
 
 // 1.x/2.x, and the v1 client API that 3.0/3.1 keep: /v1/cs/configs (tenant = namespace, "" = public)

@@ -1,4 +1,5 @@
-import { excerpt, nacosHttp, StepFailure, unexpectedStatus } from '../http.ts';
+import { excerpt } from '../../util/format.ts';
+import { nacosHttp, StepFailure, unexpectedStatus } from '../http.ts';
 import { adminRefusal, envelopeFailure, RESOURCE_NOT_FOUND, readEnvelope } from './envelope.ts';
 import type { ConfigApi, ConfigKey } from './types.ts';
 

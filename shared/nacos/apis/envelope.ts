@@ -1,11 +1,5 @@
-import {
-  excerpt,
-  type HttpAnswer,
-  type HttpContext,
-  parseJson,
-  StepFailure,
-  unexpectedStatus,
-} from '../http.ts';
+import { excerpt } from '../../util/format.ts';
+import { type HttpAnswer, type HttpContext, parseJson, StepFailure, unexpectedStatus } from '../http.ts';
 
 /** The v2/v3 answer envelope (`Result` in the server): `{code, message, data}`, code 0 = success. */
 export type Envelope = { code: number; message: string; data: unknown };

@@ -1,4 +1,5 @@
-import { excerpt, nacosHttp, parseJson, StepFailure, unexpectedStatus } from '../http.ts';
+import { excerpt } from '../../util/format.ts';
+import { nacosHttp, parseJson, StepFailure, unexpectedStatus } from '../http.ts';
 import { groupedName, type Host, type InstanceKey, type NamingApi, type ServiceKey } from './types.ts';
 
 // 1.x/2.x, and the v1 client API that 3.0/3.1 keep: /v1/ns/instance[/list|/beat] (namespaceId omitted = public)

@@ -1,4 +1,5 @@
-import { excerpt, type HttpAnswer, nacosHttp, StepFailure, unexpectedStatus } from '../http.ts';
+import { excerpt } from '../../util/format.ts';
+import { type HttpAnswer, nacosHttp, StepFailure, unexpectedStatus } from '../http.ts';
 import { envelopeFailure, INSTANCE_NOT_FOUND, readEnvelope } from './envelope.ts';
 import { groupedName, type Host, type InstanceKey, type NamingApi, type ServiceKey } from './types.ts';
 

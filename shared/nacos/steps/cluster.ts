@@ -1,5 +1,6 @@
+import { excerpt } from '../../util/format.ts';
 import type { CheckContext, StepOutcome } from '../context.ts';
-import { excerpt, nacosHttp, parseJson, StepFailure, unexpectedStatus } from '../http.ts';
+import { nacosHttp, parseJson, StepFailure, unexpectedStatus } from '../http.ts';
 
 type Node = { address?: unknown; ip?: unknown; port?: unknown; state?: unknown };
 

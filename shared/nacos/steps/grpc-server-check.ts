@@ -1,5 +1,6 @@
+import { excerpt } from '../../util/format.ts';
 import type { CheckContext, StepOutcome } from '../context.ts';
-import { excerpt, StepFailure } from '../http.ts';
+import { StepFailure } from '../http.ts';
 import { describeTls } from '../tls.ts';
 
 export const grpcAddress = (ctx: CheckContext): string => {

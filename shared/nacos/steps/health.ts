@@ -1,7 +1,8 @@
+import { excerpt } from '../../util/format.ts';
 import { readEnvelope } from '../apis/envelope.ts';
 import type { CheckContext, StepOutcome } from '../context.ts';
 import { generationOfVersion, type NacosGeneration, roundTripApi } from '../generation.ts';
-import { excerpt, type HttpAnswer, nacosHttp, StepFailure, unexpectedStatus } from '../http.ts';
+import { type HttpAnswer, nacosHttp, StepFailure, unexpectedStatus } from '../http.ts';
 
 // 3.0.3+ answers `GET /nacos/` (and /nacos/index.html) on the client port with this text: the console moved to
 // its own port (NacosConsolePathTipFilter).

@@ -1,8 +1,9 @@
+import { excerpt } from '../../util/format.ts';
 import { configV1 } from '../apis/config-v1.ts';
 import { configV3 } from '../apis/config-v3.ts';
 import type { CheckContext, StepOutcome } from '../context.ts';
 import { namespaceFor } from '../generation.ts';
-import { excerpt, type HttpAnswer, nacosHttp, parseJson, StepFailure, unexpectedStatus } from '../http.ts';
+import { type HttpAnswer, nacosHttp, parseJson, StepFailure, unexpectedStatus } from '../http.ts';
 
 // The 3.x Java client falls back to the v1 login when the v3 path is missing (404/501); 410 = API disabled.
 const FALL_BACK_TO_V1 = new Set([404 /* Not Found */, 410 /* Gone */, 501 /* Not Implemented */]);
