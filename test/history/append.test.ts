@@ -208,13 +208,13 @@ describe('compaction', () => {
     expect(endpoints.filter((e) => e.ratio === 1)).toHaveLength(rest.length - 1);
   });
 
-  it('uses the default limits: 1 day raw, 1 h buckets, 30 days kept, 2,000 raw runs, 500 incidents', () => {
+  it('uses the default limits: 1 day raw, 1 h buckets, 30 days kept, 2,000 raw runs, 200 incidents a category', () => {
     expect(DEFAULT_LIMITS).toStrictEqual({
       raw: DAY,
       bucket: HOUR,
       keep: 30 * DAY,
       maxRuns: 2000,
-      maxIncidents: 500,
+      maxIncidents: 200,
     });
   });
 });
