@@ -80,17 +80,30 @@ export const makeRun = (region: string, at: number, targets: Target[], options: 
     endpoints,
     categories: verdictsOf(endpoints, options.skipped),
     ...(options.nacos ? { nacos: options.nacos } : {}),
-    findings: byCategory.map((category) => {
-      const mine = failed.filter((e) => e.category === category);
-      return {
-        severity: 'critical' as const,
-        category,
-        symptom: `${category}: ${mine.length} endpoints do not answer`,
-        cause: `${mine[0]?.status}: a firewall drops or rejects the traffic`,
-        action: `allow outbound TCP to ${mine.map((e) => `${e.ip}:${e.port}`).join(', ')}`,
-        endpoints: mine.map((e) => `${e.ip}:${e.port}`),
-      };
-    }),
+    findings: [
+      ...byCategory.map((category) => {
+        const mine = failed.filter((e) => e.category === category);
+        return {
+          severity: 'critical' as const,
+          category,
+          symptom: `${category}: ${mine.length} endpoints do not answer`,
+          cause: `${mine[0]?.status}: a firewall drops or rejects the traffic`,
+          action: `allow outbound TCP to ${mine.map((e) => `${e.ip}:${e.port}`).join(', ')}`,
+          endpoints: mine.map((e) => `${e.ip}:${e.port}`),
+        };
+      }),
+      // as runFromReport adds them
+      ...(options.nacos?.steps ?? [])
+        .filter((step) => step.status === 'failed')
+        .map((step) => ({
+          severity: 'critical' as const,
+          category: 'nacos',
+          symptom: `Nacos ${step.name} failed`,
+          cause: step.error ? `${step.error.code}: ${step.error.message}` : 'failed',
+          action: 'see docs/nacos.md for this step',
+          endpoints: [options.nacos?.server ?? ''],
+        })),
+    ],
   };
 };
 
