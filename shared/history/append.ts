@@ -233,18 +233,17 @@ export const compact = (series: RegionHistory, nowMs: number, limits: HistoryLim
   const perCategory = new Map<string, number>();
   for (const incident of closed)
     perCategory.set(incident.category, (perCategory.get(incident.category) ?? 0) + 1);
-  let excessIncidents = 0;
+  const dropped: Record<string, number> = { ...series.droppedIncidents };
   if ([...perCategory.values()].some((count) => count > limits.maxIncidents)) {
     const seen = new Map<string, number>();
     closed = closed.filter((incident) => {
       const index = (seen.get(incident.category) ?? 0) + 1;
       seen.set(incident.category, index);
       const keep = index > (perCategory.get(incident.category) ?? 0) - limits.maxIncidents;
-      if (!keep) excessIncidents++;
+      if (!keep) dropped[incident.category] = (dropped[incident.category] ?? 0) + 1;
       return keep;
     });
   }
-  const dropped = (series.droppedIncidents ?? 0) + excessIncidents;
   // renumbering costs a pass over every sample: only when samples left or were folded (hourly), not every run
   const changed =
     fold.length > 0 || runs.length !== series.runs.length || buckets.length !== series.buckets.length;
@@ -255,7 +254,7 @@ export const compact = (series: RegionHistory, nowMs: number, limits: HistoryLim
     incidents: closed,
     open,
     ...(scannedUntil === undefined ? {} : { scannedUntil }),
-    ...(dropped > 0 ? { droppedIncidents: dropped } : {}),
+    ...(Object.keys(dropped).length > 0 ? { droppedIncidents: dropped } : {}),
   };
   if (!changed) return next;
   const pruned = pruneSubjects(next);

@@ -101,8 +101,8 @@ export const RegionHistory = z.strictObject({
   open: z.record(z.string(), OpenIncident),
   /** Start of the last run scanned for incidents while folding; later runs are scanned when asked. */
   scannedUntil: z.number().int().optional(),
-  /** Incidents dropped to stay within `maxIncidents` (said in every view). */
-  droppedIncidents: z.number().int().optional(),
+  /** Per category, incidents dropped to stay within `maxIncidents` (views say so). */
+  droppedIncidents: z.record(z.string(), z.number().int()).optional(),
   /** The latest run that probed endpoints, in full (status page, /metrics). */
   lastProbes: Run.optional(),
   /** The latest run that checked Nacos, in full (may be the same run). */

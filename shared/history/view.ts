@@ -81,8 +81,13 @@ export const HistoryView = z.strictObject({
       ),
       nacos: z.array(z.strictObject({ step: z.string(), server: z.string().optional(), uptime: TallyJson })),
       incidents: z.array(IncidentJson),
-      /** Older incidents not kept (a region keeps the latest `maxIncidents` of each category). */
-      droppedIncidents: z.number().int(),
+      /**
+       * Per category with incidents dropped (a region keeps the latest `maxIncidents` of each): how many,
+       * and the start of the oldest one kept, before which that category's list is incomplete.
+       */
+      droppedIncidents: z.array(
+        z.strictObject({ category: z.string(), dropped: z.number().int(), keptSince: z.string().nullable() }),
+      ),
       recovery: RecoveryJson,
     }),
   ),
@@ -165,7 +170,10 @@ export const historyView = (history: History, options: HistoryViewOptions): Hist
           uptime: { up, observed, ratio },
         })),
         incidents: own,
-        droppedIncidents: series?.droppedIncidents ?? 0,
+        droppedIncidents: Object.entries(series?.droppedIncidents ?? {}).map(([category, dropped]) => {
+          const oldest = series?.incidents.find((incident) => incident.category === category);
+          return { category, dropped, keptSince: oldest ? new Date(oldest.start).toISOString() : null };
+        }),
         recovery: recovery(own),
       };
     }),
@@ -249,8 +257,14 @@ export const renderHistoryText = (view: HistoryView): string => {
       }
       out.push(endpoints.toString());
     }
-    const dropped = region.droppedIncidents > 0 ? ` (${region.droppedIncidents} older ones not kept)` : '';
-    out.push(`Incidents in ${label}: ${recoveryLine(region.recovery)}${dropped}`);
+    out.push(`Incidents in ${label}: ${recoveryLine(region.recovery)}`);
+    // say so only where the window reaches back past what a category still has
+    for (const gap of region.droppedIncidents) {
+      if (gap.keptSince !== null && Date.parse(gap.keptSince) <= Date.parse(view.since)) continue;
+      out.push(
+        `  (${gap.category}: ${gap.dropped} older incidents not kept${gap.keptSince ? `, the list starts ${formatMinute(gap.keptSince)}` : ''})`,
+      );
+    }
     for (const incident of region.incidents.slice(0, TEXT_INCIDENTS)) out.push(incidentLine(incident));
     if (region.incidents.length > TEXT_INCIDENTS) {
       out.push(`… and ${region.incidents.length - TEXT_INCIDENTS} earlier ones (--json lists them all)`);
