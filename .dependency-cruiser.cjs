@@ -8,10 +8,11 @@ const LAYERS = [
   ['catalog'],
   ['probes', 'state', 'aliyun', 'allowlist'],
   ['nacos'],
+  ['history'],
   ['report'],
   ['diagnose'],
-  ['alerting', 'sinks', 'simulate', 'history', 'metrics', 'heartbeat'],
-  ['config'],
+  ['alerting', 'sinks', 'simulate', 'heartbeat'],
+  ['config', 'metrics'],
   ['run'],
   ['fc', 'service'],
 ];
