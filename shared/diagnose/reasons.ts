@@ -174,3 +174,20 @@ export const actionSentence = (rows: readonly ProbeRow[]): string => {
     .map(([reason, failed]) => `For the ${reason} ones, act ${whereToAct(reason, failed)}.`)
     .join(' ');
 };
+
+/** The error an application sees for each reason: the page's "fails to start with a timeout error" fits drops only. */
+const CLIENT_ERROR: Record<FailureReason, string> = {
+  timeout: 'a timeout error',
+  refused: 'a "connection refused" error',
+  unreachable: 'a "no route to host" or "network is unreachable" error',
+  reset: 'a "connection reset" error',
+  'no-answer': 'a read timeout',
+  dns: 'an unknown-host error',
+  tls: 'a TLS handshake error',
+  'http-status': 'an HTTP error',
+  error: 'a connection error',
+};
+
+/** A symptom in the words of the error the application actually sees, for the finding's dominant reason. */
+export const withClientError = (symptom: string, reason: FailureReason | undefined): string =>
+  reason ? symptom.replaceAll('a timeout error', CLIENT_ERROR[reason]) : symptom;

@@ -23,6 +23,7 @@ import {
   reasonGroups,
   reasonSentence,
   whereToAct,
+  withClientError,
 } from './reasons.ts';
 
 export type RegionInput = {
@@ -375,6 +376,10 @@ const blocked = (input: RegionInput): Finding[] => {
 export const regionFindings = (input: RegionInput): Finding[] => {
   const failed = input.rows.filter(isFailed);
   if (failed.length === 0) return [];
-  if (failed.length === input.rows.length) return [regionDown(input)];
-  return [...blocked(input), ...interference(input)];
+  const findings =
+    failed.length === input.rows.length ? [regionDown(input)] : [...blocked(input), ...interference(input)];
+  return findings.map((finding) => ({
+    ...finding,
+    symptom: withClientError(finding.symptom, finding.reason),
+  }));
 };
