@@ -31,6 +31,35 @@ export const reasonGroups = (rows: readonly ProbeRow[]): Array<[FailureReason, F
   return [...groups.entries()].sort((a, b) => b[1].length - a[1].length);
 };
 
+/**
+ * Like reasonGroups, with the unreachable rows split by origin (no route, ICMP reject, route rule): each has its
+ * own words and its own place to act.
+ */
+const causeGroups = (rows: readonly ProbeRow[]): Array<[FailureReason, FailedRow[]]> => {
+  const groups = new Map<string, [FailureReason, FailedRow[]]>();
+  for (const row of rows) {
+    if (!isFailed(row)) continue;
+    const key =
+      row.status === 'unreachable' ? `unreachable ${unreachableOrigin(row.error).kind}` : row.status;
+    const group = groups.get(key) ?? [row.status, []];
+    group[1].push(row);
+    groups.set(key, group);
+  }
+  return [...groups.values()].sort((a, b) => b[1].length - a[1].length);
+};
+
+/** What to call the rows of one cause group in "For the … ones". */
+const groupLabel = (reason: FailureReason, rows: readonly ProbeRow[]): string => {
+  if (reason !== 'unreachable') return reason;
+  const labels: Record<UnreachableOrigin['kind'], string> = {
+    'no-route': 'unreachable (no route)',
+    'icmp-reject': 'ICMP-rejected',
+    'route-rule': 'route-refused',
+    other: 'unreachable',
+  };
+  return labels[dominantOrigin(rows)];
+};
+
 export const dominantReason = (rows: readonly ProbeRow[]): FailureReason | undefined =>
   reasonGroups(rows)[0]?.[0];
 
@@ -150,7 +179,7 @@ export const compactEndpoints = (rows: readonly ProbeRow[], all: readonly ProbeR
  * for several, each with its count, most frequent first, and the endpoints of all but the most frequent.
  */
 export const reasonSentence = (rows: readonly ProbeRow[]): string => {
-  const groups = reasonGroups(rows);
+  const groups = causeGroups(rows);
   if (groups.length === 1) {
     const [reason, failed] = groups[0] ?? [];
     return reason ? `Connections are ${meaningOf(reason, failed ?? [])}.` : '';
@@ -165,13 +194,15 @@ export const reasonSentence = (rows: readonly ProbeRow[]): string => {
 
 /** Where to act for each reason among the rows, most frequent first. */
 export const actionSentence = (rows: readonly ProbeRow[]): string => {
-  const groups = reasonGroups(rows);
+  const groups = causeGroups(rows);
   if (groups.length === 1) {
     const [reason, failed] = groups[0] ?? [];
     return reason ? `Act ${whereToAct(reason, failed ?? [])}.` : '';
   }
   return groups
-    .map(([reason, failed]) => `For the ${reason} ones, act ${whereToAct(reason, failed)}.`)
+    .map(
+      ([reason, failed]) => `For the ${groupLabel(reason, failed)} ones, act ${whereToAct(reason, failed)}.`,
+    )
     .join(' ');
 };
 

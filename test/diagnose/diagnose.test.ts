@@ -336,7 +336,7 @@ const CASES: Case[] = [
           /9 endpoints dropped \(timeout\)/,
           /3 endpoints \(100\.100\.27\.5 \(every port\)\) unreachable \(ENETUNREACH/,
         ],
-        action: [/For the unreachable ones, act on the route/, /ip route get 100\.100\.27\.5/],
+        action: [/For the unreachable \(no route\) ones, act on the route/, /ip route get 100\.100\.27\.5/],
       },
     ],
   },
@@ -460,6 +460,32 @@ const CASES: Case[] = [
         cause: [/missing from this network's routes/],
         action: [/^Make 100\.103\.16\.41 reachable/, /ip route get 100\.103\.16\.41/],
         never: [/missing from the allowlist/],
+      },
+    ],
+  },
+  {
+    name: 'two diagnostics IPs rejected with ICMP, one without a route: each origin its own words and action',
+    fail: (ip) =>
+      ['100.100.140.3', '100.100.140.4'].includes(ip)
+        ? 'admin-prohibited'
+        : ip === '100.100.119.193'
+          ? 'no-route'
+          : undefined,
+    expected: [
+      {
+        kind: 'ip-missing',
+        severity: 'warning',
+        category: 'diagnostics',
+        endpoints: ['100.100.140.3:80', '100.100.140.4:80', '100.100.119.193:80'],
+        cause: [
+          /missing from the allowlist of a firewall that rejects with ICMP/,
+          /2 endpoints rejected with ICMP \(EHOSTUNREACH/,
+          /1 endpoint \(100\.100\.119\.193:80\) unreachable \(ENETUNREACH/,
+        ],
+        action: [
+          /For the ICMP-rejected ones, act on the firewall that rejects it: `ip route get 100\.100\.140\.3` shows a route/,
+          /For the unreachable \(no route\) ones, act on the route: .*`ip route get 100\.100\.119\.193`/,
+        ],
       },
     ],
   },
