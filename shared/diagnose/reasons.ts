@@ -24,7 +24,7 @@ export const isBlocked = (row: ProbeRow): row is FailedRow =>
 /** The connection opened, then failed (reset, silence, TLS, HTTP status, an error after connect). */
 export const isInterfered = (row: ProbeRow): row is FailedRow => isFailed(row) && !isBlocked(row);
 
-/** Reasons with their rows, the most frequent first (ties in FAILURE_REASONS order). */
+/** Reasons with their rows, the most frequent first (ties in the order first seen). */
 export const reasonGroups = (rows: readonly ProbeRow[]): Array<[FailureReason, FailedRow[]]> => {
   const groups = new Map<FailureReason, FailedRow[]>();
   for (const row of rows) if (isFailed(row)) groups.set(row.status, [...(groups.get(row.status) ?? []), row]);

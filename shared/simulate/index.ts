@@ -68,7 +68,9 @@ const closedPort = async (host: string): Promise<number> => {
  * Serves every ip:port of a region (ARMS included) on loopback, each catalog IP on its own 127.77.x.y address
  * and ephemeral ports, with the scenario's faults: drop (a listener that never accepts: SYNs time out),
  * refuse (a closed port: RST), absent (no route: failed by the check's simulation dialer before any packet),
- * slow (the server answers after delayMs).
+ * slow (the server answers after delayMs). With `transparentProxy`, every endpoint no fault names is answered by
+ * one proxy listener instead. The interception check's address gets a closed port (refused, as on a clean path),
+ * or the proxy.
  */
 export const startSimulation = async (region: Region, scenario: Scenario): Promise<Simulation> => {
   const hosts = new Map<string, string>();
