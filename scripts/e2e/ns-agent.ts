@@ -14,6 +14,7 @@ import {
   NO_FAULTS,
   startNacosTestServer,
 } from '../../shared/simulate/nacos/index.ts';
+import { serveTransparentProxy } from '../../shared/simulate/proxy.ts';
 import { type Listener, serveEndpoints } from '../../shared/simulate/servers.ts';
 
 type Closer = { close(): Promise<void> };
@@ -49,6 +50,21 @@ const ops: Record<string, (request: Request) => Promise<unknown>> = {
     return {};
   },
   ping: async () => ({ pid: process.pid }),
+  /**
+   * {key?, host?, port, status?}: a transparent proxy's listener (every connection accepted, every HTTP request
+   * answered with `status`, 404 by default), for `redirect` faults to send catalog traffic to.
+   */
+  'proxy.start': async (request) => {
+    const key = String(request.key ?? 'proxy');
+    await closeServer(key);
+    const proxy = await serveTransparentProxy({
+      host: String(request.host ?? '127.0.0.1'),
+      port: Number(request.port ?? 0),
+      status: Number(request.status ?? 404),
+    });
+    servers.set(key, proxy);
+    return { host: proxy.host, port: proxy.port };
+  },
   /** {host, port, grpcPort, auth?, faults?}: the Nacos test server on an address of the namespace. */
   'nacos.start': async (request) => {
     await nacos?.close();

@@ -6,18 +6,33 @@
 // Without a command and without --keep it only prints what it would build (and builds and removes it).
 import { parseArgs } from 'node:util';
 import { startAgent } from './agent.ts';
-import type { Fault } from './fault-rules.ts';
+import { type Fault, ICMP_TYPES, type IcmpType } from './fault-rules.ts';
 import { regionFixture } from './region.ts';
 import { createVpc, namespaceSupport } from './vpc.ts';
 
 const usage = `usage: vpc-cli.ts --region R [--include-arms] [--drop IP[:PORT]]... [--reject IP[:PORT]]...
-                   [--absent IP]... [--no-servers] [--nacos IP [--nacos-auth USER:PASSWORD]]
-                   [--keep] [-- command ...]`;
+                   [--reject-icmp IP[:PORT][/TYPE]]... [--reset-after-connect IP[:PORT]]...
+                   [--absent IP]... [--proxy [STATUS]] [--no-servers] [--nacos IP [--nacos-auth USER:PASSWORD]]
+                   [--keep] [-- command ...]
+  --reject-icmp    answers with an ICMP unreachable (TYPE: ${ICMP_TYPES.join(', ')}; default admin-prohibited)
+  --reset-after-connect  lets the handshake through, then resets the first segment that carries data
+  --proxy          a transparent proxy: every catalog address (every port) is redirected to one listener that
+                   accepts everything and answers HTTP STATUS (default 404)`;
 
-const parseFault = (action: Fault['action'], text: string): Fault => {
+const target = (text: string): { ip: string; port?: number } => {
   const [ip, port] = text.split(':');
-  return { action, ip: ip ?? '', ...(port === undefined ? {} : { port: Number(port) }) };
+  return { ip: ip ?? '', ...(port === undefined ? {} : { port: Number(port) }) };
 };
+
+const parseIcmp = (text: string): Fault => {
+  const [where = '', type = 'admin-prohibited'] = text.split('/');
+  if (!(ICMP_TYPES as readonly string[]).includes(type))
+    throw new Error(`--reject-icmp: unknown ICMP type "${type}" (one of ${ICMP_TYPES.join(', ')})`);
+  return { action: 'reject-icmp', ...target(where), icmp: type as IcmpType };
+};
+
+/** The port, inside the namespace, of the --proxy listener on 127.0.0.1. */
+const PROXY_PORT = 15001;
 
 const main = async (): Promise<number> => {
   const { values, positionals } = parseArgs({
@@ -27,6 +42,9 @@ const main = async (): Promise<number> => {
       'include-arms': { type: 'boolean', default: false },
       drop: { type: 'string', multiple: true, default: [] },
       reject: { type: 'string', multiple: true, default: [] },
+      'reject-icmp': { type: 'string', multiple: true, default: [] },
+      'reset-after-connect': { type: 'string', multiple: true, default: [] },
+      proxy: { type: 'string' },
       absent: { type: 'string', multiple: true, default: [] },
       'no-servers': { type: 'boolean', default: false },
       nacos: { type: 'string' },
@@ -47,9 +65,17 @@ const main = async (): Promise<number> => {
   const fixture = regionFixture(values.region, { includeArms: values['include-arms'] });
   const absent = new Set(values.absent);
   const addresses = fixture.addresses.filter((address) => !absent.has(address));
-  const faults = [
-    ...values.drop.map((text) => parseFault('drop', text)),
-    ...values.reject.map((text) => parseFault('reject', text)),
+  const proxyStatus = values.proxy === undefined ? undefined : Number(values.proxy || 404);
+  const faults: Fault[] = [
+    ...values.drop.map((text): Fault => ({ action: 'drop', ...target(text) })),
+    ...values.reject.map((text): Fault => ({ action: 'reject', ...target(text) })),
+    ...values['reject-icmp'].map(parseIcmp),
+    ...values['reset-after-connect'].map(
+      (text): Fault => ({ action: 'reset-after-connect', ...target(text) }),
+    ),
+    ...(proxyStatus === undefined
+      ? []
+      : addresses.map((ip): Fault => ({ action: 'redirect', ip, to: PROXY_PORT }))),
   ];
   const nacosHost = values.nacos;
   const vpc = await createVpc({
@@ -63,6 +89,10 @@ const main = async (): Promise<number> => {
       const listeners = fixture.listeners.filter((listener) => !absent.has(listener.host));
       await agent.request('listen', { listeners });
       process.stdout.write(`listeners: ${listeners.length} catalog ip:ports (agent pid ${agent.pid})\n`);
+      if (proxyStatus !== undefined) {
+        await agent.request('proxy.start', { host: '127.0.0.1', port: PROXY_PORT, status: proxyStatus });
+        process.stdout.write(`transparent proxy: 127.0.0.1:${PROXY_PORT}, answers HTTP ${proxyStatus}\n`);
+      }
       if (nacosHost) {
         const [username = '', password = ''] = (values['nacos-auth'] ?? '').split(/:(.*)/s);
         await agent.request('nacos.start', {

@@ -19,6 +19,11 @@ export const ProbeConfig = z.strictObject({
   concurrency: z.number().int().min(1).max(4096).default(256),
   /** Probe HTTP ports (80, 8080) with a GET and record status and first byte; false = TCP connect only. */
   http: z.boolean().default(true),
+  /**
+   * With a region: also connect to one catalog IP on a port MSE does not serve (TCP 9). If that connects,
+   * something on the path answers for every address and the run is not ok (docs/diagnosis.md).
+   */
+  interceptionCheck: z.boolean().default(true),
 });
 export type ProbeConfig = z.infer<typeof ProbeConfig>;
 

@@ -7,6 +7,7 @@ export const nacosFindings = (report: NacosReport): Finding[] =>
     .filter((step) => step.status === 'failed' || step.status === 'degraded')
     .map((step) => ({
       severity: step.status === 'failed' ? 'critical' : 'warning',
+      kind: 'nacos',
       category: 'nacos',
       symptom: `Nacos ${step.name} ${step.status}`,
       cause: step.error

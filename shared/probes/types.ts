@@ -3,9 +3,9 @@ import { z } from 'zod';
 /** Why a probe failed, as data. Order matters nowhere; names are part of the JSON contract. */
 export const FAILURE_REASONS = [
   'timeout', // SYN dropped (e.g. a DROP firewall) or no answer in time
-  'refused', // RST: port closed or a REJECT firewall
-  'unreachable', // no route: ENETUNREACH / EHOSTUNREACH
-  'reset', // connection reset after it was established
+  'refused', // RST or ICMP port-unreachable: port closed, or a REJECT firewall (its default answer)
+  'unreachable', // no route (ENETUNREACH), or an ICMP reject (EHOSTUNREACH: admin-/host-prohibited); see classify.ts
+  'reset', // connection reset after it was established (a proxy or inspection device)
   'no-answer', // connected, but the HTTP answer never came (a proxy or device that swallows the request)
   'dns', // the name did not resolve
   'tls', // TLS handshake failed

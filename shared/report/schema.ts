@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ProbeError, ProbeStatus } from '../probes/types.ts';
+import { FailureReason, ProbeError, ProbeStatus } from '../probes/types.ts';
 
 export const Verdict = z.enum(['ok', 'partial', 'down', 'skipped']);
 export type Verdict = z.infer<typeof Verdict>;
@@ -15,13 +15,37 @@ export const CategoryVerdict = z.strictObject({
 });
 export type CategoryVerdict = z.infer<typeof CategoryVerdict>;
 
+/**
+ * Which root cause a finding names (docs/diagnosis.md has an example of each). Stable ids, for notices, saved
+ * searches and tests; the words of a finding may change, its kind does not.
+ */
+export const FINDING_KINDS = [
+  'region-down', // every endpoint of the region fails: worded from the dominant failure reason
+  'interception', // something on the path answered where MSE serves nothing: green results prove nothing
+  'port-blocked', // one port fails on every IP of one or more categories, while those IPs or that port answer elsewhere
+  'ip-missing', // IPs that answer on none of their ports: missing from the allowlist
+  'ips-partial', // on a port, some IPs of a category answer and others do not
+  'interference', // connections open, then something on the path resets them or swallows the request
+  'target', // an extra target (targets: in the config) fails
+  'nacos', // a Nacos step failed or is degraded
+] as const;
+export const FindingKind = z.enum(FINDING_KINDS);
+export type FindingKind = z.infer<typeof FindingKind>;
+
 export const Finding = z.strictObject({
   severity: Severity,
+  /** The catalog category (or extra-target label) it concerns; several, comma-separated, for one port. */
   category: z.string(),
   symptom: z.string(),
   cause: z.string(),
   action: z.string(),
   endpoints: z.array(z.string()),
+  /** Additive: the root cause's kind. */
+  kind: FindingKind.optional(),
+  /** Additive: the failure reason behind most of its endpoints (absent for Nacos and interception). */
+  reason: FailureReason.optional(),
+  /** Additive: every category it concerns, when it concerns catalog categories. */
+  categories: z.array(z.string()).optional(),
 });
 export type Finding = z.infer<typeof Finding>;
 
@@ -44,6 +68,19 @@ export const ProbeRow = z.strictObject({
 });
 export type ProbeRow = z.infer<typeof ProbeRow>;
 
+/**
+ * The interception check: one catalog IP probed on a port MSE does not serve there (docs/diagnosis.md). A
+ * connection means something on the path answers for every address. Kept apart from `probes`: it is not a
+ * catalog endpoint, and a refused or dropped answer is its healthy result.
+ */
+export const InterceptionCheck = z.strictObject({
+  /** The probe as made; `status: "ok"` means it connected. */
+  probe: ProbeRow,
+  /** clear: nothing answered; intercepted: something did; inconclusive: not probed, or an unexpected error. */
+  verdict: z.enum(['clear', 'intercepted', 'inconclusive']),
+});
+export type InterceptionCheck = z.infer<typeof InterceptionCheck>;
+
 /** The `mse-watch check --json` document. Keys listed in the issue are the contract; extras are additive. */
 export const CheckReport = z.strictObject({
   region: z.string().nullable(),
@@ -56,5 +93,7 @@ export const CheckReport = z.strictObject({
   probes: z.array(ProbeRow),
   categories: z.array(CategoryVerdict),
   findings: z.array(Finding),
+  /** Additive: the interception check, when the run made one (a region, `probe.interceptionCheck`). */
+  interception: InterceptionCheck.optional(),
 });
 export type CheckReport = z.infer<typeof CheckReport>;

@@ -1,5 +1,6 @@
 import { type Catalog, type Region, regionTargets, resolveRegion } from '../catalog/index.ts';
 import type { Config } from '../config/schema.ts';
+import { INTERCEPTION_CATEGORY, INTERCEPTION_NAME, interceptionAddress } from '../diagnose/index.ts';
 import type { ProbeSpec, ProbeTarget } from '../probes/types.ts';
 import { MseWatchError } from '../util/errors.ts';
 
@@ -41,12 +42,42 @@ const extraSpec = (config: Config, target: Config['targets'][number]): ProbeSpec
   }
 };
 
-/** What a config asks to probe: the region's catalog (every port of every IP) plus the extra targets. */
+/**
+ * The interception check's target (docs/diagnosis.md): a catalog IP on a port MSE does not serve, probed once
+ * per run with a TCP connect. Its reserved category keeps it out of the catalog rows; the run probes it apart.
+ */
+const interceptionTarget = (config: Config, region: Region | null): ProbeTarget[] => {
+  const address = region && config.probe.interceptionCheck ? interceptionAddress(region) : undefined;
+  return address
+    ? [
+        {
+          host: address.ip,
+          port: address.port,
+          category: INTERCEPTION_CATEGORY,
+          required: true,
+          spec: { kind: 'tcp' },
+          name: INTERCEPTION_NAME,
+        },
+      ]
+    : [];
+};
+
+/**
+ * What a config asks to probe: the region's catalog (every port of every IP), the interception check, then the
+ * extra targets.
+ */
 export const planRun = (config: Config, catalog: Catalog): RunPlan => {
   if (!config.region && config.targets.length === 0 && !config.nacos) {
     throw new MseWatchError(
       'nothing-to-check',
       'nothing to check: give --region (or `region:` in the config), `targets:` or a `nacos:` section in the config',
+    );
+  }
+  const reserved = config.targets.findIndex((t) => t.category === INTERCEPTION_CATEGORY);
+  if (reserved >= 0) {
+    throw new MseWatchError(
+      'config-invalid',
+      `targets[${reserved}].category: "${INTERCEPTION_CATEGORY}" is reserved for the interception check; choose another label`,
     );
   }
   const region = config.region ? resolveRegion(catalog, config.region) : null;
@@ -67,5 +98,5 @@ export const planRun = (config: Config, catalog: Catalog): RunPlan => {
     spec: extraSpec(config, t),
     ...(t.name ? { name: t.name } : {}),
   }));
-  return { config, region, targets: [...catalogTargets, ...extra] };
+  return { config, region, targets: [...catalogTargets, ...interceptionTarget(config, region), ...extra] };
 };

@@ -1,6 +1,6 @@
 import type { AlertDeps, AlertOutcome } from '../alerting/index.ts';
 import { type Catalog, loadCatalog } from '../catalog/index.ts';
-import { diagnose } from '../diagnose/index.ts';
+import { diagnose, INTERCEPTION_CATEGORY } from '../diagnose/index.ts';
 import type { NacosDeps } from '../nacos/context.ts';
 import type { NacosReport } from '../nacos/report.ts';
 import { defaultProbeDeps, type ProbeDeps } from '../probes/deps.ts';
@@ -80,19 +80,30 @@ export const runCheck = async (
     ...(options.budgetMs === undefined ? {} : { budgetMs: options.budgetMs }),
     ...(options.signal ? { signal: options.signal } : {}),
   };
-  const [probed, nacos] = await Promise.all([
+  const targets = parts.endpoints ? plan.targets : [];
+  const probeOptions = {
+    timeoutMs: config.probe.timeout,
+    spacingMs: config.probe.spacing,
+    concurrency: config.probe.concurrency,
+    ...budget,
+  };
+  const [probed, intercepted, nacos] = await Promise.all([
     probeTargets(
-      parts.endpoints ? plan.targets : [],
+      targets.filter((target) => target.category !== INTERCEPTION_CATEGORY),
       {
-        timeoutMs: config.probe.timeout,
+        ...probeOptions,
         attempts: config.probe.attempts,
-        spacingMs: config.probe.spacing,
-        concurrency: config.probe.concurrency,
-        ...budget,
         ...(options.onProbe
           ? { onResult: (r, done, total) => options.onProbe?.(toRow(r), done, total) }
           : {}),
       },
+      { clock, dialer },
+    ),
+    // the interception check: one attempt, since a connection is the signal and a timeout its healthy answer
+    // (a retry would only add a timeout to every healthy run behind a dropping firewall)
+    probeTargets(
+      targets.filter((target) => target.category === INTERCEPTION_CATEGORY),
+      { ...probeOptions, attempts: 1 },
       { clock, dialer },
     ),
     // loaded on demand: the gRPC stack costs start-up time and memory a plain endpoint check does not need
@@ -105,11 +116,13 @@ export const runCheck = async (
   ]);
   const probes = probed.results.map(toRow);
   const region = parts.endpoints ? plan.region : null;
+  const interception = intercepted.results[0];
   const diagnosis = diagnose({
     catalog,
     region,
     includeArms: config.includeArms,
     probes,
+    ...(interception ? { interception: toRow(interception) } : {}),
     ...(nacos ? { nacos } : {}),
   });
   const ok = diagnosis.ok && probed.complete;
@@ -124,6 +137,7 @@ export const runCheck = async (
     probes,
     categories: diagnosis.categories,
     findings: diagnosis.findings,
+    ...(diagnosis.interception ? { interception: diagnosis.interception } : {}),
   };
   const alerts = parts.alerts
     ? await (await import('../alerting/process.ts')).processAlerts(

@@ -1,30 +1,43 @@
 import { createServer } from 'node:net';
 import { regionTargets } from '../catalog/index.ts';
 import type { Region } from '../catalog/schema.ts';
+import { INTERCEPTION_CATEGORY, interceptionAddress } from '../diagnose/index.ts';
 import type { SimulationConfigInput } from './config.ts';
 import { ABSENT } from './dialer.ts';
+import { serveTransparentProxy } from './proxy.ts';
 import type { FaultRule, Scenario } from './scenario.ts';
 import { type Serving, serveBlackhole, serveEndpoint } from './servers.ts';
 
 export { ABSENT, simulationDialer } from './dialer.ts';
+export { serveTransparentProxy } from './proxy.ts';
 export { demoScenario, FaultRule, Scenario } from './scenario.ts';
 export { serveBlackhole, serveEndpoint, serveEndpoints } from './servers.ts';
 
 /** Loopback addresses for simulated catalog IPs: all of 127/8 reaches lo on Linux, no root needed. */
 const LOOPBACK_BASE = [127, 77];
 
+/** `proxy`: answered by the scenario's transparent proxy. */
 export type SimulatedEndpoint = {
   ip: string;
   port: number;
   category: string;
-  fault: FaultRule['fault'] | 'none';
+  fault: FaultRule['fault'] | 'none' | 'proxy';
   at: string;
 };
 
 export type Simulation = {
   region: Region;
+  /** Every catalog ip:port of the region (ARMS included). */
   endpoints: SimulatedEndpoint[];
-  /** "catalogIp:port" → "host:port", the `simulation.addressMap` of a check config. */
+  /**
+   * The stand-in for the interception check's address (a port MSE does not serve): a closed port, so it is
+   * refused as on a clean path, or the transparent proxy when the scenario has one.
+   */
+  interception?: SimulatedEndpoint;
+  /**
+   * Every catalog "ip:port" → "host:port". The check config's `simulation.addressMap` is this map plus the
+   * interception check's address.
+   */
   addressMap: Record<string, string>;
   /** A check config pointing at this simulation. */
   config: { region: string; simulation: SimulationConfigInput };
@@ -55,20 +68,33 @@ const closedPort = async (host: string): Promise<number> => {
  * Serves every ip:port of a region (ARMS included) on loopback, each catalog IP on its own 127.77.x.y address
  * and ephemeral ports, with the scenario's faults: drop (a listener that never accepts: SYNs time out),
  * refuse (a closed port: RST), absent (no route: failed by the check's simulation dialer before any packet),
- * slow (the server answers after delayMs).
+ * slow (the server answers after delayMs). With `transparentProxy`, every endpoint no fault names is answered by
+ * one proxy listener instead. The interception check's address gets a closed port (refused, as on a clean path),
+ * or the proxy.
  */
 export const startSimulation = async (region: Region, scenario: Scenario): Promise<Simulation> => {
   const hosts = new Map<string, string>();
   const servers: Serving[] = [];
   const endpoints: SimulatedEndpoint[] = [];
   const addressMap: Record<string, string> = {};
+  let interception: SimulatedEndpoint | undefined;
+  const hostOf = (ip: string): string => {
+    if (!hosts.has(ip)) {
+      const n = hosts.size + 1;
+      hosts.set(ip, `${LOOPBACK_BASE.join('.')}.${Math.floor(n / 250)}.${(n % 250) + 1}`);
+    }
+    return hosts.get(ip) ?? '127.0.0.1';
+  };
   try {
+    const proxy = scenario.transparentProxy
+      ? await serveTransparentProxy({
+          host: `${LOOPBACK_BASE.join('.')}.255.1`,
+          status: scenario.transparentProxy.status,
+        })
+      : undefined;
+    if (proxy) servers.push(proxy);
     for (const target of regionTargets(region, { includeArms: true })) {
-      if (!hosts.has(target.ip)) {
-        const n = hosts.size + 1;
-        hosts.set(target.ip, `${LOOPBACK_BASE.join('.')}.${Math.floor(n / 250)}.${(n % 250) + 1}`);
-      }
-      const host = hosts.get(target.ip) ?? '127.0.0.1';
+      const host = hostOf(target.ip);
       const rule = faultFor(scenario.faults, target.ip, target.port, target.category);
       const http = target.port === 80 || target.port === 8080;
       let at: string;
@@ -76,6 +102,11 @@ export const startSimulation = async (region: Region, scenario: Scenario): Promi
       switch (fault) {
         case undefined:
         case 'slow': {
+          // behind a transparent proxy, an endpoint no fault names is answered by the proxy
+          if (proxy && !rule) {
+            at = `${proxy.host}:${proxy.port}`;
+            break;
+          }
           const server = await serveEndpoint({
             host,
             port: 0,
@@ -108,20 +139,35 @@ export const startSimulation = async (region: Region, scenario: Scenario): Promi
         ip: target.ip,
         port: target.port,
         category: target.category,
-        fault: rule?.fault ?? 'none',
+        fault: rule?.fault ?? (proxy ? 'proxy' : 'none'),
         at,
       });
+    }
+    const address = interceptionAddress(region);
+    if (address) {
+      interception = {
+        ...address,
+        category: INTERCEPTION_CATEGORY,
+        fault: proxy ? 'proxy' : 'none',
+        at: proxy
+          ? `${proxy.host}:${proxy.port}`
+          : `${hostOf(address.ip)}:${await closedPort(hostOf(address.ip))}`,
+      };
     }
   } catch (error) {
     await Promise.all(servers.map((server) => server.close()));
     throw error;
   }
   const note = `simulated ${region.id} on loopback${scenario.description ? `: ${scenario.description}` : ''}`;
+  const checked = interception
+    ? { ...addressMap, [`${interception.ip}:${interception.port}`]: interception.at }
+    : addressMap;
   return {
     region,
     endpoints,
+    ...(interception ? { interception } : {}),
     addressMap,
-    config: { region: region.id, simulation: { note, addressMap } },
+    config: { region: region.id, simulation: { note, addressMap: checked } },
     close: async () => void (await Promise.all(servers.map((server) => server.close()))),
   };
 };

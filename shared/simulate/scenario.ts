@@ -23,6 +23,12 @@ export type FaultRule = z.infer<typeof FaultRule>;
 export const Scenario = z.strictObject({
   description: z.string().optional(),
   faults: z.array(FaultRule).default([]),
+  /**
+   * A transparent proxy on the path: every address the check probes (the interception check's included), except
+   * those a fault rule names, is answered by one listener that accepts every connection and answers every HTTP
+   * request with `status`. The check's interception finding should say so.
+   */
+  transparentProxy: z.strictObject({ status: z.number().int().min(100).max(599).default(404) }).optional(),
 });
 export type Scenario = z.infer<typeof Scenario>;
 

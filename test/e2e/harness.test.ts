@@ -4,7 +4,7 @@ import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Agent, REPO_ROOT, startAgent, tsNode } from '../../scripts/e2e/agent.ts';
-import { renderFaultRules } from '../../scripts/e2e/fault-rules.ts';
+import { type Fault, renderFaultRules } from '../../scripts/e2e/fault-rules.ts';
 import { regionFixture } from '../../scripts/e2e/region.ts';
 import { createVpc, ownNamespaces, sweepStaleNamespaces, type Vpc } from '../../scripts/e2e/vpc.ts';
 import { describeInVpc } from './support/skip.ts';
@@ -21,12 +21,22 @@ const healthy = [
   { ip: '100.103.16.42', port: 8080 },
 ];
 
-type Connect = { target: string; status: 'ok' | 'timeout' | 'error'; code: string | null };
+type Connect = {
+  target: string;
+  status: 'ok' | 'timeout' | 'error' | 'answered';
+  code: string | null;
+  connected: boolean;
+  line?: string;
+};
 
-const plainConnect = async (vpc: Vpc, targets: string[]): Promise<Map<string, Connect>> => {
+const plainConnect = async (
+  vpc: Vpc,
+  targets: string[],
+  send: 'nothing' | 'http' = 'nothing',
+): Promise<Map<string, Connect>> => {
   const result = await vpc.run(['node', 'test/e2e/support/plain-connect.mjs', ...targets], {
     cwd: REPO_ROOT,
-    env: { CONNECT_TIMEOUT_MS: '800' },
+    env: { CONNECT_TIMEOUT_MS: '800', SEND: send === 'http' ? 'http' : '' },
   });
   expect(result.stderr).toBe('');
   const rows = result.stdout
@@ -67,6 +77,18 @@ describe('fault rules', () => {
       { action: 'reject', ip: '100.100.119.199', port: 80 },
       'ip daddr 100.100.119.199 tcp dport 80 reject with tcp reset',
     ],
+    [
+      { action: 'reject-icmp', ip: '100.100.27.5', port: 9848, icmp: 'admin-prohibited' },
+      'ip daddr 100.100.27.5 tcp dport 9848 reject with icmp type admin-prohibited',
+    ],
+    [
+      { action: 'reset-after-connect', ip: '100.100.100.200', port: 80 },
+      'ip daddr 100.100.100.200 tcp dport 80 ct state established tcp flags & (fin | syn | rst | psh) == psh reject with tcp reset',
+    ],
+    [
+      { action: 'redirect', ip: '100.103.16.42', to: 15001 },
+      'ip daddr 100.103.16.42 meta l4proto tcp redirect to :15001',
+    ],
   ] as const)('%o -> %s', (fault, rule) => {
     expect(renderFaultRules([fault]).split('\n')).toContain(`    ${rule}`);
   });
@@ -82,8 +104,10 @@ describe('fault rules', () => {
   it.each([
     [{ action: 'drop', ip: 'mse.example.com' }, /IPv4/],
     [{ action: 'drop', ip: '100.100.27.5', port: 70000 }, /1-65535/],
+    [{ action: 'reject-icmp', ip: '100.100.27.5', icmp: 'no-such-type' }, /unknown ICMP type/],
+    [{ action: 'redirect', ip: '100.100.27.5', to: 0 }, /redirect target port must be 1-65535/],
   ] as const)('rejects %o', (fault, message) => {
-    expect(() => renderFaultRules([fault])).toThrow(message);
+    expect(() => renderFaultRules([fault as Fault])).toThrow(message);
   });
 });
 
@@ -133,6 +157,62 @@ describeInVpc('VPC in a box harness', () => {
     expect(results.get(key(dropped))).toMatchObject({ status: 'timeout' });
     expect(results.get(key(rejected))).toMatchObject({ status: 'error', code: 'ECONNREFUSED' });
     expect(results.get(`${absent}:80`)).toMatchObject({ status: 'error', code: 'ENETUNREACH' });
+  });
+
+  it('each middlebox fault gives the failure it stands for', async () => {
+    const [icmpAdmin, icmpHost, resetting, redirected] = [
+      { ip: '100.100.27.5', port: 9848 },
+      { ip: '100.100.109.63', port: 8848 },
+      { ip: '100.100.100.200', port: 80 },
+      { ip: '100.103.22.120', port: 80 },
+    ] as const;
+    const proxy = await agent.request<{ port: number }>('proxy.start', {
+      host: '127.0.0.1',
+      port: 0,
+      status: 404,
+    });
+    await vpc.setFaults([
+      { action: 'reject-icmp', ...icmpAdmin, icmp: 'admin-prohibited' },
+      { action: 'reject-icmp', ...icmpHost, icmp: 'host-prohibited' },
+      { action: 'reset-after-connect', ...resetting },
+      { action: 'redirect', ip: redirected.ip, to: proxy.port },
+    ]);
+    try {
+      const key = (t: { ip: string; port: number }) => `${t.ip}:${t.port}`;
+      const tcp = await plainConnect(vpc, [
+        key(icmpAdmin),
+        key(icmpHost),
+        key(resetting),
+        `${redirected.ip}:9`,
+      ]);
+      expect(tcp.get(key(icmpAdmin))).toMatchObject({
+        status: 'error',
+        code: 'EHOSTUNREACH',
+        connected: false,
+      });
+      expect(tcp.get(key(icmpHost))).toMatchObject({
+        status: 'error',
+        code: 'EHOSTUNREACH',
+        connected: false,
+      });
+      // the handshake goes through: a bare connect cannot see this fault
+      expect(tcp.get(key(resetting))).toMatchObject({ status: 'ok' });
+      // redirected: even a port nothing serves connects
+      expect(tcp.get(`${redirected.ip}:9`)).toMatchObject({ status: 'ok' });
+      const http = await plainConnect(vpc, [key(resetting), key(redirected)], 'http');
+      expect(http.get(key(resetting))).toMatchObject({
+        status: 'error',
+        code: 'ECONNRESET',
+        connected: true,
+      });
+      expect(http.get(key(redirected))).toMatchObject({ status: 'answered', line: 'HTTP/1.1 404 Not Found' });
+    } finally {
+      await vpc.setFaults([
+        { action: 'drop', ...dropped },
+        { action: 'reject', ...rejected },
+      ]);
+      await agent.request('close', { key: 'proxy' });
+    }
   });
 
   it('has no route out of the machine', async () => {

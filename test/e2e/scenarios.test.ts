@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import type { Fault } from '../../scripts/e2e/fault-rules.ts';
+import type { Finding } from '../../shared/report/schema.ts';
 import { describeInVpc } from './support/skip.ts';
 import {
   type ConfigOptions,
@@ -30,6 +31,14 @@ type Outcome = {
   findings: string[];
   /** Every endpoint named by a finding, sorted and de-duplicated. */
   findingEndpoints: string[];
+  /** The endpoint findings themselves, as both entry points return them. */
+  details: Finding[];
+  /** "ip:port" → the OS error code of each failed probe. */
+  codes: Record<string, string | undefined>;
+  /** The interception check's verdict (CLI only: the FC summary carries its finding, not the check). */
+  interception?: string;
+  /** "ip:port" → HTTP status of every probe that got one (CLI only). */
+  httpStatuses?: Record<string, number>;
   /** "severity step symptom" of the Nacos findings: the CLI and the functions report the same ones. */
   nacosFindings: string[];
   /** category -> "verdict reachable/total" (CLI only: the FC summary is compact). */
@@ -63,6 +72,16 @@ const run = async (
       ),
       findings: sortedUnique(endpointFindings.map((f) => `${f.severity} ${f.category}`)),
       findingEndpoints: sortedUnique(endpointFindings.flatMap((f) => f.endpoints)),
+      details: endpointFindings,
+      codes: Object.fromEntries(
+        report.probes.filter((p) => p.status !== 'ok').map((p) => [`${p.ip}:${p.port}`, p.error?.code]),
+      ),
+      ...(report.interception ? { interception: report.interception.verdict } : {}),
+      httpStatuses: Object.fromEntries(
+        report.probes.flatMap((p) =>
+          p.httpStatus === undefined ? [] : [[`${p.ip}:${p.port}`, p.httpStatus]],
+        ),
+      ),
       nacosFindings: nacosFindingsOf(report.findings),
       categories: Object.fromEntries(
         report.categories.map((c) => [c.category, `${c.verdict} ${c.reachable}/${c.total}`]),
@@ -87,6 +106,8 @@ const run = async (
     failed: sortedUnique(summary.failed.map((p) => `${p.ip}:${p.port} ${p.status}`)),
     findings: sortedUnique(endpointFindings.map((f) => `${f.severity} ${f.category}`)),
     findingEndpoints: sortedUnique(endpointFindings.flatMap((f) => f.endpoints)),
+    details: endpointFindings,
+    codes: Object.fromEntries(summary.failed.map((p) => [`${p.ip}:${p.port}`, p.errorCode])),
     nacosFindings: nacosFindingsOf(summary.findings),
     ...(summary.nacos
       ? { nacosSteps: Object.fromEntries(summary.nacos.steps.map((s) => [s.name, s.status])) }
@@ -107,6 +128,14 @@ const healthyCategories = {
 };
 
 const dropAll = (ips: readonly string[]): Fault[] => ips.map((ip) => ({ action: 'drop', ip }));
+
+const governanceIps = (world: World): string[] => [
+  ...new Set(world.fixture.targets.filter((t) => t.category === 'governance-rules').map((t) => t.ip)),
+];
+
+/** Every word of every endpoint finding, for what must appear nowhere. */
+const texts = (outcome: Outcome): string =>
+  outcome.details.map((f) => `${f.symptom}\n${f.cause}\n${f.action}`).join('\n');
 
 const key = (endpoint: string) => `${REGION}/${endpoint}`;
 
@@ -145,7 +174,11 @@ describeInVpc('mse-watch end to end in a VPC in a box', () => {
         findings: [],
         findingEndpoints: [],
       });
-      if (mode === 'cli') expect(outcome.categories).toEqual(healthyCategories);
+      if (mode === 'cli') {
+        expect(outcome.categories).toEqual(healthyCategories);
+        // the interception check ran on 100.103.16.42:9, where nothing listens: refused, so the path is clean
+        expect(outcome.interception).toBe('clear');
+      }
       expectNotices(await world.notices(), []);
       expect(leakedSecrets(outcome.text)).toEqual([]);
     });
@@ -336,5 +369,234 @@ describeInVpc('mse-watch end to end in a VPC in a box', () => {
       const third = await world.notices();
       expectNotices(third, [`resolved ${key(endpoint)}`]);
     });
+
+    // Issue 11: the faults people actually hit, each diagnosed as one finding per root cause, in its own words.
+
+    it(`[${mode}] 9848 dropped on every governance IP (8848 open): one port finding about Nacos 2.x+ gRPC`, async () => {
+      const ips = governanceIps(world);
+      await world.setFaults(ips.map((ip) => ({ action: 'drop', ip, port: 9848 })));
+      const outcome = await run(world, mode, await config({ state: 'grpc-dropped' }));
+      const endpoints = ips.map((ip) => `${ip}:9848`).sort();
+      expect(outcome).toMatchObject({
+        exitCode: 1,
+        ok: false,
+        failed: endpoints.map((e) => `${e} timeout`),
+        findings: ['critical governance-rules'],
+        findingEndpoints: endpoints,
+      });
+      const [finding] = outcome.details;
+      expect(finding).toMatchObject({ kind: 'port-blocked', reason: 'timeout' });
+      expect(finding?.symptom).toMatch(/^Nacos 2\.x\+ clients cannot connect or receive pushes: port 9848/);
+      expect(finding?.cause).toMatch(/while the same IPs answer on ports 8080 and 8848/);
+      expect(finding?.cause).toMatch(/Nacos client version/);
+      expect(texts(outcome)).not.toMatch(/Not all IP|Intermittent/);
+      expectNotices(
+        await world.notices(),
+        endpoints.map((e) => `firing ${key(e)}`),
+      );
+    });
+
+    it(`[${mode}] 8080 and 9848 dropped, 8848 open: one finding per port`, async () => {
+      const with8080 = world.fixture.targets.filter((t) => t.port === 8080).map((t) => t.ip);
+      const ips = governanceIps(world);
+      await world.setFaults([
+        ...with8080.map((ip): Fault => ({ action: 'drop', ip, port: 8080 })),
+        ...ips.map((ip): Fault => ({ action: 'drop', ip, port: 9848 })),
+      ]);
+      const outcome = await run(world, mode, await config({ state: 'http-grpc-dropped' }));
+      expect(outcome.exitCode).toBe(1);
+      expect(outcome.details.map((f) => [f.kind, f.category, [...f.endpoints].sort()])).toEqual([
+        ['port-blocked', 'basic-info, governance-rules', with8080.map((ip) => `${ip}:8080`).sort()],
+        ['port-blocked', 'governance-rules', ips.map((ip) => `${ip}:9848`).sort()],
+      ]);
+      expect(outcome.details[0]?.symptom).toMatch(
+        /port 8080 \(basic information and governance-rule pulls\)/,
+      );
+      expect(outcome.details[1]?.cause).toMatch(/answer on port 8848/);
+    });
+
+    it(`[${mode}] a firewall that rejects with ICMP (admin-prohibited, host-prohibited): told apart from no route`, async () => {
+      const [a, b, c, d] = governanceIps(world);
+      const diagnostics = '100.100.140.3';
+      await world.setFaults([
+        { action: 'reject-icmp', ip: a!, port: 9848, icmp: 'admin-prohibited' },
+        { action: 'reject-icmp', ip: b!, port: 9848, icmp: 'admin-prohibited' },
+        { action: 'reject-icmp', ip: c!, port: 9848, icmp: 'host-prohibited' },
+        { action: 'reject-icmp', ip: d!, port: 9848, icmp: 'host-prohibited' },
+        { action: 'reject-icmp', ip: diagnostics, icmp: 'host-prohibited' },
+      ]);
+      const outcome = await run(world, mode, await config({ state: 'icmp' }));
+      const grpc = [a, b, c, d].map((ip) => `${ip}:9848`).sort();
+      expect(outcome.failed).toEqual([...grpc, `${diagnostics}:80`].map((e) => `${e} unreachable`).sort());
+      // both ICMP types come back as EHOSTUNREACH: the finding names both, and how to tell them from no route
+      for (const endpoint of [...grpc, `${diagnostics}:80`])
+        expect(outcome.codes[endpoint]).toBe('EHOSTUNREACH');
+      expect(outcome.details.map((f) => [f.kind, f.category, f.reason])).toEqual([
+        ['port-blocked', 'governance-rules', 'unreachable'],
+        ['ip-missing', 'diagnostics', 'unreachable'],
+      ]);
+      const [port, ip] = outcome.details;
+      expect(port?.cause).toMatch(/rejected with ICMP \(EHOSTUNREACH.*admin-prohibited or host-prohibited/);
+      expect(port?.action).toMatch(
+        new RegExp(`\`ip route get ${a}\` shows a route, so the routing is not the problem`),
+      );
+      expect(port?.action).toMatch(new RegExp(`\`traceroute -T -p 9848 ${a}\` marks the hop .* !X`));
+      expect(ip?.cause).toMatch(/missing from the allowlist of a firewall that rejects with ICMP/);
+      expect(texts(outcome)).not.toMatch(/Express Connect/);
+    });
+
+    it(`[${mode}] everything dropped: one region-wide finding that says a firewall drops it, not "no route"`, async () => {
+      await world.setFaults(dropAll(world.fixture.addresses));
+      const outcome = await run(world, mode, await config({ state: 'all-dropped' }));
+      expect(outcome.exitCode).toBe(1);
+      expect(outcome.failed).toEqual(world.fixture.targets.map((t) => `${t.ip}:${t.port} timeout`).sort());
+      expect(outcome.details).toHaveLength(1);
+      expect(outcome.details[0]).toMatchObject({ kind: 'region-down', category: 'all', reason: 'timeout' });
+      expect(outcome.details[0]?.symptom).toMatch(
+        /a firewall drops every connection to the region's MSE endpoints/,
+      );
+      expect(outcome.details[0]?.cause).toMatch(/All 25 endpoints fail \(timeout ×25\)/);
+      expect(texts(outcome)).not.toMatch(/no route/i);
+      // nothing answered at all: the storm guard's one notice
+      expectNotices(await world.notices(), ['firing monitor/network']);
+    });
+
+    it(`[${mode}] reset after the handshake on port 80: a proxy or inspection device, act there`, async () => {
+      const port80 = world.fixture.targets.filter((t) => t.port === 80).map((t) => `${t.ip}:80`);
+      await world.setFaults(
+        port80.map((e): Fault => ({ action: 'reset-after-connect', ip: e.split(':')[0]!, port: 80 })),
+      );
+      const outcome = await run(world, mode, await config({ state: 'reset' }));
+      expect(outcome.exitCode).toBe(1);
+      expect(outcome.failed).toEqual(port80.map((e) => `${e} reset`).sort());
+      for (const endpoint of port80) expect(outcome.codes[endpoint]).toBe('ECONNRESET');
+      expect(outcome.details).toHaveLength(1);
+      expect(outcome.details[0]).toMatchObject({
+        kind: 'interference',
+        reason: 'reset',
+        category: 'agent-metadata, metrics-events, diagnostics',
+      });
+      expect(outcome.details[0]?.action).toMatch(
+        /proxy or inspection device that resets it, not on the firewall/,
+      );
+      expect(texts(outcome)).not.toMatch(/allow outbound TCP/i);
+    });
+
+    it(`[${mode}] an HTTP endpoint that accepts and never answers: no-answer, its own finding, not ok`, async () => {
+      const silent = '100.100.100.200';
+      await world.listen(
+        world.fixture.listeners.map((l) => (l.host === silent && l.port === 80 ? { ...l, http: false } : l)),
+      );
+      const outcome = await run(world, mode, await config({ state: 'no-answer' }));
+      expect(outcome).toMatchObject({
+        exitCode: 1,
+        ok: false,
+        failed: [`${silent}:80 no-answer`],
+        findings: ['critical agent-metadata'],
+        findingEndpoints: [`${silent}:80`],
+      });
+      expect(outcome.codes[`${silent}:80`]).toBe('NO_HTTP_ANSWER');
+      expect(outcome.details[0]).toMatchObject({ kind: 'interference', reason: 'no-answer' });
+      expect(outcome.details[0]?.symptom).toMatch(/the HTTP request is never answered/);
+      expectNotices(await world.notices(), [`firing ${key(`${silent}:80`)}`]);
+    });
+
+    it(`[${mode}] a transparent proxy that answers 404 for every address: green proves nothing, not ok`, async () => {
+      const proxy = await world.startProxy(404);
+      await world.setFaults(
+        world.fixture.addresses.map((ip): Fault => ({ action: 'redirect', ip, to: proxy.port })),
+      );
+      const outcome = await run(world, mode, await config({ state: 'proxy' }));
+      // every catalog probe "succeeds": the proxy accepted them all
+      expect(outcome).toMatchObject({
+        exitCode: 1,
+        ok: false,
+        failed: [],
+        findings: ['critical interception'],
+      });
+      expect(outcome.findingEndpoints).toEqual(['100.103.16.42:9']);
+      expect(outcome.details[0]?.kind).toBe('interception');
+      expect(outcome.details[0]?.symptom).toMatch(/Something on the path answers in MSE's place/);
+      expect(outcome.details[0]?.cause).toMatch(/HTTP 404 ×17/);
+      if (mode === 'cli') {
+        expect(outcome.interception).toBe('intercepted');
+        expect(outcome.categories).toEqual(healthyCategories);
+        expect(new Set(Object.values(outcome.httpStatuses ?? {}))).toEqual(new Set([404]));
+      }
+      // alerting keys on probes, and none failed: the interception finding is not yet a notice (reported to the
+      // alerting owner: an `interception` key); what must not happen is a notice per endpoint
+      expect(webhookEvents((await world.notices()).webhook).filter((e) => e.includes(`${REGION}/`))).toEqual(
+        [],
+      );
+    });
+
+    it(`[${mode}] one IP dropped on every port: ONE finding, that IP is missing from the allowlist`, async () => {
+      const missing = '100.100.27.224';
+      await world.setFaults(dropAll([missing]));
+      const outcome = await run(world, mode, await config({ state: 'one-ip' }));
+      expect(outcome.details).toHaveLength(1);
+      expect(outcome.details[0]).toMatchObject({ kind: 'ip-missing', category: 'governance-rules' });
+      expect([...(outcome.details[0]?.endpoints ?? [])].sort()).toEqual(
+        [8080, 8848, 9848].map((port) => `${missing}:${port}`),
+      );
+      expect(outcome.details[0]?.cause).toMatch(
+        new RegExp(`^${missing.replaceAll('.', '\\.')} is missing from the allowlist`),
+      );
+    });
   }
 });
+
+// cn-zhangjiakou: the one region whose governance-rules category has a single IP. "Not all IPs of a category are
+// allowed" can never apply there; a blocked port or the missing IP can.
+describeInVpc(
+  'mse-watch end to end in a VPC in a box, cn-zhangjiakou (single-IP governance category)',
+  () => {
+    let world: World;
+    const GOVERNANCE = '100.100.99.86';
+
+    beforeAll(async () => {
+      world = await createWorld('e2e scenarios, cn-zhangjiakou', 'cn-zhangjiakou');
+    });
+    afterAll(async () => {
+      await world?.destroy();
+    });
+    beforeEach(async () => {
+      await world.reset();
+    });
+
+    for (const mode of ['cli', 'fc'] as const) {
+      const config = (options: ConfigOptions) =>
+        world.config({ ...options, state: `zjk-${mode}-${options.state}` });
+
+      it(`[${mode}] 9848 dropped on the only governance IP: a port finding, never "not all IPs"`, async () => {
+        await world.setFaults([{ action: 'drop', ip: GOVERNANCE, port: 9848 }]);
+        const outcome = await run(world, mode, await config({ state: 'grpc' }));
+        expect(outcome).toMatchObject({
+          exitCode: 1,
+          failed: [`${GOVERNANCE}:9848 timeout`],
+          findings: ['critical governance-rules'],
+          findingEndpoints: [`${GOVERNANCE}:9848`],
+        });
+        expect(outcome.details[0]?.kind).toBe('port-blocked');
+        expect(outcome.details[0]?.cause).toMatch(
+          /the only governance-rules IP, while it answers on ports 8080 and 8848/,
+        );
+        expect(texts(outcome)).not.toMatch(/Not all IP|Intermittent|picks among/);
+        expectNotices(await world.notices(), [`firing cn-zhangjiakou/${GOVERNANCE}:9848`]);
+      });
+
+      it(`[${mode}] the only governance IP dropped: that IP is missing, start-up fails`, async () => {
+        await world.setFaults(dropAll([GOVERNANCE]));
+        const outcome = await run(world, mode, await config({ state: 'ip' }));
+        expect(outcome.exitCode).toBe(1);
+        expect(outcome.details).toHaveLength(1);
+        expect(outcome.details[0]).toMatchObject({ kind: 'ip-missing', category: 'governance-rules' });
+        expect(outcome.details[0]?.symptom).toMatch(
+          /^Application fails to start with a timeout error: the only governance-rules IP does not answer on any port/,
+        );
+        if (mode === 'cli') expect(outcome.categories?.['governance-rules']).toBe('down 0/3');
+        expect(texts(outcome)).not.toMatch(/Not all IP|Intermittent/);
+      });
+    }
+  },
+);

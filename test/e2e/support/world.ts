@@ -10,9 +10,10 @@ import { createVpc, type RunResult, type Vpc } from '../../../scripts/e2e/vpc.ts
 import { FunctionSummary } from '../../../shared/fc/summary.ts';
 import { NacosReport } from '../../../shared/nacos/report.ts';
 import { CheckReport } from '../../../shared/report/schema.ts';
+import type { Listener } from '../../../shared/simulate/servers.ts';
 
-// The whole product in a VPC in a box: cn-shanghai's real catalog addresses with a listener on every
-// catalog ip:port, the Nacos test server on a private address of the "VPC", and DingTalk and webhook
+// The whole product in a VPC in a box: a region's real catalog addresses (cn-shanghai unless told) with a
+// listener on every catalog ip:port, the Nacos test server on a private address of the "VPC", and DingTalk and webhook
 // receivers inside the namespace. The CLI and the bundled FC handler both run inside it.
 
 export const REGION = 'cn-shanghai';
@@ -72,14 +73,20 @@ export type World = {
   vpc: Vpc;
   agent: Agent;
   fixture: RegionFixture;
+  /** The region whose catalog addresses the namespace holds. */
+  region: string;
   /** Writes a config file for one scenario and returns its path. */
   config(options: ConfigOptions): Promise<string>;
   cli(configFile: string): Promise<CliRun>;
   fc(fn: keyof typeof BUNDLES, configFile: string): Promise<FcRun>;
   /** What the receivers got since the last call. */
   notices(): Promise<Notices>;
-  /** Back to a healthy VPC: no faults, every catalog address present, Nacos without faults. */
+  /** Back to a healthy VPC: no faults, every catalog address present, its usual listeners, Nacos without faults. */
   reset(): Promise<void>;
+  /** Replaces the catalog listeners (e.g. one that accepts and never answers); reset() restores them. */
+  listen(listeners: readonly Listener[]): Promise<void>;
+  /** A transparent proxy's listener on 127.0.0.1 in the namespace, answering HTTP `status`; reset() stops it. */
+  startProxy(status: number): Promise<{ port: number }>;
   setFaults(faults: readonly Fault[]): Promise<void>;
   destroy(): Promise<void>;
 };
@@ -99,8 +106,8 @@ const parseAs = <S extends z.ZodType>(schema: S, text: string, what: string): z.
   return result.data;
 };
 
-export const createWorld = async (label: string): Promise<World> => {
-  const fixture = regionFixture(REGION);
+export const createWorld = async (label: string, region: string = REGION): Promise<World> => {
+  const fixture = regionFixture(region);
   const dir = await mkdtemp(join(tmpdir(), 'mw-e2e-'));
   const vpc = await createVpc({ addresses: [...fixture.addresses, NACOS.host], label });
   let agent: Agent | undefined;
@@ -124,17 +131,20 @@ export const createWorld = async (label: string): Promise<World> => {
     );
     const env = { E2E_NACOS_PASSWORD: SECRETS.nacosPassword, NO_COLOR: '1' };
     const ready = agent;
+    let listenersChanged = false;
+    let proxyRunning = false;
 
     const world: World = {
       vpc,
       agent: ready,
       fixture,
+      region,
       config: async (options) => {
         const stateDir = join(dir, `state-${options.state}`);
         await mkdir(stateDir, { recursive: true });
         const file = join(dir, `config-${options.state}.json`);
         const config = {
-          region: REGION,
+          region,
           ...(options.targets ? { targets: options.targets } : {}),
           // one attempt: a dropped endpoint is confirmed by the drop rule, not by retries; the timeout leaves a
           // loaded CI machine room to answer the healthy ones
@@ -209,14 +219,29 @@ export const createWorld = async (label: string): Promise<World> => {
       notices: () => ready.request<Notices>('receivers.take'),
       setFaults: async (faults) => {
         await vpc.setFaults(faults);
-        const rules = faults.map((f) => `${f.action} ${f.ip}${f.port === undefined ? '' : `:${f.port}`}`);
+        const rules = faults.map(
+          (f) =>
+            `${f.action}${f.action === 'reject-icmp' ? ` ${f.icmp}` : ''} ${f.ip}${f.port === undefined ? '' : `:${f.port}`}${f.action === 'redirect' ? ` to :${f.to}` : ''}`,
+        );
         process.stdout.write(`${vpc.name}: nft faults now ${rules.join(', ') || 'none'}\n`);
       },
       reset: async () => {
         await vpc.setFaults([]);
         await vpc.addAddresses([...fixture.addresses, NACOS.host]);
+        if (listenersChanged) await ready.request('listen', { listeners: fixture.listeners });
+        if (proxyRunning) await ready.request('close', { key: 'proxy' });
+        listenersChanged = false;
+        proxyRunning = false;
         await ready.request('nacos.faults', { faults: {} });
         urls = await startReceivers(ready);
+      },
+      listen: async (listeners) => {
+        listenersChanged = true;
+        await ready.request('listen', { listeners });
+      },
+      startProxy: async (status) => {
+        proxyRunning = true;
+        return ready.request<{ port: number }>('proxy.start', { host: '127.0.0.1', port: 0, status });
       },
       destroy: async () => {
         await ready.stop().catch(() => undefined);
