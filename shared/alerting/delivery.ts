@@ -156,6 +156,7 @@ export const deliverChannel = async (run: ChannelRun, deps: DeliveryDeps): Promi
           attempts: attemptsSoFar(),
           tries,
           error: `not tried again: ${stop}${tries > 0 ? ` (last error: ${holder.get().channels[name]?.lastError ?? ''})` : ''}`,
+          stoppedBy: stop,
         });
         return outcomes;
       }
@@ -206,6 +207,7 @@ export const deliverChannel = async (run: ChannelRun, deps: DeliveryDeps): Promi
         error: answer,
         ...(delivery.failure ? { failure: delivery.failure } : {}),
         ...(channelState?.nextAttemptAt && !cutByRun ? { nextAttemptAt: channelState.nextAttemptAt } : {}),
+        ...(cutByRun ? { stoppedBy: stoppedBy(run, deps) ?? "the run's time budget was used up" } : {}),
       });
       break;
     }

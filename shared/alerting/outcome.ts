@@ -21,6 +21,8 @@ export const NoticeOutcome = z.strictObject({
   failure: z.enum(['transient', 'throttled', 'refused', 'permanent']).optional(),
   /** When delivery was deferred (backoff or rate limit), the earliest next try. */
   nextAttemptAt: Iso.optional(),
+  /** The run itself ended this message's tries: its signal, or its time budget. Tried again next run, no backoff. */
+  stoppedBy: z.string().optional(),
 });
 export type NoticeOutcome = z.infer<typeof NoticeOutcome>;
 

@@ -346,10 +346,10 @@ export const processAlerts = async (
         `alert channel ${name} (${channel.kind}, ${driverFor(channel).describe(channel)}) refuses notices since ${info.since}: ${info.error}; ${info.fix ?? 'fix it in the config'} (its ${final.outbox.filter((entry) => entry.channel === name).length} pending notice(s) wait in the outbox)`,
       );
     }
-    const untried = notices.filter((notice) => notice.error?.startsWith('not tried'));
-    if (untried.length > 0) {
+    const cut = notices.filter((notice) => notice.stoppedBy !== undefined);
+    if (cut.length > 0) {
       problem(
-        `delivery stopped before it was done (${untried[0]!.error!.replace(/^not tried( again)?: /, '').replace(/ \(last error.*$/, '')}): ${untried.length} message(s) wait in the outbox for the next run`,
+        `delivery stopped before it was done (${cut[0]!.stoppedBy}): ${cut.length} message(s) wait in the outbox for the next run, with their ids`,
       );
     }
     const byChange = (change: string) =>

@@ -58,18 +58,22 @@ export const thisHolder = async (fs: StoreFs): Promise<Holder> => {
   return { pid: process.pid, host, hostId, ...(pidStart ? { pidStart } : {}) };
 };
 
+/** Whether a holder's pid can be checked from here: same host, same kernel boot, same pid namespace. */
+export const sameHost = (me: Holder, holder: Holder): boolean =>
+  holder.hostId === me.hostId && Number.isSafeInteger(holder.pid) && holder.pid > 0;
+
 /**
  * Whether a holder is known to be gone: only on this host (same hostId), when its pid no longer exists or now
  * belongs to a process that started at another time. Anything else (another host, no /proc, EPERM) is "alive".
  */
 export const holderGone = async (fs: StoreFs, me: Holder, holder: Holder): Promise<boolean> => {
-  if (holder.hostId !== me.hostId || !Number.isSafeInteger(holder.pid) || holder.pid <= 0) return false;
+  if (!sameHost(me, holder)) return false;
   try {
     process.kill(holder.pid, 0);
   } catch (error) {
     return errorCode(error) === 'ESRCH';
   }
-  if (holder.pidStart === undefined || holder.pid === process.pid) return false;
+  if (holder.pidStart === undefined) return false;
   const start = await processStart(fs, holder.pid);
   return start !== undefined && start !== holder.pidStart;
 };

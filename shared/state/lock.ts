@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { errorCode, type Holder, holderGone, type StoreFs, thisHolder } from './fs.ts';
+import { errorCode, type Holder, holderGone, type StoreFs, sameHost, thisHolder } from './fs.ts';
 import type { LockOptions, StateLock } from './store.ts';
 
 /** What the lock file says: who holds it, since when (for people; ages are judged by the file system). */
@@ -37,7 +37,8 @@ const monotonic = () => performance.now();
  * An exclusive lock file, safe on a local disk and on NAS (NFS):
  * - it is created whole or not at all: the record is written to a file of our own, then hard-linked to the lock
  *   path (link fails if the lock exists), so a full disk or a crash never leaves an empty lock behind;
- * - a holder that is gone on this host (its pid no longer runs) is taken over at once;
+ * - a holder that is gone on this host (its pid no longer runs, or now names a process that started at
+ *   another time) is taken over at once; a live one on this host is waited for;
  * - a holder elsewhere refreshes the file every staleMs/3 while it runs; a lock the file system has not seen
  *   refreshed for staleMs is taken over. Ages are read on the file system's own clock (the mtime of a file we
  *   just wrote against the lock's mtime), so a run whose clock is ahead never breaks a live lock;
@@ -102,6 +103,8 @@ export const acquireFileLock = async (
     const holder = parseRecord(content);
     if (holder && (await holderGone(fs, me, holder)))
       return { content, why: `its holder, process ${holder.pid} on this host, is gone` };
+    // a holder on this host is alive (it was just checked): it is waited for, however old its lock looks
+    if (holder && sameHost(me, holder)) return undefined;
     const age = (await fileSystemNow()) - mtimeMs;
     if (age >= options.staleMs) {
       const who = holder ? `process ${holder.pid} on ${holder.host}` : 'an unknown holder';

@@ -43,6 +43,8 @@ export type Reply = {
   headers?: Record<string, string>;
   stream?: { chunkBytes: number; everyMs: number };
   hang?: boolean;
+  /** With hang: the receiver first handles the request as usual (stores the message), then never answers. */
+  process?: boolean;
 };
 
 export type Receiver = {
@@ -94,6 +96,8 @@ export const replies = {
   trickleForever: { status: 200, body: '', stream: { chunkBytes: 16, everyMs: 100 } },
   /** The request is read, no answer ever comes. */
   hang: { status: 0, body: '', hang: true },
+  /** The receiver takes the message (stores it) and then never answers: the sender cannot know. */
+  takeThenHang: { status: 0, body: '', hang: true, process: true },
   wecomThrottled: { status: 200, body: { errcode: 45009, errmsg: 'api freq out of limit' } },
   feishuThrottled: { status: 200, body: { code: 11232, msg: 'frequency limited psm' } },
 } satisfies Record<string, Reply>;
@@ -204,6 +208,15 @@ const startReceiver = async (
       };
       requests.push(request);
       const scripted = script.shift();
+      if (scripted?.process) {
+        request.scripted = true;
+        const verdict = handler(request, request.receivedAt);
+        if (verdict.message) {
+          messages.push({ ...verdict.message, headers: req.headers, receivedAt: request.receivedAt });
+        } else request.rejected = JSON.stringify(verdict.reply.body);
+        answer(res, scripted);
+        return;
+      }
       if (scripted) {
         request.scripted = true;
         request.rejected = `scripted ${scripted.status}`;
