@@ -421,3 +421,24 @@ describe('state files from other versions (fault 7)', () => {
     expect(run.fired).toEqual([]);
   });
 });
+
+describe('notices say SIMULATION when the run probed stand-ins (issue 11, point 10)', () => {
+  it('in the title (the notification preview) and the body, on every channel', async () => {
+    const ding = track(await startDingTalkReceiver());
+    const hook = track(await startWebhookReceiver());
+    const config = configFor([
+      { kind: 'dingtalk', webhook: ding.url },
+      { kind: 'webhook', url: hook.url },
+    ]);
+    const simulated = { ...oneDown(), simulation: { note: 'simulated cn-hangzhou (demo)', mapping: {} } };
+    await processAlerts({ config, report: simulated, now: at(0), vantage: 'host demo-box' });
+    expect(ding.messages[0]?.title).toBe('[FIRING] [SIMULATION] mse-watch cn-hangzhou: 1 failing');
+    expect(ding.messages[0]?.text).toContain('**SIMULATION**: simulated cn-hangzhou (demo).');
+    expect(ding.messages[0]?.text).toContain('Seen from host demo-box');
+    expect(hook.messages[0]?.body).toMatchObject({
+      title: '[FIRING] [SIMULATION] mse-watch cn-hangzhou: 1 failing',
+      simulation: 'simulated cn-hangzhou (demo)',
+      vantage: 'host demo-box',
+    });
+  });
+});
