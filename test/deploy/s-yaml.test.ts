@@ -30,7 +30,11 @@ type FcProps = {
     qualifier?: string;
     triggerConfig: { cronExpression: string; payload: string };
   }[];
-  asyncInvokeConfig?: { qualifier?: string; maxAsyncRetryAttempts?: number; maxAsyncEventAgeInSeconds?: number };
+  asyncInvokeConfig?: {
+    qualifier?: string;
+    maxAsyncRetryAttempts?: number;
+    maxAsyncEventAgeInSeconds?: number;
+  };
 };
 
 /** The interval of a six-field cron (seconds first) as the project writes them: every minute, every N minutes. */
@@ -159,7 +163,9 @@ describe('s.yaml (edition 3.0.0, fc3)', () => {
     expect(async?.maxAsyncEventAgeInSeconds).toBeGreaterThanOrEqual(bounds.maxAsyncEventAgeInSeconds.minimum);
     const misspelled = { ...props, asyncInvokeConfig: { ...async, maxAsyncRetryAttempt: 0 } };
     expect(validateStrict(misspelled)).toBe(false);
-    expect(validateStrict({ ...props, asyncInvokeConfig: { ...async, maxAsyncRetryAttempts: 9 } })).toBe(false);
+    expect(validateStrict({ ...props, asyncInvokeConfig: { ...async, maxAsyncRetryAttempts: 9 } })).toBe(
+      false,
+    );
   });
 
   it('takes every secret from the deployer environment, none written in the file', () => {
