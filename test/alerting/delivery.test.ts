@@ -325,6 +325,34 @@ describe('the run can be stopped, and has a budget; the lock is released on ever
     expect(next.notices[0]).toMatchObject({ delivered: true, id: outcome.notices[0]!.id });
   });
 
+  it('a state that cannot be read (EIO) costs the run its alerting, says why, and still releases the lock', async () => {
+    const hook = track(await startWebhookReceiver());
+    const config = configFor([{ kind: 'webhook', url: hook.url }]);
+    const real = alertStore(config);
+    const failing: StateStore<AlertState> = {
+      ...real,
+      load: async () => {
+        throw Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO' });
+      },
+    };
+    const outcome = await processAlerts({ config, report: oneDown(), now: at(0) }, { store: failing });
+    expect(outcome.ok).toBe(false);
+    expect(outcome.problems).toEqual([expect.stringMatching(/^cannot read the state at .*: EIO: i\/o error, read; alerting skipped this run$/)]);
+    expect(await readdir(dir)).not.toContain(`${STATE_FILE}.lock`);
+    expect(hook.requests).toEqual([]);
+  });
+
+  it('a signal that already fired: nothing is judged or sent, and the run says so', async () => {
+    const hook = track(await startWebhookReceiver());
+    const config = configFor([{ kind: 'webhook', url: hook.url }]);
+    const controller = new AbortController();
+    controller.abort();
+    const outcome = await processAlerts({ config, report: oneDown(), now: at(0), signal: controller.signal });
+    expect(outcome).toMatchObject({ ok: false, fired: [], notices: [] });
+    expect(outcome.problems[0]).toMatch(/stopped before it could take the state lock/);
+    expect(await readdir(dir)).toEqual([]);
+  });
+
   it('budgetMs bounds the whole of delivery, retries included', async () => {
     const ding = track(await startDingTalkReceiver());
     ding.respondNext(replies.hang, replies.hang, replies.hang);
