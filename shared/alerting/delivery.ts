@@ -135,6 +135,7 @@ export const deliverChannel = async (run: ChannelRun, deps: DeliveryDeps): Promi
         attempts: attemptsSoFar(),
         tries: 0,
         error: `not tried: ${stopped}`,
+        stoppedBy: stopped,
       });
       break;
     }

@@ -305,7 +305,13 @@ export const processAlerts = async (
                 ...(input.signal ? { signal: input.signal } : {}),
               },
               deliveryDeps,
-            ),
+            ).catch((error: unknown) => {
+              // a fault of this program must not cost the other channels their delivery, nor the run its report
+              problem(
+                `delivery to ${name} failed unexpectedly: ${redact(describeError(error))}; its notices wait in the outbox`,
+              );
+              return [];
+            }),
           ),
       );
       return results.flat();

@@ -337,7 +337,11 @@ describe('the run can be stopped, and has a budget; the lock is released on ever
     };
     const outcome = await processAlerts({ config, report: oneDown(), now: at(0) }, { store: failing });
     expect(outcome.ok).toBe(false);
-    expect(outcome.problems).toEqual([expect.stringMatching(/^cannot read the state at .*: EIO: i\/o error, read; alerting skipped this run$/)]);
+    expect(outcome.problems).toEqual([
+      expect.stringMatching(
+        /^cannot read the state at .*: EIO: i\/o error, read; alerting skipped this run$/,
+      ),
+    ]);
     expect(await readdir(dir)).not.toContain(`${STATE_FILE}.lock`);
     expect(hook.requests).toEqual([]);
   });
