@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Duration } from '../util/duration.ts';
+import { Duration, duration } from '../util/duration.ts';
 import { ChannelConfig } from './channels/index.ts';
 
 // The `alerting:` section of the config file. Defaults live here; docs/alerting.md describes every key.
@@ -71,7 +71,14 @@ export const FlapConfig = z.strictObject({
 });
 
 export const RetryConfig = z.strictObject({
-  /** Wait after the first failed delivery to a channel; doubles per failure up to `maxBackoff`. */
+  /**
+   * Tries per message within one run, for failures worth trying again at once (no connection, a 5xx, a timeout,
+   * a 429 with a short Retry-After); 1 = no retry within the run. All of them stay inside the run's time budget.
+   */
+  attemptsPerRun: z.number().int().min(1).max(10).default(3),
+  /** Wait before the first retry within a run; doubles per retry, with jitter. */
+  runBackoff: duration({ min: 10, max: 60_000 }).default(500),
+  /** Wait after a run that could not deliver to a channel; doubles per such run up to `maxBackoff`. */
   initialBackoff: Duration.default(60_000),
   maxBackoff: Duration.default(1_800_000),
   /** Pending notices kept per channel; beyond this the oldest are dropped and the drop is reported. */

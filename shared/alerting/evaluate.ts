@@ -215,6 +215,9 @@ export const evaluate = (
       reason: reasonFor(state, due, state.announced, config),
       detail: due === 'resolved' ? undefined : state.detail,
       verdict: state.verdict,
+      // the diagnosis is this run's: a recovery has none, a reminder gets the current one
+      ...(due !== 'resolved' && observation.cause ? { cause: observation.cause } : {}),
+      ...(due !== 'resolved' && observation.action ? { action: observation.action } : {}),
     });
     keys[observation.key] = { ...state, announced: target, announcedAt: at };
   }

@@ -1,7 +1,14 @@
 // The alerting public API: processAlerts for runs, the pure evaluator for tests, the channels for `notify`.
 
 export { isLoopbackHost } from './channels/common.ts';
-export type { ChannelDriver, Delivery, HttpRequest, RenderContext, SendDeps } from './channels/index.ts';
+export type {
+  ChannelDriver,
+  Delivery,
+  FailureKind,
+  HttpRequest,
+  RenderContext,
+  SendDeps,
+} from './channels/index.ts';
 export { CHANNELS, driverFor } from './channels/index.ts';
 export {
   AlertingConfig,
@@ -11,7 +18,7 @@ export {
   channelName,
 } from './config.ts';
 export { type Evaluation, type EvaluationConfig, evaluate } from './evaluate.ts';
-export { NETWORK_KEY, nacosKey, probeKey, regionKey } from './keys.ts';
+export { CHANNEL_KEY_PREFIX, channelKey, NETWORK_KEY, nacosKey, probeKey, regionKey } from './keys.ts';
 export {
   AlertEvent,
   AlertState,
@@ -27,6 +34,7 @@ export {
   type AlertDeps,
   type AlertInput,
   type AlertLogger,
+  type AlertRunConfig,
   alertStore,
   defaultAlertDeps,
   processAlerts,
@@ -36,4 +44,5 @@ export {
 export { channelLabel, redactor } from './redact.ts';
 export { renderAlertText } from './render-text.ts';
 export { inMaintenance, keyPattern, matchesKey, muteReason } from './silence.ts';
+export { CLOCK_TOLERANCE_MS, clampFutureTimes, decodeAlertState } from './state-codec.ts';
 export { sendTestNotices, type TestResult } from './test-notice.ts';

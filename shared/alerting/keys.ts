@@ -5,3 +5,6 @@ export const NETWORK_KEY = 'monitor/network';
 export const regionKey = (region: string): string => `${region}/*`;
 export const probeKey = (group: string, host: string, port: number): string => `${group}/${host}:${port}`;
 export const nacosKey = (server: string, step: string): string => `nacos/${server}/${step}`;
+/** An alert channel itself: announced on the other channels when it breaks (a permanent error) and recovers. */
+export const CHANNEL_KEY_PREFIX = 'channels/';
+export const channelKey = (name: string): string => `${CHANNEL_KEY_PREFIX}${name}`;

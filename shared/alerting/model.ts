@@ -16,6 +16,9 @@ export const Observation = z.strictObject({
   verdict: z.string().optional(),
   /** Keys whose trouble explains this one's (storm guard): while they fail, this key is not announced. */
   inhibitedBy: z.array(z.string()).default([]),
+  /** Why, and what to do, from the run's diagnosis (the finding that names this endpoint). */
+  cause: z.string().optional(),
+  action: z.string().optional(),
 });
 export type Observation = z.infer<typeof Observation>;
 export type ObservationInput = z.input<typeof Observation>;
@@ -23,7 +26,10 @@ export type ObservationInput = z.input<typeof Observation>;
 export const Change = z.enum(['firing', 'resolved', 'flapping', 'reminder']);
 export type Change = z.infer<typeof Change>;
 
-export const AlertEvent = z.strictObject({
+// Everything below is also what the state file holds. Those schemas are loose on purpose: a state file written
+// by a newer mse-watch may carry fields this one does not know; they are kept, never a reason to reject the file.
+
+export const AlertEvent = z.looseObject({
   key: z.string(),
   group: z.string(),
   category: z.string(),
@@ -37,10 +43,14 @@ export const AlertEvent = z.strictObject({
   reason: z.string(),
   detail: z.string().optional(),
   verdict: z.string().optional(),
+  /** The diagnosis of a failing key: why it fails and what to do (absent for a recovery). */
+  cause: z.string().optional(),
+  action: z.string().optional(),
 });
 export type AlertEvent = z.infer<typeof AlertEvent>;
 
-export const Notice = z.strictObject({
+export const Notice = z.looseObject({
+  /** Stable: derived from the run and its events, never from a send; receivers drop repeats by it. */
   id: z.string(),
   kind: z.enum(['alert', 'test']),
   /** The alerting `name`, shown in titles. */
@@ -50,12 +60,18 @@ export const Notice = z.strictObject({
   events: z.array(AlertEvent),
   /** Said in the message when older notices had to be dropped from a full outbox. */
   droppedBefore: z.number().int().optional(),
+  /** Where the fault was seen from: "host ops-1", or "function mse-watch-probe-endpoints in cn-hangzhou". */
+  vantage: z.string().optional(),
+  /** Set when the run probed a simulation (stand-ins for the real addresses): every message says SIMULATION. */
+  simulation: z.string().optional(),
+  /** A message that carries a backlog: the ids of the notices in it, oldest first. */
+  notices: z.array(z.string()).optional(),
 });
 export type Notice = z.infer<typeof Notice>;
 
 const Iso = z.iso.datetime();
 
-export const KeyState = z.strictObject({
+export const KeyState = z.looseObject({
   group: z.string(),
   category: z.string(),
   label: z.string(),
@@ -80,17 +96,35 @@ export const KeyState = z.strictObject({
 });
 export type KeyState = z.infer<typeof KeyState>;
 
-export const OutboxEntry = z.strictObject({
+export const OutboxEntry = z.looseObject({
   id: z.string(),
   channel: z.string(),
   notice: Notice,
   queuedAt: Iso,
   attempts: z.number().int(),
   lastError: z.string().optional(),
+  /**
+   * The id of the message this entry went out in, fixed (and saved) before the first try: until it is accepted
+   * the same entries go out again under the same id, so a receiver that took it once can drop the repeat.
+   * Cleared only when the answer proves the message was not taken (refused, or never connected).
+   */
+  batch: z.string().optional(),
 });
 export type OutboxEntry = z.infer<typeof OutboxEntry>;
 
-export const ChannelState = z.strictObject({
+/** A channel that answered with a permanent error: it stays broken until it accepts again or its config changes. */
+export const BrokenChannel = z.looseObject({
+  since: Iso,
+  error: z.string(),
+  fix: z.string().optional(),
+  /** Hash of the channel's config when it broke: a changed config is tried at once. */
+  config: z.string(),
+  /** The other channels were told (once). */
+  announced: z.boolean(),
+});
+export type BrokenChannel = z.infer<typeof BrokenChannel>;
+
+export const ChannelState = z.looseObject({
   consecutiveFailures: z.number().int(),
   nextAttemptAt: Iso.optional(),
   lastError: z.string().optional(),
@@ -98,20 +132,27 @@ export const ChannelState = z.strictObject({
   sentAt: z.array(Iso),
   /** Notices dropped from a full outbox, to be reported in the next message. */
   dropped: z.number().int(),
+  broken: BrokenChannel.optional(),
+  /** It recovered from being broken; the other channels are still to be told. */
+  recovered: z.boolean().optional(),
 });
 export type ChannelState = z.infer<typeof ChannelState>;
 
-export const DeliveredRecord = z.strictObject({
+export const DeliveredRecord = z.looseObject({
   id: z.string(),
   channel: z.string(),
   title: z.string(),
   at: Iso,
 });
 
-export const STATE_VERSION = 1;
+/**
+ * 2: broken channels, message ids fixed before the first try (`batch`), cause/action/vantage in notices.
+ * Version 1 files read as they are (every addition is optional); see state-codec.ts for the rules.
+ */
+export const STATE_VERSION = 2;
 
-export const AlertState = z.strictObject({
-  version: z.literal(STATE_VERSION),
+export const AlertState = z.looseObject({
+  version: z.number().int(),
   keys: z.record(z.string(), KeyState),
   outbox: z.array(OutboxEntry),
   channels: z.record(z.string(), ChannelState),

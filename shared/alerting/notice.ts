@@ -1,13 +1,24 @@
 import { createHash } from 'node:crypto';
 import { formatTime } from '../util/time.ts';
-import { NETWORK_KEY } from './keys.ts';
+import { CHANNEL_KEY_PREFIX, NETWORK_KEY } from './keys.ts';
 import type { AlertEvent, Change, Notice } from './model.ts';
 
-/** One message per run: every event of the run, whatever its key. The id is derived, so replays are recognisable. */
-export const buildNotice = (
-  events: readonly AlertEvent[],
-  options: { now: Date; source: string; timezone: string; kind?: Notice['kind'] },
-): Notice => {
+export type NoticeOptions = {
+  now: Date;
+  source: string;
+  timezone: string;
+  kind?: Notice['kind'];
+  /** Where the run saw it from (host, or function and region). */
+  vantage?: string;
+  /** The simulation note when the run probed stand-ins instead of the real addresses. */
+  simulation?: string;
+};
+
+/**
+ * One message per run: every event of the run, whatever its key. The id is derived from the run's time and its
+ * events, once, when the notice is queued: every later try, and any message that carries it, keeps it.
+ */
+export const buildNotice = (events: readonly AlertEvent[], options: NoticeOptions): Notice => {
   const createdAt = options.now.toISOString();
   const digest = createHash('sha256')
     .update(createdAt)
@@ -21,22 +32,31 @@ export const buildNotice = (
     createdAt,
     timezone: options.timezone,
     events: [...events],
+    ...(options.vantage ? { vantage: options.vantage } : {}),
+    ...(options.simulation ? { simulation: options.simulation } : {}),
   };
 };
 
-/** A backlog (a channel that was down) goes out as one message, oldest events first. */
+/**
+ * A backlog (a channel that was down) goes out as one message, oldest events first. Its id names the first and
+ * the last notice it carries (`<first>..<last>`); the outbox fixes which notices a message carries before it
+ * is first tried, so a retried message always has the same id and the same content.
+ */
 export const mergeNotices = (notices: readonly Notice[]): Notice => {
   const [first, ...rest] = notices;
   if (!first) throw new Error('mergeNotices needs at least one notice');
   if (rest.length === 0) return first;
   const last = rest.at(-1)!;
   const dropped = notices.reduce((sum, notice) => sum + (notice.droppedBefore ?? 0), 0);
+  const simulated = notices.find((notice) => notice.simulation !== undefined)?.simulation;
   return {
     ...last,
     id: `${first.id}..${last.id}`,
+    notices: notices.flatMap((notice) => notice.notices ?? [notice.id]),
     kind: notices.every((notice) => notice.kind === 'test') ? 'test' : 'alert',
     events: notices.flatMap((notice) => notice.events),
     ...(dropped > 0 ? { droppedBefore: dropped } : {}),
+    ...(simulated ? { simulation: simulated } : {}),
   };
 };
 
@@ -86,23 +106,36 @@ export const compose = (notice: Notice): Composed => {
   const resolved = latest.size - firing;
   const where = groups.length > 0 && groups.length <= 2 ? ` ${groups.map((g) => g.name).join(', ')}` : '';
   const networkEvent = latest.get(NETWORK_KEY);
+  // a simulated run must never read like a real page, not even in a notification preview
+  const source = notice.simulation ? `[SIMULATION] ${notice.source}` : notice.source;
   let status: Status;
   let title: string;
   if (notice.kind === 'test') {
     status = 'test';
-    title = `[TEST] ${notice.source}: test notice`;
+    title = `[TEST] ${source}: test notice`;
   } else if (networkEvent && isProblem(networkEvent.change)) {
     status = 'firing';
-    title = `[FIRING] ${notice.source}: monitor lost its network`;
+    title = `[FIRING] ${source}: monitor lost its network`;
+  } else if (latest.size > 0 && [...latest.keys()].every((key) => key.startsWith(CHANNEL_KEY_PREFIX))) {
+    // only news about the alert channels themselves
+    const broken = [...latest.values()]
+      .filter((event) => isProblem(event.change))
+      .map((event) => event.label);
+    const back = [...latest.values()].filter((event) => !isProblem(event.change)).map((event) => event.label);
+    status = broken.length > 0 ? 'firing' : 'resolved';
+    title =
+      broken.length > 0
+        ? `[FIRING] ${source}: alert channel ${broken.join(', ')} refuses notices`
+        : `[Resolved] ${source}: alert channel ${back.join(', ')} works again`;
   } else if (firing > 0) {
     status = 'firing';
-    title = `[FIRING] ${notice.source}${where}: ${firing} failing${resolved > 0 ? `, ${resolved} resolved` : ''}`;
+    title = `[FIRING] ${source}${where}: ${firing} failing${resolved > 0 ? `, ${resolved} resolved` : ''}`;
   } else {
     status = 'resolved';
     title =
       networkEvent && latest.size === 1
-        ? `[Resolved] ${notice.source}: monitor network is back`
-        : `[Resolved] ${notice.source}${where}: ${resolved} recovered`;
+        ? `[Resolved] ${source}: monitor network is back`
+        : `[Resolved] ${source}${where}: ${resolved} recovered`;
   }
   return { title, status, firing, resolved, groups, notice };
 };
@@ -114,37 +147,84 @@ const CHANGE_LABEL: Record<Change, string> = {
   reminder: 'STILL FIRING',
 };
 
-export const describeEvent = (event: AlertEvent, timezone: string): string => {
+/** "FIRING 100.100.27.5:8848: timeout: connect ETIMEDOUT; 2 consecutive failed runs (since ...)". */
+export const describeEvent = (
+  event: AlertEvent,
+  timezone: string,
+  options: { bold?: boolean } = {},
+): string => {
   const parts = [event.detail, event.reason].filter((part): part is string => Boolean(part));
   const when =
     event.change === 'resolved'
       ? `ok since ${formatTime(event.since, timezone)}`
       : `since ${formatTime(event.since, timezone)}`;
-  return `${CHANGE_LABEL[event.change]} ${event.label}${parts.length ? ` — ${parts.join('; ')}` : ''} (${when})`;
+  const label = options.bold ? `**${CHANGE_LABEL[event.change]}**` : CHANGE_LABEL[event.change];
+  return `${label} ${event.label}${parts.length ? `: ${parts.join('; ')}` : ''} (${when})`;
+};
+
+/** The diagnoses of a category's failing events, each once, in order: one root cause is said once. */
+const diagnoses = (events: readonly AlertEvent[]): Array<{ cause?: string; action?: string }> => {
+  const seen = new Set<string>();
+  const out: Array<{ cause?: string; action?: string }> = [];
+  for (const event of events) {
+    if (event.change === 'resolved' || (!event.cause && !event.action)) continue;
+    const key = `${event.cause ?? ''}\u0000${event.action ?? ''}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({
+      ...(event.cause ? { cause: event.cause } : {}),
+      ...(event.action ? { action: event.action } : {}),
+    });
+  }
+  return out;
+};
+
+export type MarkdownOptions = {
+  /** The title on top, for channels whose markdown has no separate title field in view (DingTalk, WeCom). */
+  heading: boolean;
+  /** Cause and action as block quotes (DingTalk, WeCom); Feishu card markdown has none, so plain paragraphs. */
+  quote: boolean;
 };
 
 /**
- * The shared markdown body (DingTalk, Feishu and WeCom all read this subset: headings, bold, lists).
- * `heading` puts the title on top, for channels whose markdown has no separate title field in view.
+ * The shared markdown body, in the subset DingTalk, Feishu and WeCom all render: one bold line per region (or
+ * Nacos server) and category, one flat list item per change (DingTalk draws no nested lists), then the cause
+ * and the action of that category's failures, and at the end where the run was seen from, when and the id.
+ * Paragraphs are separated by a blank line; list items by one line break.
  */
-export const markdownBody = (composed: Composed, options: { heading: boolean }): string[] => {
+export const markdownBody = (composed: Composed, options: MarkdownOptions): string[] => {
   const { notice } = composed;
   const lines: string[] = [];
   if (options.heading) lines.push(`### ${composed.title}`, '');
+  if (notice.simulation) {
+    lines.push(
+      `**SIMULATION**: ${notice.simulation}. The addresses below were stand-ins; this says nothing about the real network.`,
+      '',
+    );
+  }
   if (notice.kind === 'test') {
     lines.push(
       `This is a test notice from ${notice.source} at ${formatTime(notice.createdAt, notice.timezone)}.`,
       '',
       'If you can read this, the channel works.',
+      '',
     );
   }
   for (const group of composed.groups) {
-    lines.push(`**${group.name}**`, '');
     for (const category of group.categories) {
-      lines.push(`- ${category.name}${category.verdict ? ` (${category.verdict})` : ''}`);
-      for (const event of category.events) lines.push(`  - ${describeEvent(event, notice.timezone)}`);
+      lines.push(
+        `**${group.name}** · ${category.name}${category.verdict ? ` (${category.verdict})` : ''}`,
+        '',
+      );
+      for (const event of category.events)
+        lines.push(`- ${describeEvent(event, notice.timezone, { bold: true })}`);
+      lines.push('');
+      for (const diagnosis of diagnoses(category.events)) {
+        const prefix = options.quote ? '> ' : '';
+        if (diagnosis.cause) lines.push(`${prefix}**Cause:** ${diagnosis.cause}`, '');
+        if (diagnosis.action) lines.push(`${prefix}**Action:** ${diagnosis.action}`, '');
+      }
     }
-    lines.push('');
   }
   if (notice.droppedBefore) {
     lines.push(
@@ -152,7 +232,13 @@ export const markdownBody = (composed: Composed, options: { heading: boolean }):
       '',
     );
   }
-  lines.push(`${notice.source} · ${formatTime(notice.createdAt, notice.timezone)} · ${notice.id}`);
+  const footer = [
+    ...(notice.vantage ? [`Seen from ${notice.vantage}`] : []),
+    notice.source,
+    formatTime(notice.createdAt, notice.timezone),
+    notice.id,
+  ];
+  lines.push(footer.join(' · '));
   return lines;
 };
 

@@ -1,5 +1,6 @@
 import { CategoryId } from '../catalog/schema.ts';
-import type { CheckReport, ProbeRow } from '../report/schema.ts';
+import type { CheckReport, Finding, ProbeRow } from '../report/schema.ts';
+import { endpointOf } from '../util/format.ts';
 import type { AlertingConfig } from './config.ts';
 import { NETWORK_KEY, nacosKey, probeKey, regionKey } from './keys.ts';
 import { Observation, type ObservationInput } from './model.ts';
@@ -21,6 +22,33 @@ const reasonCounts = (rows: readonly ProbeRow[]): string => {
     .sort((a, b) => b[1] - a[1])
     .map(([reason, count]) => `${reason} ×${count}`)
     .join(', ');
+};
+
+/** The cause and action of a finding, for a notice. */
+const diagnosisOf = (finding: Finding | undefined) =>
+  finding ? { cause: finding.cause, action: finding.action } : {};
+
+/** The storm guard's own diagnosis: nothing answered, so the trouble is most likely on this side. */
+const NETWORK_DIAGNOSIS = {
+  cause:
+    "Nothing answered this monitor, not even the endpoints that answer from everywhere else: the monitor's own network is down or blocked",
+  action:
+    "Check this monitor's own network first: its route and DNS, the egress rules of its security group or firewall, and any NAT gateway or proxy it depends on; the endpoint alerts resume once it reaches anything again",
+};
+
+/**
+ * One observation per key: the same target listed twice (or a catalog address also given as a target) would
+ * otherwise be judged twice a run and fire at half its threshold. The worst outcome wins.
+ */
+const mergeByKey = (inputs: ObservationInput[]): ObservationInput[] => {
+  const rank = { fail: 2, ok: 1, skip: 0 } as const;
+  const byKey = new Map<string, ObservationInput>();
+  for (const input of inputs) {
+    const seen = byKey.get(input.key);
+    if (!seen || rank[input.outcome] > rank[seen.outcome])
+      byKey.set(input.key, seen ? { ...input, label: seen.label } : input);
+  }
+  return [...byKey.values()];
 };
 
 /** Nacos failure classes that mean no answer came back at all (the others are answers). */
@@ -59,6 +87,7 @@ export const observe = (
   );
   const networkLost = rows.length >= minProbes && failedRows.length === rows.length && !nacosAnswered;
 
+  const findingFor = (endpoint: string) => report.findings.find((f) => f.endpoints.includes(endpoint));
   const inputs: ObservationInput[] = [];
   if (rows.length >= minProbes) {
     inputs.push({
@@ -70,6 +99,7 @@ export const observe = (
       detail: networkLost
         ? `nothing reachable: 0 of ${rows.length} probes succeeded (${reasonCounts(rows)}); this monitor has likely lost its network, or everything it probes is blocked`
         : undefined,
+      ...(networkLost ? NETWORK_DIAGNOSIS : {}),
     });
   }
 
@@ -86,6 +116,9 @@ export const observe = (
         ? `none of the ${regionRows.length} endpoints of ${report.region} answered`
         : undefined,
       inhibitedBy: [NETWORK_KEY],
+      ...(regionDown
+        ? diagnosisOf(report.findings.find((f) => f.category === 'all') ?? report.findings[0])
+        : {}),
     });
   }
 
@@ -103,10 +136,15 @@ export const observe = (
       detail: row.status === 'ok' ? undefined : `${row.status}${row.error ? `: ${row.error.message}` : ''}`,
       verdict: verdicts.get(row.category),
       inhibitedBy: inRegion && report.region ? [NETWORK_KEY, regionKey(report.region)] : [NETWORK_KEY],
+      ...(row.status === 'ok' ? {} : diagnosisOf(findingFor(endpointOf(row)))),
     });
   }
 
+  const nacosFindings = report.findings.filter((f) => nacos && f.endpoints.includes(nacos.server));
   for (const step of nacos?.steps ?? []) {
+    const finding =
+      nacosFindings.find((f) => f.symptom.includes(step.name) || f.cause.includes(step.name)) ??
+      nacosFindings[0];
     inputs.push({
       key: nacosKey(nacos!.server, step.name),
       group: `nacos ${nacos!.server}`,
@@ -121,7 +159,8 @@ export const observe = (
             : 'failed'
           : undefined,
       inhibitedBy: [NETWORK_KEY],
+      ...(step.status === 'failed' ? diagnosisOf(finding) : {}),
     });
   }
-  return inputs.map((input) => Observation.parse(input));
+  return mergeByKey(inputs).map((input) => Observation.parse(input));
 };

@@ -5,6 +5,7 @@ import type { AlertOutcome } from './outcome.ts';
 export const renderAlertText = (alerts: AlertOutcome, options: { color: boolean }): string => {
   const c = pc.createColors(options.color);
   const out = [c.bold('Alerting')];
+  for (const problem of alerts.problems) out.push(c.red(`  PROBLEM: ${problem}`));
   if (alerts.stateNote) out.push(c.yellow(`  ${alerts.stateNote}`));
   const list = (label: string, keys: string[]) => {
     if (keys.length > 0) out.push(`  ${label}: ${keys.join(', ')}`);
@@ -15,7 +16,13 @@ export const renderAlertText = (alerts: AlertOutcome, options: { color: boolean 
   list('reminded', alerts.reminded);
   for (const s of alerts.suppressed) out.push(c.dim(`  quiet: ${s.key} (${s.by})`));
   for (const notice of alerts.notices) {
-    const state = notice.delivered ? c.green('delivered') : c.red('not delivered, kept in the outbox');
+    const state = notice.delivered
+      ? c.green(`delivered${notice.tries > 1 ? ` on try ${notice.tries}` : ''}`)
+      : c.red(
+          notice.failure === 'permanent'
+            ? 'refused for good, kept in the outbox'
+            : 'not delivered, kept in the outbox',
+        );
     out.push(`  ${notice.channel}: "${notice.title}" ${state}${notice.error ? ` (${notice.error})` : ''}`);
   }
   if (alerts.notices.length === 0) out.push('  no notice this run');

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { driverFor } from './channels/index.ts';
 import { type AlertingConfig, channelName } from './config.ts';
 import { buildNotice } from './notice.ts';
@@ -10,6 +11,8 @@ export type TestResult = {
   target: string;
   accepted: boolean;
   answer: string;
+  /** A permanent refusal: what to change (a person's job). */
+  fix?: string;
 };
 
 /**
@@ -29,6 +32,7 @@ export const sendTestNotices = async (
     source: alerting.name,
     timezone: alerting.timezone,
     kind: 'test',
+    vantage: `host ${hostname()}`,
   });
   const chosen = alerting.channels
     .map((channel, index) => ({ channel, name: channelName(channel, index) }))
@@ -46,6 +50,7 @@ export const sendTestNotices = async (
         target: driver.describe(channel),
         accepted: delivery.accepted,
         answer: redact(delivery.answer),
+        ...(delivery.fix ? { fix: delivery.fix } : {}),
       };
     }),
   );

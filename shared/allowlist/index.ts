@@ -47,36 +47,75 @@ const json = (input: AllowlistInput, targets: Target[]): string =>
     2,
   )}\n`;
 
-/** iptables-restore input. A dedicated chain, jumped to from OUTPUT, so the rules can be flushed as one unit. */
+/** The chain the iptables output owns: only ACCEPT rules; a packet that matches none returns to OUTPUT. */
+export const IPTABLES_CHAIN = 'MSE-WATCH-EGRESS';
+/** The chain the nftables output owns, inside the user's table (a chain of another table cannot be jumped to). */
+export const NFT_CHAIN = 'mse_watch_egress';
+/** The table the nftables output writes into: the one /etc/nftables.conf declares on Debian, Ubuntu and Fedora. */
+export const NFT_TABLE = 'inet filter';
+/** The user's output chain in NFT_TABLE that jumps to NFT_CHAIN. */
+export const NFT_OUTPUT_CHAIN = 'output';
+
+/** The one-time hook into OUTPUT, safe to run again: it checks before it inserts. */
+export const iptablesHook = `iptables -C OUTPUT -j ${IPTABLES_CHAIN} 2>/dev/null || iptables -I OUTPUT 1 -j ${IPTABLES_CHAIN}`;
+/** The one-time jump from the user's output chain, safe to run again: it checks before it inserts. */
+export const nftHook = `nft list chain ${NFT_TABLE} ${NFT_OUTPUT_CHAIN} | grep -q 'jump ${NFT_CHAIN}' || nft insert rule ${NFT_TABLE} ${NFT_OUTPUT_CHAIN} jump ${NFT_CHAIN}`;
+
+/**
+ * iptables-restore input that cannot hurt: it declares only its own chain (declaring a chain under --noflush
+ * empties it, so loading again replaces the rules instead of adding a copy), holds only ACCEPT rules, and
+ * names no built-in chain, so no policy and no rule of the user's changes. The jump from OUTPUT is one
+ * command, run once, that checks first: a restore file cannot add a rule only if it is missing.
+ */
 const iptables = (input: AllowlistInput, targets: Target[]): string => {
-  const chain = 'MSE-WATCH-EGRESS';
   const lines = [
     header(input, '#'),
+    '#',
+    '# Load with --noflush; it then touches nothing but its own chain, and loading it again replaces that chain:',
+    '#   iptables-restore --noflush < mse.rules',
+    '# (without --noflush iptables-restore empties the whole filter table first: your rules would be gone)',
+    `# Then hook the chain into OUTPUT once, ahead of your own DROP rules (safe to run again: it checks first):`,
+    `#   ${iptablesHook}`,
+    `# ${IPTABLES_CHAIN} only accepts; a packet it does not match returns to OUTPUT, to your rules and policy.`,
     '*filter',
-    `:${chain} - [0:0]`,
-    `-A OUTPUT -j ${chain}`,
+    `:${IPTABLES_CHAIN} - [0:0]`,
+    `-F ${IPTABLES_CHAIN}`,
     ...targets.map(
       (t) =>
-        `-A ${chain} -d ${t.ip}/32 -p tcp -m tcp --dport ${t.port} -m comment --comment "mse ${t.category}${t.required ? '' : ' optional'}" -j ACCEPT`,
+        `-A ${IPTABLES_CHAIN} -d ${t.ip}/32 -p tcp -m tcp --dport ${t.port} -m comment --comment "mse ${t.category}${t.required ? '' : ' optional'}" -j ACCEPT`,
     ),
     'COMMIT',
   ];
   return `${lines.join('\n')}\n`;
 };
 
-/** `nft -f` input: its own table, so it never touches the user's ruleset; address sets per category and port. */
+/**
+ * `nft -f` input that works beside a drop-policy chain. nftables runs every base chain on the output hook, and
+ * an accept in one ends only that chain: a table of our own could never open what another table's chain drops,
+ * whatever its priority. So the rules live in a regular chain of the user's own table, which the user's output
+ * chain jumps to once. Declare-then-flush makes loading again replace the chain; nothing else in the table is
+ * touched. Written for `table inet filter` with an `output` chain; another table: replace the name.
+ */
 const nftables = (input: AllowlistInput, targets: Target[]): string => {
   const rules = byCategoryAndPort(targets).map(
     (g) => `    ip daddr { ${g.ips.join(', ')} } tcp dport ${g.port} accept comment "mse ${g.category}"`,
   );
-  // declare-then-delete makes re-running the file replace the table in one transaction instead of adding a copy
   return `${header(input, '#')}
-table inet mse_watch
-delete table inet mse_watch
-table inet mse_watch {
-  chain egress {
-    # priority 0 on output; combine with your own policy (this chain only accepts, it never drops)
-    type filter hook output priority 0; policy accept;
+#
+# nftables runs every base chain on the output hook, and an accept in one table does not override a drop in
+# another: these rules only help inside the table whose chain drops. They go into a chain of their own in that
+# table (${NFT_TABLE}, as /etc/nftables.conf declares it; for another table replace "${NFT_TABLE}" below), and
+# its ${NFT_OUTPUT_CHAIN} chain jumps to it, once, ahead of the drop (safe to run again: it checks first):
+#   nft -f mse.nft
+#   ${nftHook}
+# Loading again replaces only ${NFT_CHAIN}. It only accepts: what it does not match goes on through your chain.
+table ${NFT_TABLE} {
+  chain ${NFT_CHAIN} {
+  }
+}
+flush chain ${NFT_TABLE} ${NFT_CHAIN}
+table ${NFT_TABLE} {
+  chain ${NFT_CHAIN} {
 ${rules.join('\n')}
   }
 }

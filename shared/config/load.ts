@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { formatPath } from '../catalog/validate.ts';
 import { MseWatchError } from '../util/errors.ts';
-import { parseConfigDocument } from './document.ts';
+import { depthProblem, parseConfigDocument } from './document.ts';
 import { formatConfigIssues } from './issues.ts';
 import { Config } from './schema.ts';
 
-export { parseConfigDocument } from './document.ts';
+export { MAX_CONFIG_BYTES, MAX_CONFIG_DEPTH, parseConfigDocument } from './document.ts';
 export { formatConfigIssues } from './issues.ts';
 
 const ENV_REF = /\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}/g;
@@ -50,25 +50,82 @@ export const interpolateEnv = (
   return value;
 };
 
-export const parseConfig = (
-  raw: unknown,
-  options: { source?: string; env?: Record<string, string | undefined> } = {},
+export type ParseOptions = {
+  source?: string;
+  env?: Record<string, string | undefined>;
+  /**
+   * Told, one sentence each, what the loader changed on its own (a duplicate target merged). The CLI prints these
+   * on stderr, the FC handler writes them to the function's log; without it they are dropped.
+   */
+  onWarning?: (message: string) => void;
+};
+
+/** The fields of a target that decide how it is probed: two entries for one host:port must agree on them. */
+const PROBE_FIELDS = ['mode', 'expectStatus', 'servername', 'category'] as const;
+
+/**
+ * One entry per host:port. A target listed twice would be probed twice and judged twice a run under one alert
+ * key, so it would fire at half its threshold. Identical entries are merged (required if either is, the first
+ * name kept) with a warning; entries that disagree on how to probe are an error naming both.
+ */
+const mergeDuplicateTargets = (
+  config: Config,
+  source: string,
+  onWarning?: (message: string) => void,
 ): Config => {
+  const seen = new Map<string, number>();
+  const merged: Config['targets'] = [];
+  const conflicts: string[] = [];
+  config.targets.forEach((target, index) => {
+    const key = `${target.host.toLowerCase()}:${target.port}`;
+    const at = seen.get(key);
+    if (at === undefined) {
+      seen.set(key, merged.length);
+      merged.push(target);
+      return;
+    }
+    const first = merged[at]!;
+    const firstIndex = config.targets.indexOf(first);
+    const differs = PROBE_FIELDS.filter(
+      (field) => JSON.stringify(first[field]) !== JSON.stringify(target[field]),
+    );
+    if (differs.length > 0) {
+      conflicts.push(
+        `  - targets[${index}]: ${target.host}:${target.port} is already targets[${firstIndex}], with another ${differs.join(', ')}; a host:port is probed and alerted on once: keep one entry`,
+      );
+      return;
+    }
+    merged[at] = {
+      ...first,
+      required: first.required || target.required,
+      ...(first.name === undefined && target.name !== undefined ? { name: target.name } : {}),
+    };
+    onWarning?.(
+      `${source}: targets[${index}] repeats targets[${firstIndex}] (${target.host}:${target.port}); merged into one, since a target is probed and alerted on once`,
+    );
+  });
+  if (conflicts.length > 0)
+    throw new MseWatchError('config-invalid', `invalid config ${source}:\n${conflicts.join('\n')}`);
+  return merged.length === config.targets.length ? config : { ...config, targets: merged };
+};
+
+export const parseConfig = (raw: unknown, options: ParseOptions = {}): Config => {
   const source = options.source ?? '(inline)';
+  // before any recursive walk: a value from anywhere (a trigger payload) may be nested without bound
+  const deep = depthProblem(raw);
+  if (deep) throw new MseWatchError('config-invalid', `invalid config ${source}: ${deep}`);
   const resolved = interpolateEnv(raw ?? {}, options.env ?? {});
   const result = Config.safeParse(resolved);
   if (!result.success) throw new MseWatchError('config-invalid', formatConfigIssues(source, result.error));
-  return result.data;
+  return mergeDuplicateTargets(result.data, source, options.onWarning);
 };
 
-export const parseConfigText = (
-  text: string,
-  options: { source?: string; env?: Record<string, string | undefined> } = {},
-): Config => parseConfig(parseConfigDocument(text, options.source), options);
+export const parseConfigText = (text: string, options: ParseOptions = {}): Config =>
+  parseConfig(parseConfigDocument(text, options.source), options);
 
 export const loadConfigFile = async (
   file: string,
-  options: { env?: Record<string, string | undefined> } = {},
+  options: Omit<ParseOptions, 'source'> = {},
 ): Promise<Config> => {
   let text: string;
   try {

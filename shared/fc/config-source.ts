@@ -38,6 +38,8 @@ export const mergeConfig = (
 export type ConfigSourceDeps = {
   env: Record<string, string | undefined>;
   readFile: (path: string) => Promise<string>;
+  /** Told what the loader merged or ignored (the handler writes it to the function's log). */
+  onWarning?: (message: string) => void;
 };
 
 /**
@@ -69,5 +71,9 @@ export const loadFunctionConfig = async (
       source = `${CONFIG_ENV} + trigger payload`;
     }
   }
-  return parseConfig(mergeConfig(base, payload), { source, env: deps.env });
+  return parseConfig(mergeConfig(base, payload), {
+    source,
+    env: deps.env,
+    ...(deps.onWarning ? { onWarning: deps.onWarning } : {}),
+  });
 };

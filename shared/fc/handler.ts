@@ -1,3 +1,4 @@
+import type { AlertOutcome } from '../alerting/outcome.ts';
 import type { Config } from '../config/schema.ts';
 import type { ProbeRow } from '../report/schema.ts';
 import type { CheckFn, RunDeps, RunOptions, RunOutcome } from '../run/index.ts';
@@ -7,6 +8,7 @@ import type { LogSink } from '../sinks/sink.ts';
 import type { SlsSinkDeps } from '../sinks/sls.ts';
 import { createStdoutSink } from '../sinks/stdout.ts';
 import { isMseWatchError, MseWatchError } from '../util/errors.ts';
+import { createRedactor } from '../util/redact.ts';
 import { type RunBudget, runBudget } from './budget.ts';
 import { loadFunctionConfig } from './config-source.ts';
 import { contextCredentials, contextSecrets, type FcContext, parseFcContext } from './context.ts';
@@ -38,13 +40,17 @@ type Execute = (config: Config, options: RunOptions) => Promise<RunOutcome>;
 /** The event and config of an invocation, or why there are none. */
 type Parsed = { event: ParsedEvent; config: Config } | { event?: ParsedEvent; failure: unknown };
 
-const parse = async (rawEvent: unknown, deps: HandlerDeps): Promise<Parsed> => {
+const parse = async (
+  rawEvent: unknown,
+  deps: HandlerDeps,
+  onWarning: (message: string) => void,
+): Promise<Parsed> => {
   let event: ParsedEvent | undefined;
   try {
     event = parseFcEvent(rawEvent);
     return {
       event,
-      config: await loadFunctionConfig(event.payload, { env: deps.env, readFile: deps.readFile }),
+      config: await loadFunctionConfig(event.payload, { env: deps.env, readFile: deps.readFile, onWarning }),
     };
   } catch (failure) {
     return { ...(event ? { event } : {}), failure };
@@ -118,6 +124,86 @@ const runWithin = async (
   }
 };
 
+/** What the summary says about alerting when it could not run: the section is there, and says why. */
+const alertsNotRun = async (problem: string): Promise<AlertOutcome> => {
+  const { AlertOutcome } = await import('../alerting/outcome.ts');
+  return AlertOutcome.parse({
+    ok: false,
+    problems: [problem],
+    fired: [],
+    resolved: [],
+    flapping: [],
+    reminded: [],
+    suppressed: [],
+    notices: [],
+    outboxPending: 0,
+    brokenChannels: [],
+  });
+};
+
+/** Time kept after alerting for the closing records, the answer, and the lock's release to land. */
+const ALERT_RESERVE_MS = 300;
+
+/**
+ * Alerting after the check, inside what is left of the budget: processAlerts gets the time until the hard
+ * deadline (less a reserve) and a signal that fires at the hard deadline, so every send, retry and lock wait has
+ * ended, the state is saved and the lock released before the function answers. Should the state volume itself
+ * hang past that, the handler answers anyway and says so.
+ */
+const alertWithin = async (
+  budget: RunBudget,
+  elapsedMs: () => number,
+  config: Config,
+  outcome: RunOutcome,
+  context: FcContext,
+  deps: HandlerDeps,
+): Promise<AlertOutcome> => {
+  const budgetMs = budget.hardDeadlineMs - elapsedMs() - ALERT_RESERVE_MS;
+  if (budgetMs <= 0)
+    return alertsNotRun(
+      'alerting did not run: the check used the whole time budget; pending notices wait for the next run',
+    );
+  const controller = new AbortController();
+  const stop = setTimeout(() => controller.abort(), budgetMs);
+  let late: NodeJS.Timeout | undefined;
+  try {
+    const { processAlerts } = await import('../alerting/process.ts');
+    const run = processAlerts(
+      {
+        config,
+        report: outcome.report,
+        ...(outcome.nacos ? { nacos: outcome.nacos } : {}),
+        now: new Date(deps.now()),
+        vantage: `function ${context.function.name}${context.region ? ` in ${context.region}` : ''}`,
+        signal: controller.signal,
+        budgetMs,
+      },
+      deps.runDeps?.alerts ?? {},
+    );
+    const deadline = new Promise<'late'>((resolve) => {
+      late = setTimeout(() => resolve('late'), budgetMs + ALERT_RESERVE_MS);
+    });
+    const result = await Promise.race([run, deadline]);
+    if (result !== 'late') return result;
+    run.catch(() => undefined);
+    return alertsNotRun(
+      'alerting was still running at the time budget (the state volume did not answer); its lock is released when it ends',
+    );
+  } finally {
+    clearTimeout(stop);
+    clearTimeout(late);
+  }
+};
+
+/** The reason a run's summary gives when alerting was cut short by the budget. */
+const alertReason = (alerts: AlertOutcome | undefined, budget: RunBudget): string | undefined => {
+  const stopped = alerts?.notices.filter((notice) => notice.stoppedBy !== undefined) ?? [];
+  if (stopped.length > 0)
+    return `time budget: alert delivery stopped ${Math.max(0, budget.timeoutMs - budget.hardDeadlineMs)} ms before the ${budget.timeoutMs} ms function timeout; ${stopped.length} message(s) wait in the outbox for the next run`;
+  const first = alerts?.problems[0];
+  return first && !alerts?.ok ? `alerting: ${first}` : undefined;
+};
+
 const failureReason = (failure: unknown): string =>
   isMseWatchError(failure)
     ? failure.message
@@ -135,17 +221,27 @@ const handle = async (
   execute: Execute,
 ): Promise<FunctionSummary> => {
   const started = deps.now();
+  const startedAt = performance.now();
+  const elapsedMs = () => performance.now() - startedAt;
   const context = parseFcContext(rawContext);
   const budget = runBudget(context.function.timeout);
+  const secrets = contextSecrets(context);
   const log = invocationLog(
     { runId: context.requestId, monitor: context.function.name },
-    createStdoutSink(deps.writeLine, contextSecrets(context)),
+    createStdoutSink(deps.writeLine, secrets),
     deps.now,
   );
   for (const sink of deps.sinks ?? []) log.add(sink);
+  // config warnings (a duplicate target merged): one JSON line each on stdout (the logstore), and in the summary
+  const warnings: string[] = [];
+  const mask = createRedactor(secrets);
+  const warn = (message: string) => {
+    warnings.push(message);
+    deps.writeLine(`${mask(JSON.stringify({ ...log.base(), kind: 'warning', message }))}\n`);
+  };
 
   // parse
-  const parsed = await parse(rawEvent, deps);
+  const parsed = await parse(rawEvent, deps, warn);
   const config = 'config' in parsed ? parsed.config : undefined;
   log.setRegion(config?.region ?? null);
   // run
@@ -158,9 +254,24 @@ const handle = async (
   const { outcome } = ran;
   const report = outcome?.report;
   if (report?.region) log.setRegion(report.region);
-  const reason = ran.failure === undefined ? ran.reason : failureReason(ran.failure);
+  // alert: the section is always there when the config has `alerting:`, and says why when it could not run
+  let alerts: AlertOutcome | undefined;
+  if (config?.alerting) {
+    alerts = outcome
+      ? await alertWithin(budget, elapsedMs, config, outcome, context, deps)
+      : await alertsNotRun(
+          ran.failure === undefined
+            ? 'alerting did not run: the check was still running at the time budget; pending notices wait for the next run'
+            : 'alerting did not run: the check failed (see reason); pending notices wait for the next run',
+        );
+  }
+  const reasons = [
+    ran.failure === undefined ? ran.reason : failureReason(ran.failure),
+    outcome ? alertReason(alerts, budget) : undefined,
+  ].filter((reason): reason is string => reason !== undefined);
+  const reason = reasons.length > 0 ? reasons.join('; ') : undefined;
   const complete = report?.complete === true;
-  const ok = complete && outcome?.ok === true;
+  const ok = complete && outcome?.ok === true && (alerts?.ok ?? true);
   const durationMs = deps.now() - started;
   // emit
   log.close(
@@ -191,10 +302,11 @@ const handle = async (
     probes: report?.probes ?? ran.rows,
     findings: report?.findings ?? [],
     ...(outcome?.nacos ? { nacos: outcome.nacos } : {}),
-    ...(outcome?.alerts ? { alerts: outcome.alerts } : {}),
+    ...(alerts ? { alerts } : {}),
     ...(report && check === 'endpoints' ? { catalogVersion: report.catalogVersion } : {}),
+    ...(warnings.length > 0 ? { warnings } : {}),
   });
-  const delivery = await log.flush(Math.max(0, budget.timeoutMs - (deps.now() - started) - 500));
+  const delivery = await log.flush(Math.max(0, budget.timeoutMs - elapsedMs() - 500));
   if (ran.failure !== undefined && !isMseWatchError(ran.failure)) throw ran.failure;
   return delivery ? { ...summary, delivery } : summary;
 };
@@ -206,7 +318,11 @@ export const handleProbeEndpoints = (
   deps: HandlerDeps,
 ): Promise<FunctionSummary> =>
   handle('endpoints', event, context, deps, (config, options) =>
-    deps.check(config, deps.runDeps ?? {}, { ...options, parts: { endpoints: true, nacos: false } }),
+    // alerting is the handler's own step (alertWithin), inside the budget that is left after the check
+    deps.check(config, deps.runDeps ?? {}, {
+      ...options,
+      parts: { endpoints: true, nacos: false, alerts: false },
+    }),
   );
 
 /** probe-nacos: the Nacos check of the config's `nacos:` section, then alerting. */
@@ -225,6 +341,6 @@ export const handleProbeNacos = (
     return deps.check(config, deps.runDeps ?? {}, {
       ...(options.budgetMs === undefined ? {} : { budgetMs: options.budgetMs }),
       ...(options.signal ? { signal: options.signal } : {}),
-      parts: { endpoints: false, nacos: true },
+      parts: { endpoints: false, nacos: true, alerts: false },
     });
   });

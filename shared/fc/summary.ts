@@ -65,6 +65,8 @@ export const FunctionSummary = z.strictObject({
   catalogVersion: z.string().optional(),
   /** Sinks beside stdout (`sls:` in the config): lines delivered, lines not, and why. */
   delivery: Delivery.optional(),
+  /** What the config loader merged or ignored, one line each (a duplicate target merged). */
+  warnings: z.array(z.string()).optional(),
 });
 export type FunctionSummary = z.infer<typeof FunctionSummary>;
 
@@ -87,6 +89,7 @@ export type SummaryInput = {
   alerts?: unknown;
   catalogVersion?: string;
   delivery?: Delivery;
+  warnings?: string[];
 };
 
 /** The summary contract, built from what the run produced. Pure. */
@@ -138,5 +141,6 @@ export const summarize = (input: SummaryInput): FunctionSummary => {
     ...(input.alerts === undefined ? {} : { alerts: input.alerts }),
     ...(input.catalogVersion ? { catalogVersion: input.catalogVersion } : {}),
     ...(input.delivery ? { delivery: input.delivery } : {}),
+    ...(input.warnings && input.warnings.length > 0 ? { warnings: input.warnings } : {}),
   };
 };

@@ -141,9 +141,22 @@ export const runCheck = async (
   };
   const alerts = parts.alerts
     ? await (await import('../alerting/process.ts')).processAlerts(
-        { config, report, ...(nacos ? { nacos } : {}), now: clock.wall() },
+        {
+          config,
+          report,
+          ...(nacos ? { nacos } : {}),
+          now: clock.wall(),
+          // an interrupted run (Ctrl-C, SIGTERM) judges nothing: its aborted probes are not observations
+          ...(options.signal ? { signal: options.signal } : {}),
+        },
         deps.alerts ?? {},
       )
     : undefined;
-  return { ok, report, ...(nacos ? { nacos } : {}), ...(alerts ? { alerts } : {}) };
+  // alerting that cannot deliver (a broken channel, a state that cannot be saved) makes the run not ok
+  return {
+    ok: ok && (alerts?.ok ?? true),
+    report,
+    ...(nacos ? { nacos } : {}),
+    ...(alerts ? { alerts } : {}),
+  };
 };

@@ -137,8 +137,13 @@ describe('check, run after run over a scripted sequence of faults', () => {
     ]);
     expect(fired).toEqual([`2 ${key(a)}`, `4 ${key(b)}`, '8 monitor/network', `16 ${key(c)}`]);
     // what each message says
-    expect(ding.messages[0]?.text).toContain(`FIRING a 127.0.0.1:${a.port} — refused`);
+    expect(ding.messages[0]?.text).toContain(`**FIRING** a 127.0.0.1:${a.port}: refused`);
     expect(ding.messages[0]?.mentions).toEqual(['13800000000']);
+    // the diagnosis of the run travels with the notice: why, what to do, and from where it was seen
+    expect(ding.messages[0]?.text).toMatch(/\n> \*\*Cause:\*\* Rejected \(refused\)/);
+    expect(ding.messages[0]?.text).toMatch(/\n> \*\*Action:\*\* Allow outbound TCP \d+ to 127\.0\.0\.1/);
+    expect(ding.messages[0]?.text).toMatch(/\nSeen from host \S+ · mse-watch · /);
+    expect(ding.messages[0]?.text).not.toContain('SIMULATION');
     expect(ding.messages.at(-1)?.text).toContain('3 of the last 5 runs failed');
     const network = hook.messages.find((m) => m.title.includes('network'))?.body as {
       events: Array<{ key: string; detail?: string }>;
@@ -177,7 +182,7 @@ describe('mse-watch check --config', () => {
       const first = await runCliCapture(['check', '--config', file], env);
       expect(first.code).toBe(1);
       expect(receiver.messages.map((m) => m.title)).toEqual(['[FIRING] mse-watch targets: 1 failing']);
-      expect(receiver.messages[0]?.text).toContain(`FIRING down 127.0.0.1:${down.port} — refused`);
+      expect(receiver.messages[0]?.text).toContain(`**FIRING** down 127.0.0.1:${down.port}: refused`);
       const second = await runCliCapture(['check', '--config', file], env);
       expect(second.code).toBe(1);
       expect(receiver.messages.length).toBe(1);

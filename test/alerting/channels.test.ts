@@ -23,14 +23,38 @@ const event = (key: string, change: AlertEvent['change'], extra: Partial<AlertEv
   ...extra,
 });
 
+const DIAGNOSIS = {
+  cause:
+    'Basic information endpoints are unreachable (2 of 4). Likely: timeout: dropped by a firewall or security group',
+  action: 'Verify that port 8848 is open for these addresses: 100.100.27.5, 100.100.27.6',
+};
+
 const notices: Record<string, Notice> = {
   firing: buildNotice(
     [
-      event('cn-hangzhou/100.100.27.5:8848', 'firing'),
-      event('cn-hangzhou/100.100.27.6:8848', 'firing', { reason: '3 of the last 5 runs failed' }),
+      event('cn-hangzhou/100.100.27.5:8848', 'firing', DIAGNOSIS),
+      event('cn-hangzhou/100.100.27.6:8848', 'firing', {
+        reason: '3 of the last 5 runs failed',
+        ...DIAGNOSIS,
+      }),
       event('cn-hangzhou/100.100.27.9:9848', 'resolved', { category: 'governance-rules', verdict: 'ok 2/2' }),
     ],
-    { now: NOW, source: 'mse-watch prod', timezone: 'Asia/Shanghai' },
+    { now: NOW, source: 'mse-watch prod', timezone: 'Asia/Shanghai', vantage: 'host ops-bastion-1' },
+  ),
+  simulated: buildNotice(
+    [
+      event('cn-hangzhou/100.100.27.5:8848', 'firing', {
+        cause: 'Port 8848 is dropped on every governance IP (a firewall or security group drops it)',
+        action: 'Allow outbound TCP 8848 to every governance IP: mse-watch allowlist --region cn-hangzhou',
+      }),
+    ],
+    {
+      now: NOW,
+      source: 'mse-watch',
+      timezone: 'UTC',
+      vantage: 'function mse-watch-probe-endpoints in cn-hangzhou',
+      simulation: 'simulated cn-hangzhou (demo): one governance IP missing from the allowlist',
+    },
   ),
   resolved: buildNotice(
     [

@@ -144,3 +144,67 @@ describe('alerting config: every bad input names the field and the fix', () => {
     expect(config.state).toMatchObject({ dir: '/mnt/state', lockWait: 10_000 });
   });
 });
+
+describe('channel addresses fetch would refuse are refused at config time (fault 16)', () => {
+  const PASSWORD = 'hunter2-very-secret';
+  it.each([
+    ['a webhook with user:password@', `https://alice:${PASSWORD}@hooks.example.com/mse`],
+    ['a webhook with only a user name', 'https://alice@hooks.example.com/mse'],
+  ])('%s: one line, the fix, and never the password', (_, url) => {
+    const message = problem({ channels: [{ kind: 'webhook', url }] });
+    expect(message).toMatch(
+      /alerting\.channels\[0\]\.url: has a user name or password before the host \(user:password@\); fetch refuses such addresses: remove it and send the credential as a header/,
+    );
+    expect(message).not.toContain(PASSWORD);
+    expect(message).not.toContain('alice');
+  });
+
+  it.each([
+    [6000, 'webhook'],
+    [25, 'dingtalk'],
+    [10080, 'feishu'],
+  ] as const)('port %s, which fetch refuses (a %s channel)', (port, kind) => {
+    const url =
+      kind === 'webhook'
+        ? `https://hooks.example.com:${port}/mse`
+        : kind === 'dingtalk'
+          ? `https://oapi.dingtalk.com:${port}/robot/send?access_token=tok`
+          : `https://open.feishu.cn:${port}/open-apis/bot/v2/hook/abc`;
+    const channel = kind === 'webhook' ? { kind, url } : { kind, webhook: url };
+    expect(problem({ channels: [channel] })).toMatch(
+      new RegExp(
+        `uses port ${port}, which fetch refuses to connect to \\(a "bad port" of the fetch standard\\)`,
+      ),
+    );
+  });
+
+  it('what is refused here is exactly what fetch refuses: a port it takes is accepted', async () => {
+    expect(problem({ channels: [{ kind: 'webhook', url: 'https://hooks.example.com:8443/mse' }] })).toBe(
+      'accepted',
+    );
+    // and on loopback, fetch itself fails the refused ports before connecting
+    await expect(fetch('http://127.0.0.1:6000/')).rejects.toMatchObject({ cause: { message: 'bad port' } });
+    await expect(fetch(`http://u:${PASSWORD}@127.0.0.1:1/`)).rejects.toThrow(/credentials/);
+  });
+
+  it('notify test with such an address exits 2 and prints no password', async () => {
+    const { mkdtemp, rm, writeFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { runCliCapture } = await import('../support/cli.ts');
+    const dir = await mkdtemp(join(tmpdir(), 'mse-watch-notify-'));
+    try {
+      const file = join(dir, 'mse-watch.yaml');
+      await writeFile(
+        file,
+        `alerting:\n  channels:\n    - kind: webhook\n      url: "http://ops:${PASSWORD}@127.0.0.1:9/hook"\n`,
+      );
+      const run = await runCliCapture(['notify', 'test', '--config', file]);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(/user name or password/);
+      expect(run.stdout + run.stderr).not.toContain(PASSWORD);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -94,12 +94,15 @@ describe('processAlerts with a signed DingTalk robot', () => {
       {
         channel: 'dingtalk-1',
         kind: 'dingtalk',
+        id: expect.stringMatching(/^20261121T040200-[0-9a-f]{12}$/),
         title: '[FIRING] mse-watch cn-hangzhou: 1 failing',
         delivered: true,
         attempts: 1,
+        tries: 1,
         merged: 1,
       },
     ]);
+    expect(outcomes.every((o) => o.ok && o.problems.length === 0)).toBe(true);
     expect(outcomes[0]?.stateNote).toMatch(/no state file .* started fresh/);
     expect(outcomes.slice(1).every((o) => o.stateNote === undefined)).toBe(true);
   });
@@ -129,20 +132,30 @@ describe('nothing lost, nothing twice', () => {
     return { ding, config };
   };
 
-  it('receiver down: the notice waits in the outbox, is retried with backoff, and arrives exactly once', async () => {
+  it('receiver down: tried a few times within each run, then across runs with backoff; arrives exactly once', async () => {
     const { ding, config } = await dingConfig();
     await ding.down();
     const during = await runAll(config, [oneDown, oneDown, oneDown, oneDown], 0);
-    // tries at 0 (fails, wait 1m), 1 (fails, wait 2m), deferred at 2, tries at 3 (fails, wait 4m)
-    expect(during.map((o) => [o.notices[0]?.delivered, o.notices[0]?.attempts, o.outboxPending])).toEqual([
-      [false, 1, 1],
-      [false, 2, 1],
-      [false, 2, 1],
-      [false, 3, 1],
+    // 3 tries at 0 (wait 1m), 3 at 1 (wait 2m), deferred at 2, 3 tries at 3 (wait 4m)
+    expect(
+      during.map((o) => [
+        o.notices[0]?.delivered,
+        o.notices[0]?.tries,
+        o.notices[0]?.attempts,
+        o.outboxPending,
+      ]),
+    ).toEqual([
+      [false, 3, 3, 1],
+      [false, 3, 6, 1],
+      [false, 0, 6, 1],
+      [false, 3, 9, 1],
     ]);
+    expect(during[0]?.notices[0]).toMatchObject({ failure: 'transient', error: 'ECONNREFUSED' });
     expect(during[2]?.notices[0]?.error).toMatch(
       /^deferred until 2026-11-21T04:03:00.000Z \(last error: ECONNREFUSED\)/,
     );
+    // a receiver that is down is not a broken channel: the run stays ok
+    expect(during.every((o) => o.ok)).toBe(true);
     await ding.up();
     const after = await runAll(config, [oneDown, oneDown, oneDown, oneDown, oneDown], 4);
     expect(after.map((o) => o.notices[0]?.delivered ?? null)).toEqual([false, false, false, true, null]);
@@ -150,14 +163,43 @@ describe('nothing lost, nothing twice', () => {
     expect(after.at(-1)?.outboxPending).toBe(0);
   });
 
-  it('HTTP 500: kept and delivered on the next run', async () => {
-    const { ding, config } = await dingConfig();
+  it('HTTP 500 once, then 200: retried within the same run, delivered in well under a second', async () => {
+    const { ding, config } = await dingConfig({ retry: { runBackoff: '100ms' } });
     ding.respondNext(replies.http500);
-    const outcomes = await runAll(config, [oneDown, oneDown]);
-    expect(outcomes[0]?.notices[0]).toMatchObject({ delivered: false, error: 'HTTP 500 internal error' });
-    expect(outcomes[1]?.notices[0]).toMatchObject({ delivered: true, attempts: 2 });
-    expect(ding.requests.length).toBe(2);
+    const started = performance.now();
+    const [outcome] = await runAll(config, [oneDown]);
+    const took = performance.now() - started;
+    expect(outcome?.notices[0]).toMatchObject({ delivered: true, tries: 2, attempts: 2 });
+    expect(ding.requests.map((r) => r.rejected ?? 'accepted')).toEqual(['scripted 500', 'accepted']);
+    // the second try came after the in-run backoff (100 ms, jittered 80-120 ms), not a run later (60 s)
+    const gap = ding.requests[1]!.receivedAt - ding.requests[0]!.receivedAt;
+    expect(gap).toBeGreaterThanOrEqual(70);
+    expect(gap).toBeLessThan(1000);
+    expect(took).toBeLessThan(5000);
     expect(ding.messages.length).toBe(1);
+    expect(outcome?.outboxPending).toBe(0);
+  });
+
+  it('a 5xx every time: a few tries within the run, then the outbox with backoff', async () => {
+    const { ding, config } = await dingConfig({ retry: { runBackoff: '20ms', attemptsPerRun: 3 } });
+    ding.respondNext(replies.http503, replies.http503, replies.http503);
+    const [outcome] = await runAll(config, [oneDown]);
+    expect(outcome?.notices[0]).toMatchObject({
+      delivered: false,
+      tries: 3,
+      failure: 'transient',
+      error: 'HTTP 503 service unavailable',
+      nextAttemptAt: at(1).toISOString(),
+    });
+    expect(outcome?.ok).toBe(true);
+    expect(ding.requests.length).toBe(3);
+  });
+
+  it('DingTalk -1 (busy) is retried within the run', async () => {
+    const { ding, config } = await dingConfig({ retry: { runBackoff: '20ms' } });
+    ding.respondNext(replies.dingtalkBusy);
+    const [outcome] = await runAll(config, [oneDown]);
+    expect(outcome?.notices[0]).toMatchObject({ delivered: true, tries: 2 });
   });
 
   it('DingTalk errcode 130101 (HTTP 200): not counted as sent; no retry for 10 minutes', async () => {
@@ -191,19 +233,24 @@ describe('nothing lost, nothing twice', () => {
     expect(ding.messages.length).toBe(1);
   });
 
-  it('a backlog from a channel that was down goes out as one message', async () => {
-    const { ding, config } = await dingConfig({ successThreshold: 1, flap: { enabled: false } });
+  it('a backlog from a channel that was down (never connected) goes out as one message', async () => {
+    const { ding, config } = await dingConfig({
+      successThreshold: 1,
+      flap: { enabled: false },
+      retry: { runBackoff: '10ms' },
+    });
     await ding.down();
     await runAll(config, [oneDown, healthy]);
     await ding.up();
     const [outcome] = await runAll(config, [healthy], 5);
     expect(outcome?.notices[0]).toMatchObject({ delivered: true, merged: 2 });
+    expect(outcome?.notices[0]?.id).toMatch(/^20261121T040000-[0-9a-f]{12}\.\.20261121T040100-[0-9a-f]{12}$/);
     expect(ding.messages.length).toBe(1);
-    expect(ding.messages[0]?.text).toContain('FIRING 100.100.0.1:8848');
-    expect(ding.messages[0]?.text).toContain('RESOLVED 100.100.0.1:8848');
+    expect(ding.messages[0]?.text).toContain('**FIRING** 100.100.0.1:8848');
+    expect(ding.messages[0]?.text).toContain('**RESOLVED** 100.100.0.1:8848');
   });
 
-  it('corrupt state file: starts fresh, says so once, keeps the bad file', async () => {
+  it('state file not JSON and no previous save: starts fresh, says so once, keeps the bad file', async () => {
     const { config } = await dingConfig();
     await writeFile(join(dir, STATE_FILE), '{"version":1,"keys":{"x":');
     const outcomes = await runAll(config, [healthy, healthy]);
@@ -212,7 +259,7 @@ describe('nothing lost, nothing twice', () => {
     expect((await readdir(dir)).some((name) => name.startsWith(`${STATE_FILE}.corrupt-`))).toBe(true);
     await writeFile(join(dir, STATE_FILE), '{"version":1,"keys":[]}');
     const [wrongShape] = await runAll(config, [healthy]);
-    expect(wrongShape?.stateNote).toMatch(/was corrupt: unexpected content at keys/);
+    expect(wrongShape?.stateNote).toMatch(/its keys did not have the expected shape and were set aside/);
   });
 
   it('two runs at once: the lock lets only one of them send', async () => {
@@ -307,7 +354,7 @@ describe('every vendor, signatures verified by the receiver', () => {
           headers: { Authorization: 'Bearer bearer-789' },
         },
       ],
-      { failureThreshold: 1 },
+      { failureThreshold: 1, retry: { attemptsPerRun: 1 } },
     );
     const [outcome] = await runAll(config, [oneDown]);
     const state = await readFile(join(dir, STATE_FILE), 'utf8');

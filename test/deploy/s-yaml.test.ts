@@ -25,7 +25,26 @@ type FcProps = {
   environmentVariables: Record<string, string>;
   vpcConfig: unknown;
   nasConfig: { mountPoints: { mountDir: string }[] };
-  triggers: { triggerType: string; triggerConfig: { cronExpression: string; payload: string } }[];
+  triggers: {
+    triggerType: string;
+    qualifier?: string;
+    triggerConfig: { cronExpression: string; payload: string };
+  }[];
+  asyncInvokeConfig?: {
+    qualifier?: string;
+    maxAsyncRetryAttempts?: number;
+    maxAsyncEventAgeInSeconds?: number;
+  };
+};
+
+/** The interval of a six-field cron (seconds first) as the project writes them: every minute, every N minutes. */
+const cronIntervalSeconds = (cron: string): number => {
+  const fields = cron.replace(/^CRON_TZ=\S+ /, '').split(' ');
+  const minutes = fields[1] ?? '';
+  if (minutes === '*') return 60;
+  const every = /^\*\/(\d+)$/.exec(minutes);
+  if (every) return Number(every[1]) * 60;
+  throw new Error(`interval of ${cron} not understood by this test`);
 };
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -121,6 +140,32 @@ describe('s.yaml (edition 3.0.0, fc3)', () => {
       expect(typeof trigger.triggerConfig.payload).toBe('string');
       expect(JSON.parse(trigger.triggerConfig.payload)).toEqual({ region: spec.vars.region });
     }
+  });
+
+  it.each(
+    Object.keys(spec.resources),
+  )('%s: a timer run is never retried by FC, and never runs later than its interval (fault 17)', (name) => {
+    const props = resolveMagic(spec.resources[name]!.props, {}) as FcProps;
+    const async = props.asyncInvokeConfig;
+    expect(async, 'asyncInvokeConfig is missing: FC would retry a failed timer run 3 times').toBeDefined();
+    expect(async?.maxAsyncRetryAttempts).toBe(0);
+    for (const trigger of props.triggers) {
+      const interval = cronIntervalSeconds(trigger.triggerConfig.cronExpression);
+      // near the interval: never longer (a run queued behind the next tick), never much shorter (a brief
+      // throttle would drop the run)
+      expect(async?.maxAsyncEventAgeInSeconds).toBeLessThanOrEqual(interval);
+      expect(async?.maxAsyncEventAgeInSeconds).toBeGreaterThanOrEqual(interval / 2);
+      expect(async?.qualifier ?? 'LATEST').toBe(trigger.qualifier ?? 'LATEST');
+    }
+    // the schema's own bounds (IAsyncInvokeConfig in ../shared/fc3/schema.json), with unknown keys refused
+    const bounds = schema.definitions.IAsyncInvokeConfig.properties;
+    expect(async?.maxAsyncRetryAttempts).toBeGreaterThanOrEqual(bounds.maxAsyncRetryAttempts.minimum);
+    expect(async?.maxAsyncEventAgeInSeconds).toBeGreaterThanOrEqual(bounds.maxAsyncEventAgeInSeconds.minimum);
+    const misspelled = { ...props, asyncInvokeConfig: { ...async, maxAsyncRetryAttempt: 0 } };
+    expect(validateStrict(misspelled)).toBe(false);
+    expect(validateStrict({ ...props, asyncInvokeConfig: { ...async, maxAsyncRetryAttempts: 9 } })).toBe(
+      false,
+    );
   });
 
   it('takes every secret from the deployer environment, none written in the file', () => {

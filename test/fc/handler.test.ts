@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +14,7 @@ import { startNacosTestServer } from '../../shared/simulate/nacos/index.ts';
 import { type Serving, serveBlackhole } from '../../shared/simulate/servers.ts';
 import { startFakeSls } from '../support/fake-sls.ts';
 import { fakeContext, timerEvent } from '../support/fc-context.ts';
+import { replies, startDingTalkReceiver, startWebhookReceiver } from '../support/receivers.ts';
 
 const listen = async (server: Server) => {
   server.listen(0, '127.0.0.1');
@@ -346,5 +347,126 @@ describe('probe-nacos handler against the Nacos test server', () => {
     const summary = await handleProbeNacos('{}', fakeContext({ name: 'probe-nacos' }), deps);
     expect(summary).toMatchObject({ ok: false, check: 'nacos', function: 'probe-nacos' });
     expect(summary.reason).toMatch(/nacos:/);
+  });
+});
+
+describe('alerting inside the function (fault 6): bounded by the budget, always summarized, lock released', () => {
+  const withState = async (body: (dir: string) => Promise<void>) => {
+    const dir = await mkdtemp(join(tmpdir(), 'mse-watch-fc-alerts-'));
+    try {
+      await body(dir);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  };
+  const alertingConfig = (dir: string, channels: unknown[]) =>
+    JSON.stringify({
+      probe: { timeout: 500, attempts: 1, spacing: 0 },
+      alerting: { failureThreshold: 1, channels },
+      state: { dir },
+    });
+  const down = { targets: [{ host: '127.0.0.1', port: 1, mode: 'tcp', name: 'closed' }] };
+
+  it('a receiver that never answers: delivery stops at the budget, the summary says so, the lock is gone', async () => {
+    await withState(async (dir) => {
+      const hook = await startWebhookReceiver();
+      try {
+        hook.respondNext(replies.hang, replies.hang, replies.hang);
+        const { deps } = makeDeps({
+          env: {
+            MSE_WATCH_CONFIG: alertingConfig(dir, [{ kind: 'webhook', url: hook.url, timeout: '30s' }]),
+          },
+        });
+        const started = performance.now();
+        // 4 s: 3 s margin, hard deadline at 3 s; the check takes a few ms, delivery gets the rest
+        const summary = FunctionSummary.parse(
+          await handleProbeEndpoints(down, fakeContext({ timeout: 4 }), deps),
+        );
+        const took = performance.now() - started;
+        expect(took).toBeLessThan(3500);
+        expect(summary.ok).toBe(false);
+        expect(summary.complete).toBe(true);
+        expect(summary.reason).toMatch(
+          /^time budget: alert delivery stopped 1000 ms before the 4000 ms function timeout; 1 message\(s\) wait in the outbox for the next run$/,
+        );
+        const alerts = summary.alerts as {
+          ok: boolean;
+          notices: Array<{ stoppedBy?: string }>;
+          fired: string[];
+        };
+        expect(alerts.ok).toBe(false);
+        expect(alerts.fired).toEqual(['targets/127.0.0.1:1']);
+        expect(alerts.notices[0]?.stoppedBy).toBeDefined();
+        expect(await readdir(dir)).not.toContain('alert-state.json.lock');
+        const state = JSON.parse(await readFile(join(dir, 'alert-state.json'), 'utf8'));
+        expect(state.outbox).toHaveLength(1);
+      } finally {
+        await hook.close();
+      }
+    });
+  });
+
+  it("a broken channel makes the function's run not ok, with the reason, and the notice says where it was seen from", async () => {
+    await withState(async (dir) => {
+      const ding = await startDingTalkReceiver();
+      const hook = await startWebhookReceiver();
+      try {
+        ding.respondNext(replies.dingtalkBadToken);
+        const { deps } = makeDeps({
+          env: {
+            MSE_WATCH_CONFIG: alertingConfig(dir, [
+              { kind: 'dingtalk', webhook: ding.url },
+              { kind: 'webhook', url: hook.url },
+            ]),
+          },
+        });
+        const summary = await handleProbeEndpoints(down, fakeContext(), deps);
+        expect(summary.ok).toBe(false);
+        expect(summary.reason).toMatch(
+          /^alerting: alert channel dingtalk-1 .* refuses notices since .*300001/,
+        );
+        const payload = hook.messages[0]?.body as { vantage: string };
+        expect(payload.vantage).toBe('function probe-endpoints in cn-hangzhou');
+      } finally {
+        await ding.close();
+        await hook.close();
+      }
+    });
+  });
+
+  it('a check that never returns: the summary still has the alert section, saying alerting did not run', async () => {
+    await withState(async (dir) => {
+      const hung = (async () => new Promise<never>(() => undefined)) as unknown as HandlerDeps['check'];
+      const { deps } = makeDeps({
+        check: hung,
+        env: { MSE_WATCH_CONFIG: alertingConfig(dir, []) },
+      });
+      const summary = await handleProbeEndpoints(down, fakeContext({ timeout: 1.5 }), deps);
+      expect(summary.reason).toMatch(/still running/);
+      expect(summary.alerts).toMatchObject({
+        ok: false,
+        problems: [
+          expect.stringMatching(/^alerting did not run: the check was still running at the time budget/),
+        ],
+      });
+    });
+  });
+
+  it('config warnings (a duplicate target) go to the log as warning lines and into the summary', async () => {
+    const { deps, records } = makeDeps();
+    const event = {
+      probe: { attempts: 1, timeout: 500 },
+      targets: [
+        { host: '127.0.0.1', port: openPort, mode: 'tcp' },
+        { host: '127.0.0.1', port: openPort, mode: 'tcp' },
+      ],
+    };
+    const summary = await handleProbeEndpoints(event, fakeContext(), deps);
+    expect(summary.counts.probes).toBe(1);
+    expect(summary.warnings).toEqual([
+      `trigger payload: targets[1] repeats targets[0] (127.0.0.1:${openPort}); merged into one, since a target is probed and alerted on once`,
+    ]);
+    const warning = records().find((r) => r.kind === 'warning');
+    expect(warning).toMatchObject({ origin: 'fc', runId: summary.runId, message: summary.warnings?.[0] });
   });
 });

@@ -86,9 +86,12 @@ describe('file state store', () => {
       report: report(null, [row('127.0.0.1', 1, 'ok'), row('127.0.0.2', 1, 'ok')]),
       now: at(0),
     });
-    expect(outcome.stateNote).toMatch(
-      /^cannot use the state at .*file-not-dir\/state\/alert-state.json: .*alerting skipped this run/,
-    );
+    expect(outcome.ok).toBe(false);
+    expect(outcome.problems).toEqual([
+      expect.stringMatching(
+        /^cannot use the state at .*file-not-dir\/state\/alert-state.json: .*alerting skipped this run/,
+      ),
+    ]);
     expect(outcome.notices).toEqual([]);
   });
 });

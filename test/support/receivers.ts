@@ -33,7 +33,19 @@ export type ReceivedMessage = {
   receivedAt: number;
 };
 
-export type Reply = { status: number; body: unknown; headers?: Record<string, string> };
+/**
+ * A scripted answer. `stream` answers the status line and then a body that never ends: chunks of `chunkBytes`
+ * every `everyMs` (0: as fast as the socket takes them). `hang` accepts the request and never answers at all.
+ */
+export type Reply = {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+  stream?: { chunkBytes: number; everyMs: number };
+  hang?: boolean;
+  /** With hang: the receiver first handles the request as usual (stores the message), then never answers. */
+  process?: boolean;
+};
 
 export type Receiver = {
   vendor: Vendor;
@@ -66,6 +78,26 @@ export const replies = {
     body: { errcode: 130101, errmsg: 'send too fast, exceed 20 times per minute' },
   },
   dingtalkKeywordMismatch: { status: 200, body: { errcode: 310000, errmsg: 'keywords not in content' } },
+  dingtalkSignMismatch: { status: 200, body: { errcode: 310000, errmsg: 'sign not match' } },
+  dingtalkBadToken: { status: 200, body: { errcode: 300001, errmsg: 'token is not exist' } },
+  dingtalkBusy: { status: 200, body: { errcode: -1, errmsg: 'system busy' } },
+  http503: { status: 503, body: 'service unavailable' },
+  http404: { status: 404, body: 'not found' },
+  http401: { status: 401, body: 'unauthorized' },
+  wecomBadKey: { status: 200, body: { errcode: 93000, errmsg: 'invalid webhook url, hint: [1700000000]' } },
+  feishuKeyword: { status: 200, body: { code: 19024, msg: 'Key Words Not Found' } },
+  feishuSign: {
+    status: 200,
+    body: { code: 19021, msg: 'sign match fail or timestamp is not within one hour from current time' },
+  },
+  /** 200 and a body that never ends, as fast as the socket takes it. */
+  streamForever: { status: 200, body: '', stream: { chunkBytes: 64 * 1024, everyMs: 0 } },
+  /** 200 and a body that trickles on for ever, a few bytes a tenth of a second: never too big, never done. */
+  trickleForever: { status: 200, body: '', stream: { chunkBytes: 16, everyMs: 100 } },
+  /** The request is read, no answer ever comes. */
+  hang: { status: 0, body: '', hang: true },
+  /** The receiver takes the message (stores it) and then never answers: the sender cannot know. */
+  takeThenHang: { status: 0, body: '', hang: true, process: true },
   wecomThrottled: { status: 200, body: { errcode: 45009, errmsg: 'api freq out of limit' } },
   feishuThrottled: { status: 200, body: { code: 11232, msg: 'frequency limited psm' } },
 } satisfies Record<string, Reply>;
@@ -122,7 +154,37 @@ const startReceiver = async (
     }
     send(res, reply);
   };
+  const open = new Set<ServerResponse>();
   const send = (res: ServerResponse, reply: Reply) => {
+    if (reply.hang) {
+      open.add(res);
+      return;
+    }
+    if (reply.stream) {
+      const { chunkBytes, everyMs } = reply.stream;
+      res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });
+      const chunk = Buffer.alloc(chunkBytes, 'a');
+      let timer: NodeJS.Timeout | undefined;
+      let stopped = false;
+      const pump = () => {
+        if (stopped) return;
+        if (everyMs > 0) {
+          res.write(chunk);
+          timer = setTimeout(pump, everyMs);
+          return;
+        }
+        while (!stopped && res.write(chunk)) {
+          // as fast as the socket drains
+        }
+        if (!stopped) res.once('drain', pump);
+      };
+      res.on('close', () => {
+        stopped = true;
+        clearTimeout(timer);
+      });
+      pump();
+      return;
+    }
     const text = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
     res.writeHead(reply.status, {
       'content-type': typeof reply.body === 'string' ? 'text/plain' : 'application/json',
@@ -146,6 +208,15 @@ const startReceiver = async (
       };
       requests.push(request);
       const scripted = script.shift();
+      if (scripted?.process) {
+        request.scripted = true;
+        const verdict = handler(request, request.receivedAt);
+        if (verdict.message) {
+          messages.push({ ...verdict.message, headers: req.headers, receivedAt: request.receivedAt });
+        } else request.rejected = JSON.stringify(verdict.reply.body);
+        answer(res, scripted);
+        return;
+      }
       if (scripted) {
         request.scripted = true;
         request.rejected = `scripted ${scripted.status}`;
@@ -176,6 +247,8 @@ const startReceiver = async (
   const port = await listen(0);
   const stop = () =>
     new Promise<void>((resolve) => {
+      for (const res of open) res.destroy();
+      open.clear();
       if (!server.listening) return resolve();
       server.close(() => resolve());
       server.closeAllConnections();

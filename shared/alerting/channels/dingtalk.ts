@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { z } from 'zod';
 import { compose, markdownBody, truncateBytes } from '../notice.ts';
 import { channelCommon, MobileNumber, webhookUrl } from './common.ts';
-import { hostOf, jsonPost, sendForErrcode } from './http.ts';
+import { hostOf, jsonPost, sendForErrcode, type VendorCode } from './http.ts';
 import type { ChannelDefinition } from './types.ts';
 
 export const DingTalkChannel = z.strictObject({
@@ -19,14 +19,64 @@ export const DingTalkChannel = z.strictObject({
   ...channelCommon,
 });
 
-/** DingTalk answers HTTP 200 and tells success in `errcode`; these codes are worth naming. */
-const ERRCODES: Record<number, string> = {
-  130101: 'sent too fast: over 20 messages a minute, the robot is throttled for 10 minutes',
-  310000: 'rejected by the robot security settings (signature, keyword or IP allowlist)',
-  300001: 'the access_token is invalid',
-};
 /** After 130101 DingTalk throttles the robot for 10 minutes; retrying sooner only extends it. */
 const THROTTLE_MS = 10 * 60_000;
+const COPY_WEBHOOK =
+  'copy the webhook address again from the robot settings (群设置 > 智能群助手) into the config, then run mse-watch notify test';
+
+/**
+ * DingTalk answers HTTP 200 and tells success in `errcode`. The custom robot's documented codes (open.dingtalk.com,
+ * 自定义机器人 error table, and the 310000 texts it answers with) and what each means for delivery.
+ */
+export const DINGTALK_CODES: Record<number, VendorCode> = {
+  [-1]: { meaning: 'DingTalk is busy', failure: 'transient' },
+  130101: {
+    meaning: 'sent too fast: over 20 messages a minute, the robot is throttled for 10 minutes',
+    failure: 'throttled',
+    retryAfterMs: THROTTLE_MS,
+  },
+  410100: { meaning: 'sent too fast, throttled', failure: 'throttled', retryAfterMs: THROTTLE_MS },
+  310000: {
+    meaning: 'rejected by the robot security settings (signature, keyword or IP allowlist)',
+    failure: 'permanent',
+    fix: "check the robot security settings: the 加签 secret in the config (`secret`), a custom keyword (put it in alerting.name), the IP allowlist (this host's egress address), and that this host's clock is within an hour of the real time",
+  },
+  300001: { meaning: 'the access_token is invalid', failure: 'permanent', fix: COPY_WEBHOOK },
+  400101: { meaning: 'the access_token does not exist', failure: 'permanent', fix: COPY_WEBHOOK },
+  400106: { meaning: 'the robot does not exist', failure: 'permanent', fix: COPY_WEBHOOK },
+  400102: {
+    meaning: 'the robot is disabled',
+    failure: 'permanent',
+    fix: 'enable the robot again in the group settings (群设置 > 智能群助手)',
+  },
+  400013: {
+    meaning: 'the group was dissolved',
+    failure: 'permanent',
+    fix: 'add a robot to a group that exists and put its webhook in the config',
+  },
+  400105: {
+    meaning: 'unsupported message type',
+    failure: 'permanent',
+    fix: 'report this as a mse-watch bug',
+  },
+  40035: { meaning: 'missing or invalid JSON', failure: 'permanent', fix: 'report this as a mse-watch bug' },
+  43004: { meaning: 'invalid content-type', failure: 'permanent', fix: 'report this as a mse-watch bug' },
+  430101: {
+    meaning: 'the message has an unsafe link',
+    failure: 'permanent',
+    fix: 'report this as a mse-watch bug',
+  },
+  430102: {
+    meaning: 'the message text was refused',
+    failure: 'permanent',
+    fix: 'report this as a mse-watch bug',
+  },
+  430104: {
+    meaning: 'the message content was refused',
+    failure: 'permanent',
+    fix: 'report this as a mse-watch bug',
+  },
+};
 /** Markdown text budget: the documented limits are loose; 18 KB stays well inside what DingTalk renders. */
 const MAX_TEXT_BYTES = 18_000;
 
@@ -48,7 +98,7 @@ export const dingtalk: ChannelDefinition<typeof DingTalkChannel> = {
     // A mention shows only when the @ text is in the body as well as in `at` (DingTalk markdown).
     const mentions = [...channel.atMobiles, ...channel.atUserIds].map((who) => `@${who}`);
     if (channel.atAll) mentions.push('@all');
-    const lines = markdownBody(composed, { heading: true });
+    const lines = markdownBody(composed, { heading: true, quote: true });
     const tail = mentions.length ? `\n\n${mentions.join(' ')}` : '';
     const text = truncateBytes(lines.join('\n'), MAX_TEXT_BYTES - Buffer.byteLength(tail)) + tail;
     const body = {
@@ -59,11 +109,7 @@ export const dingtalk: ChannelDefinition<typeof DingTalkChannel> = {
     return jsonPost(url.toString(), body);
   },
 
-  send: (request, deps) =>
-    sendForErrcode(request, deps, {
-      meanings: ERRCODES,
-      throttled: { errcode: 130101, retryAfterMs: THROTTLE_MS },
-    }),
+  send: (request, deps) => sendForErrcode(request, deps, DINGTALK_CODES),
 
   describe: (channel) => hostOf(channel.webhook),
   secrets: (channel) =>

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { z } from 'zod';
 import { compose, markdownBody, truncateBytes } from '../notice.ts';
 import { channelCommon, webhookUrl } from './common.ts';
-import { hostOf, jsonBody, jsonPost, post, shortText } from './http.ts';
+import { hostOf, jsonPost, sendForCode, type VendorCode } from './http.ts';
 import type { ChannelDefinition } from './types.ts';
 
 export const FeishuChannel = z.strictObject({
@@ -19,11 +19,29 @@ export const FeishuChannel = z.strictObject({
   ...channelCommon,
 });
 
-const ERRCODES: Record<number, string> = {
-  19021: 'signature rejected, or the timestamp is more than an hour off',
-  19024: 'rejected by the bot IP allowlist',
-  9499: 'bad request',
-  11232: 'sent too fast (frequency limited)',
+const NEW_HOOK =
+  'copy the webhook address again from the bot settings into the config, then run mse-watch notify test';
+
+/** The custom bot's documented answers (open.feishu.cn, 自定义机器人使用指南) and what each means for delivery. */
+export const FEISHU_CODES: Record<number, VendorCode> = {
+  11232: { meaning: 'sent too fast (frequency limited)', failure: 'throttled', retryAfterMs: 60_000 },
+  19001: { meaning: 'the webhook token is invalid', failure: 'permanent', fix: NEW_HOOK },
+  19021: {
+    meaning: 'signature rejected, or the timestamp is more than an hour off',
+    failure: 'permanent',
+    fix: "put the bot's signature secret (签名校验) in the config (`secret`) and check that this host's clock is right",
+  },
+  19022: {
+    meaning: 'rejected by the bot IP allowlist',
+    failure: 'permanent',
+    fix: "add this host's egress address to the bot's IP allowlist",
+  },
+  19024: {
+    meaning: 'rejected by the bot keyword setting',
+    failure: 'permanent',
+    fix: "put the bot's custom keyword in alerting.name (it is in every title)",
+  },
+  9499: { meaning: 'bad request', failure: 'permanent', fix: 'report this as a mse-watch bug' },
 };
 const MAX_CONTENT_BYTES = 20_000;
 const TEMPLATE = { firing: 'red', resolved: 'green', test: 'blue' } as const;
@@ -42,7 +60,7 @@ export const feishu: ChannelDefinition<typeof FeishuChannel> = {
     const mentions = channel.atUserIds.map((id) => `<at id=${id}></at>`);
     if (channel.atAll) mentions.push('<at id=all></at>');
     const content =
-      truncateBytes(markdownBody(composed, { heading: false }).join('\n'), MAX_CONTENT_BYTES) +
+      truncateBytes(markdownBody(composed, { heading: false, quote: false }).join('\n'), MAX_CONTENT_BYTES) +
       (mentions.length ? `\n${mentions.join(' ')}` : '');
     const timestamp = String(Math.floor(context.now.getTime() / 1000));
     const body = {
@@ -60,30 +78,7 @@ export const feishu: ChannelDefinition<typeof FeishuChannel> = {
     return jsonPost(channel.webhook, body);
   },
 
-  async send(request, deps) {
-    const answer = await post(request, deps);
-    if (!answer.ok) return { accepted: false, answer: answer.error };
-    const body = jsonBody(answer.text);
-    // current bots answer {code, msg}; older ones {StatusCode, StatusMessage}
-    const code =
-      typeof body?.code === 'number'
-        ? body.code
-        : typeof body?.StatusCode === 'number'
-          ? body.StatusCode
-          : undefined;
-    if (answer.status < 200 || answer.status > 299 || code === undefined) {
-      return { accepted: false, answer: `HTTP ${answer.status} ${shortText(answer.text)}`.trim() };
-    }
-    const msg = String(body?.msg ?? body?.StatusMessage ?? '');
-    const said = `code ${code} ${msg}`.trim();
-    if (code === 0) return { accepted: true, answer: said };
-    const meaning = ERRCODES[code];
-    return {
-      accepted: false,
-      answer: meaning ? `${said} (${meaning})` : said,
-      ...(code === 11232 ? { retryAfterMs: 60_000 } : {}),
-    };
-  },
+  send: (request, deps) => sendForCode(request, deps, FEISHU_CODES),
 
   describe: (channel) => hostOf(channel.webhook),
   secrets: (channel) =>

@@ -31,6 +31,7 @@ export type {
   ChannelDefinition,
   ChannelDriver,
   Delivery,
+  FailureKind,
   HttpRequest,
   RenderContext,
   SendDeps,

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Notice } from '../model.ts';
 import { compose } from '../notice.ts';
 import { channelCommon, webhookUrl } from './common.ts';
-import { hostOf, post, shortText } from './http.ts';
+import { hostOf, networkFailure, post, shortText, statusFailure } from './http.ts';
 import type { ChannelDefinition } from './types.ts';
 
 export const WebhookChannel = z.strictObject({
@@ -38,6 +38,10 @@ export const webhookPayload = (notice: Notice) => {
     source: notice.source,
     createdAt: notice.createdAt,
     summary: { firing: composed.firing, resolved: composed.resolved },
+    /** The notices this message carries: a receiver that dedupes per notice can use these. */
+    notices: notice.notices ?? [notice.id],
+    ...(notice.vantage ? { vantage: notice.vantage } : {}),
+    ...(notice.simulation ? { simulation: notice.simulation } : {}),
     ...(notice.droppedBefore ? { droppedBefore: notice.droppedBefore } : {}),
     events: notice.events,
   };
@@ -62,15 +66,11 @@ export const webhook: ChannelDefinition<typeof WebhookChannel> = {
 
   async send(request, deps) {
     const answer = await post(request, deps);
-    if (!answer.ok) return { accepted: false, answer: answer.error };
+    if (!answer.ok) return networkFailure(answer);
     const said = `HTTP ${answer.status}${answer.text ? ` ${shortText(answer.text)}` : ''}`;
+    // the status line is the receiver's word: a 2xx whose body is cut short (too long, too slow) was still taken
     if (answer.status >= 200 && answer.status <= 299) return { accepted: true, answer: said };
-    const retryAfter = Number(answer.headers.get('retry-after'));
-    return {
-      accepted: false,
-      answer: said,
-      ...(answer.status === 429 && retryAfter > 0 ? { retryAfterMs: retryAfter * 1000 } : {}),
-    };
+    return statusFailure(answer, said);
   },
 
   describe: (channel) => hostOf(channel.url),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { compose, markdownBody, truncateBytes } from '../notice.ts';
 import { channelCommon, MobileNumber, webhookUrl } from './common.ts';
-import { hostOf, jsonPost, sendForErrcode } from './http.ts';
+import { hostOf, jsonPost, sendForErrcode, type VendorCode } from './http.ts';
 import type { ChannelDefinition } from './types.ts';
 
 export const WeComChannel = z
@@ -28,10 +28,21 @@ export const WeComChannel = z
     }
   });
 
-const ERRCODES: Record<number, string> = {
-  45009: 'sent too fast: over 20 messages a minute',
-  93000: 'the webhook key is invalid',
-  40058: 'a field is missing or too long',
+const NEW_KEY =
+  'copy the webhook address again from the group robot (群机器人) into the config, then run mse-watch notify test';
+
+/** WeCom's global error codes (developer.work.weixin.qq.com/document/path/90313) that a group robot answers. */
+export const WECOM_CODES: Record<number, VendorCode> = {
+  [-1]: { meaning: 'WeCom is busy', failure: 'transient' },
+  45009: { meaning: 'sent too fast: over 20 messages a minute', failure: 'throttled', retryAfterMs: 60_000 },
+  93000: { meaning: 'the webhook key is invalid', failure: 'permanent', fix: NEW_KEY },
+  40008: { meaning: 'invalid message type', failure: 'permanent', fix: 'report this as a mse-watch bug' },
+  40058: {
+    meaning: 'a field is missing or too long',
+    failure: 'permanent',
+    fix: 'report this as a mse-watch bug',
+  },
+  44004: { meaning: 'the text is empty', failure: 'permanent', fix: 'report this as a mse-watch bug' },
 };
 /** WeCom's documented limits: markdown content 4096 bytes, text content 2048 bytes (UTF-8). */
 const MAX_BYTES = { markdown: 4096, text: 2048 } as const;
@@ -41,7 +52,7 @@ export const wecom: ChannelDefinition<typeof WeComChannel> = {
   schema: WeComChannel,
   render(notice, channel) {
     const composed = compose(notice);
-    const lines = markdownBody(composed, { heading: true });
+    const lines = markdownBody(composed, { heading: true, quote: true });
     let body: unknown;
     if (channel.format === 'markdown') {
       // markdown mentions by user id only, inline as <@id>
@@ -51,7 +62,7 @@ export const wecom: ChannelDefinition<typeof WeComChannel> = {
       const content = truncateBytes(lines.join('\n'), MAX_BYTES.markdown - Buffer.byteLength(tail)) + tail;
       body = { msgtype: 'markdown', markdown: { content } };
     } else {
-      const plain = lines.map((line) => line.replace(/^### /, '').replace(/\*\*/g, ''));
+      const plain = lines.map((line) => line.replace(/^(### |> )/, '').replace(/\*\*/g, ''));
       body = {
         msgtype: 'text',
         text: {
@@ -64,11 +75,7 @@ export const wecom: ChannelDefinition<typeof WeComChannel> = {
     return jsonPost(channel.webhook, body);
   },
 
-  send: (request, deps) =>
-    sendForErrcode(request, deps, {
-      meanings: ERRCODES,
-      throttled: { errcode: 45009, retryAfterMs: 60_000 },
-    }),
+  send: (request, deps) => sendForErrcode(request, deps, WECOM_CODES),
 
   describe: (channel) => hostOf(channel.webhook),
   secrets: (channel) => [new URL(channel.webhook).searchParams.get('key') ?? ''].filter(Boolean),
