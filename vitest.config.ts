@@ -4,6 +4,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     exclude: ['test/e2e/**'],
+    globalSetup: ['test/setup/tmp-guard.ts'],
     setupFiles: ['test/setup/network-guard.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
