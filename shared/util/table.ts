@@ -100,7 +100,7 @@ export const textTable = (head: string[], rows: string[][], options: TableOption
   out.push(rule('┌', '┬', '┐'));
   emit(headCells, headWidths);
   out.push(rule('├', '┼', '┤'));
-  cells.forEach((row, index) => emit(row, measured[index] ?? []));
+  for (const [index, row] of cells.entries()) emit(row, measured[index] ?? []);
   out.push(rule('└', '┴', '┘'));
   return out.join('\n');
 };
