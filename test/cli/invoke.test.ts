@@ -129,7 +129,10 @@ describe('mse-watch invoke', () => {
       ['invoke', 'probe-endpoints', ...['--region', 'cn-hangzhou', '--account-id', '1'], '--payload', '[1]'],
       /JSON object/,
     ],
-    [['invoke', 'probe-everything'], /'probe-everything' is invalid/],
+    [
+      ['invoke', 'probe-everything'],
+      /^mse-watch: function must be one of probe-endpoints, probe-nacos; got "probe-everything" \(see mse-watch invoke --help\)\n$/,
+    ],
   ])('exits 2 on usage errors: %j', async (argv, message) => {
     const run = await runCliCapture(argv, ENV);
     expect(run.code).toBe(2);
