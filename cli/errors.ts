@@ -61,27 +61,39 @@ export const describeError = (error: unknown): { code: number; message: string }
   return { code: EXIT.internal, message: `internal error (please report it): ${text}` };
 };
 
+const flagName = (text: string) => text.replace(/^-\w, /, '').replace(/ [<[].*$/, '');
+
+/** commander's other messages, in our words. */
+const REWORDS: ReadonlyArray<readonly [RegExp, (part: string) => string]> = [
+  [/^required option '([^']+)' not specified$/, (option) => `${flagName(option)} is required`],
+  [
+    /^option '([^']+)' argument missing$/,
+    (option) => `${flagName(option)} needs a value (${/<([^>]+)>/.exec(option)?.[1] ?? 'value'})`,
+  ],
+  [/^unknown option '([^']+)'$/, (option) => `unknown option ${option}`],
+  [/^unknown command '([^']+)'$/, (command) => `unknown command "${command}"`],
+  [/^missing required argument '([^']+)'$/, (argument) => `missing the ${argument} argument`],
+];
+
 /** commander's messages, reworded: no "error:" prefix of its own, the flag named plainly, one line. */
 export const describeCommanderError = (error: CommanderError, helpHint: string): string => {
   const message = error.message.replace(/^error: /, '').trim();
   const suggestion = /\n?\(Did you mean (.+)\?\)\s*$/.exec(message);
   const base = (suggestion ? message.slice(0, suggestion.index) : message).replace(/\s*\n\s*/g, ' ');
   const didYouMean = suggestion ? ` (did you mean ${suggestion[1]}?)` : '';
-  const flag = (text: string) => text.replace(/^-\w, /, '').replace(/ [<[].*$/, '');
   let worded = base;
-  let match: RegExpExecArray | null;
   if (error.code === 'commander.invalidArgument') {
     // "option '--format <format>' argument 'x' is invalid. Allowed choices are a, b." or our parser's own words
-    match = /^(?:option|argument) '([^']+)' argument '([^']*)' is invalid\. (.*)$/s.exec(base);
+    const match = /^(?:option|argument) '([^']+)' argument '([^']*)' is invalid\. (.*)$/s.exec(base);
     const choices = /^command-argument value '([^']*)' is invalid for argument '([^']+)'\. (.*)$/s.exec(base);
     if (match) {
       const [, name = '', value = '', why = ''] = match;
       const allowed = /^Allowed choices are (.*)\.$/.exec(why);
       worded = allowed
-        ? `${flag(name)} must be one of ${allowed[1]}; got "${value}"`
+        ? `${flagName(name)} must be one of ${allowed[1]}; got "${value}"`
         : why.startsWith('--')
           ? why
-          : `${flag(name)} "${value}": ${why}`;
+          : `${flagName(name)} "${value}": ${why}`;
     } else if (choices) {
       const [, value = '', name = '', why = ''] = choices;
       const allowed = /^Allowed choices are (.*)\.$/.exec(why);
@@ -89,16 +101,14 @@ export const describeCommanderError = (error: CommanderError, helpHint: string):
         ? `${name.replace(/[<>[\]]/g, '')} must be one of ${allowed[1]}; got "${value}"`
         : `${name}: ${why}`;
     }
-  } else if ((match = /^required option '([^']+)' not specified$/.exec(base))) {
-    worded = `${flag(match[1] ?? '')} is required`;
-  } else if ((match = /^option '([^']+)' argument missing$/.exec(base))) {
-    worded = `${flag(match[1] ?? '')} needs a value (${/<([^>]+)>/.exec(match[1] ?? '')?.[1] ?? 'value'})`;
-  } else if ((match = /^unknown option '([^']+)'$/.exec(base))) {
-    worded = `unknown option ${match[1]}`;
-  } else if ((match = /^unknown command '([^']+)'$/.exec(base))) {
-    worded = `unknown command "${match[1]}"`;
-  } else if ((match = /^missing required argument '([^']+)'$/.exec(base))) {
-    worded = `missing the ${match[1]} argument`;
+  } else {
+    for (const [pattern, reword] of REWORDS) {
+      const found = pattern.exec(base);
+      if (found) {
+        worded = reword(found[1] ?? '');
+        break;
+      }
+    }
   }
   return `${worded}${didYouMean} (see ${helpHint})`;
 };

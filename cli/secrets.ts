@@ -73,7 +73,8 @@ const walk = (
       next(def.out, value, path);
       return;
     case 'array':
-      if (Array.isArray(value)) value.forEach((item, index) => next(def.element, item, [...path, index]));
+      if (Array.isArray(value))
+        for (const [index, item] of value.entries()) next(def.element, item, [...path, index]);
       return;
     case 'record':
       if (value !== null && typeof value === 'object')

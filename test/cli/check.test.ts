@@ -7,7 +7,7 @@ import type { Signal } from '../../cli/io.ts';
 import { loadCatalog, regionTargets, resolveRegion } from '../../shared/catalog/index.ts';
 import { NACOS_STEPS } from '../../shared/nacos/config.ts';
 import { CheckReport } from '../../shared/report/schema.ts';
-import { type Simulation, startSimulation } from '../../shared/simulate/index.ts';
+import { Scenario, type Simulation, startSimulation } from '../../shared/simulate/index.ts';
 import { runCliCapture } from '../support/cli.ts';
 import { closedPort, httpListener, type Listening, tcpListener } from '../support/listeners.ts';
 
@@ -142,13 +142,16 @@ describe('a simulated region', () => {
   let simulation: Simulation;
   beforeAll(async () => {
     const region = resolveRegion(loadCatalog(), 'cn-hangzhou-finance');
-    simulation = await startSimulation(region, {
-      faults: [
-        { endpoint: '10.157.201.65:9848', fault: 'drop' },
-        { endpoint: '100.100.164.49', fault: 'refuse' },
-        { category: 'metrics-events', fault: 'absent' },
-      ],
-    });
+    simulation = await startSimulation(
+      region,
+      Scenario.parse({
+        faults: [
+          { endpoint: '10.157.201.65:9848', fault: 'drop' },
+          { endpoint: '100.100.164.49', fault: 'refuse' },
+          { category: 'metrics-events', fault: 'absent' },
+        ],
+      }),
+    );
   });
   afterAll(async () => simulation.close());
 
