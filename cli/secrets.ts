@@ -126,5 +126,13 @@ export const maskConfig = (
   for (const path of UNDECLARED) mark(path);
   for (const channel of config.alerting?.channels ?? []) secrets.push(...driverFor(channel).secrets(channel));
   const redact = createRedactor(secrets);
-  return { masked, secrets, redact };
+  // masked value by value, not in the printed text: "***" alone must be a quoted string in YAML, not an alias
+  const deep = (value: unknown): unknown => {
+    if (typeof value === 'string') return redact(value);
+    if (Array.isArray(value)) return value.map(deep);
+    if (value !== null && typeof value === 'object')
+      return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, deep(item)]));
+    return value;
+  };
+  return { masked: deep(masked) as Config, secrets, redact };
 };
