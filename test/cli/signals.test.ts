@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { watchSignals } from '../../cli/signals.ts';
 import { CheckReport } from '../../shared/report/schema.ts';
-import { type Serving, serveBlackhole } from '../../shared/simulate/index.ts';
+import { serveBlackhole } from '../../shared/simulate/index.ts';
+import type { Serving } from '../../shared/simulate/servers.ts';
 import { type Listening, tcpListener } from '../support/listeners.ts';
 
 // Ctrl-C and SIGTERM against the shipped entry point in a child process: a real signal, a real exit code.

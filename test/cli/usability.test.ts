@@ -106,6 +106,7 @@ describe('mse-watch config check', () => {
   it('prints the effective config with defaults and every secret masked, exit 0', async () => {
     const config = await file('secrets.yaml', {
       region: 'hangzhou',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the config file's own ${env:NAME} syntax
       nacos: { server: '127.0.0.1:8848', username: 'nacos', password: '${env:NACOS_PASSWORD}' },
       alerting: {
         channels: [
