@@ -66,11 +66,8 @@ const nodes = (program: Command, regions: string[]): Node[] => {
 const bash = (all: Node[]): string => {
   const cases = all
     .map((node) => {
-      const words = [
-        ...node.subcommands,
-        ...(node.argument ?? []),
-        ...node.options.flatMap((o) => o.flags),
-      ].join(' ');
+      const words = [...node.subcommands, ...(node.argument ?? [])].join(' ');
+      const flags = node.options.flatMap((o) => o.flags).join(' ');
       const values = node.options
         .filter((o) => o.takesValue)
         .map((o) => {
@@ -86,7 +83,11 @@ const bash = (all: Node[]): string => {
       case "$prev" in
 ${values}
       esac
-      COMPREPLY=($(compgen -W "${words}" -- "$cur")) ;;`;
+      # options when the word starts with a dash, as every completion does; else commands and arguments
+      case "$cur" in
+        -*) COMPREPLY=($(compgen -W "${flags}" -- "$cur")) ;;
+        *) COMPREPLY=($(compgen -W "${words}" -- "$cur")) ;;
+      esac ;;`;
     })
     .join('\n');
   return `# mse-watch completion for bash. Load it with:  source <(mse-watch completion bash)
@@ -127,12 +128,14 @@ const zsh = (all: Node[]): string => {
         const names = o.flags.length > 1 ? `{${o.flags.join(',')}}` : o.flags[0];
         return `    ${o.flags.length > 1 ? `'(${o.flags.join(' ')})'${names}` : names}'[${zshQuote(o.description)}]${value}'`;
       });
+      const describe = (sub: string) =>
+        (all.find((n) => n.path === (node.path ? `${node.path} ${sub}` : sub))?.description ?? '').replace(
+          /[:']/g,
+          (c) => (c === ':' ? '\\:' : "'\\''"),
+        );
       const positional =
         node.subcommands.length > 0
-          ? [
-              `    '1:command:((${node.subcommands.map((s) => `${s}\\:${zshQuote(all.find((n) => n.path === (node.path ? `${node.path} ${s}` : s))?.description ?? '')}`).join(' ')}))'`,
-              "    '*::arg:->sub'",
-            ]
+          ? ["    '1:command:->command'", "    '*::arg:->sub'"]
           : node.argument
             ? [`    '1:argument:(${node.argument.join(' ')})'`]
             : [];
@@ -140,9 +143,13 @@ const zsh = (all: Node[]): string => {
         node.subcommands.length > 0
           ? `
   case $state in
+    command)
+      local -a commands
+      commands=(${node.subcommands.map((sub) => `'${sub}:${describe(sub)}'`).join(' ')})
+      _describe command commands ;;
     sub)
       case $words[1] in
-${node.subcommands.map((s) => `        ${s}) _mse_watch_${`${node.path} ${s}`.trim().replace(/[^a-z0-9]+/g, '_')} ;;`).join('\n')}
+${node.subcommands.map((sub) => `        ${sub}) _mse_watch_${`${node.path} ${sub}`.trim().replace(/[^a-z0-9]+/g, '_')} ;;`).join('\n')}
       esac ;;
   esac`
           : '';
