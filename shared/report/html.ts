@@ -82,6 +82,18 @@ const names = () => {
 
 const endpointLabel = (row: ProbeRow): string => `${row.ip}:${row.port}`;
 
+/** Groups in one pass, keeping first-seen order: a 50,000-probe report must not be scanned once per group. */
+const groupBy = <K>(rows: readonly ProbeRow[], key: (row: ProbeRow) => K): Map<K, ProbeRow[]> => {
+  const groups = new Map<K, ProbeRow[]>();
+  for (const row of rows) {
+    const k = key(row);
+    const group = groups.get(k);
+    if (group) group.push(row);
+    else groups.set(k, [row]);
+  }
+  return groups;
+};
+
 const statusBadge = (status: ProbeStatus): string =>
   `<span class="badge status-${status}"><span class="sym" aria-hidden="true">${STATUS[status].symbol}</span>${escapeHtml(status)}</span>`;
 
@@ -135,11 +147,12 @@ const legend = (statuses: ProbeStatus[]): string => `<div class="legend" aria-la
   ${statuses.map((status) => `<span class="legend-item">${statusBadge(status)}<span class="muted">${escapeHtml(STATUS[status].meaning)}</span></span>`).join('')}
 </div>`;
 
-const categoryCards = (report: CheckReport, lookup: ReturnType<typeof names>): string =>
-  `<div class="cards">${report.categories
+const categoryCards = (report: CheckReport, lookup: ReturnType<typeof names>): string => {
+  const byCategory = groupBy(report.probes, (row) => row.category);
+  return `<div class="cards">${report.categories
     .map((verdict: CategoryVerdict) => {
       const known = lookup.category(verdict.category);
-      const rows = report.probes.filter((row) => row.category === verdict.category);
+      const rows = byCategory.get(verdict.category) ?? [];
       const okLatency = median(rows.filter((row) => row.status === 'ok').map((row) => row.latencyMs));
       const share = verdict.total === 0 ? 0 : Math.round((verdict.reachable / verdict.total) * 100);
       const tags = known
@@ -157,6 +170,7 @@ const categoryCards = (report: CheckReport, lookup: ReturnType<typeof names>): s
 </article>`;
     })
     .join('')}</div>`;
+};
 
 const cellDetail = (row: ProbeRow): string => {
   const parts = [`${row.attempts} ${row.attempts === 1 ? 'try' : 'tries'}`];
@@ -171,26 +185,24 @@ const cellDetail = (row: ProbeRow): string => {
 /** Categories down, endpoints across rows, ports across columns: a blank cell is a port the endpoint lacks. */
 const matrix = (report: CheckReport, lookup: ReturnType<typeof names>): string => {
   const ports = [...new Set(report.probes.map((row) => row.port))].sort((a, b) => a - b);
-  const order = [
-    ...report.categories.map((c) => c.category),
-    ...report.probes.map((row) => row.category),
-  ].filter((category, index, all) => all.indexOf(category) === index);
+  const byCategory = groupBy(report.probes, (row) => row.category);
+  const order = [...new Set([...report.categories.map((c) => c.category), ...byCategory.keys()])];
   const verdicts = new Map(report.categories.map((c) => [c.category, c]));
   const bodies = order.map((category) => {
-    const rows = report.probes.filter((row) => row.category === category);
+    const rows = byCategory.get(category) ?? [];
     const verdict = verdicts.get(category);
     const known = lookup.category(category);
     const heading = `<tr class="group"><th colspan="${ports.length + 1}" scope="rowgroup"><span class="group-name">${escapeHtml(category)}</span><span class="muted"> ${text(known?.usage ?? '')}</span>${verdict ? ` ${verdictBadge(verdict.verdict)} <span class="muted">${verdict.reachable}/${verdict.total}</span>` : ''}</th></tr>`;
     if (rows.length === 0) {
       return `<tbody data-category="${escapeHtml(category)}">${heading}<tr><td class="not-probed" colspan="${ports.length + 1}">Not probed${verdict?.verdict === 'skipped' ? ' (ARMS endpoints: run with --include-arms to check them)' : ''}</td></tr></tbody>`;
     }
-    const hosts = [...new Set(rows.map((row) => `${row.ip}\u0000${row.name ?? ''}`))];
-    const lines = hosts.map((key) => {
+    const hosts = groupBy(rows, (row) => `${row.ip}\u0000${row.name ?? ''}`);
+    const lines = [...hosts].map(([key, own]) => {
       const [ip = '', name = ''] = key.split('\u0000');
-      const own = rows.filter((row) => row.ip === ip && (row.name ?? '') === name);
       const probed = [...new Set(own.flatMap((row) => (row.probed ? [row.probed] : [])))];
+      const byPort = groupBy(own, (row) => row.port);
       const cells = ports.map((port) => {
-        const hits = own.filter((row) => row.port === port);
+        const hits = byPort.get(port) ?? [];
         const [first] = hits;
         if (!first)
           return '<td class="cell cell-none"><span class="sr-only">not an MSE port of this address</span></td>';
