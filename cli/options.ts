@@ -45,7 +45,15 @@ export const duration =
 export const showDuration = (ms: number): string => formatDuration(ms);
 
 export const regionOption = () =>
-  new Option('-r, --region <region>', 'region id or name, e.g. cn-hangzhou or "China (Hangzhou)"');
+  new Option('-r, --region <region>', 'region id or name, e.g. cn-hangzhou or "China (Hangzhou)"').argParser(
+    (value: string) => {
+      if (value.trim() === '')
+        throw new InvalidArgumentError(
+          '--region is empty: give a region id such as cn-hangzhou, or its name',
+        );
+      return value;
+    },
+  );
 
 export const CONFIG_FLAG_HELP =
   'config file (YAML or JSON); default: $MSE_WATCH_CONFIG, else ./mse-watch.yaml if there is one';

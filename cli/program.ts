@@ -15,7 +15,7 @@ import { registerSimulate } from './commands/simulate.ts';
 import { describeCommanderError, describeError } from './errors.ts';
 import { EXIT, exitForSignal } from './exit.ts';
 import { programHelp } from './help.ts';
-import { type CliIo, PREFIX, write } from './io.ts';
+import { type CliIo, PREFIX, widthFor, write } from './io.ts';
 
 /** Registration order is the order of `--help`. */
 const registrars: Registrar[] = [
@@ -51,6 +51,18 @@ const commandPath = (program: Command, argv: readonly string[]): string => {
   return ['mse-watch', ...path, '--help'].join(' ');
 };
 
+/**
+ * Where commander writes: our streams; its error lines are replaced by ours (one prefix, the user's terms:
+ * see runCli); help wraps at the terminal's width, or 80 columns off a terminal (the README shows that).
+ */
+const output = (io: CliIo) => ({
+  writeOut: (text: string) => void io.stdout.write(text),
+  writeErr: (text: string) => void io.stderr.write(text),
+  outputError: () => {},
+  getOutHelpWidth: () => widthFor(io) ?? 80,
+  getErrHelpWidth: () => widthFor(io) ?? 80,
+});
+
 /** The CLI as a commander program; exported so completion and the README check can walk it. */
 export const buildProgram = (io: CliIo, setExit: (code: number) => void): Command => {
   const program = new Command('mse-watch')
@@ -61,13 +73,11 @@ export const buildProgram = (io: CliIo, setExit: (code: number) => void): Comman
       new Option('-v, --verbose', 'say more on stderr: the config used, each probe as it ends, SDK details'),
     )
     .helpOption('-h, --help', 'show help for a command')
+    // --quiet and --verbose work after any command too: its help lists them
+    .configureHelp({ showGlobalOptions: true })
     .addHelpText('after', programHelp())
     // commander's own error lines are replaced by ours (one prefix, the user's terms): see runCli
-    .configureOutput({
-      writeOut: (text) => void io.stdout.write(text),
-      writeErr: (text) => void io.stderr.write(text),
-      outputError: () => {},
-    })
+    .configureOutput(output(io))
     .exitOverride()
     .hook('preAction', (_, action) => {
       const options = action.optsWithGlobals() as { quiet?: boolean; verbose?: boolean };
@@ -77,12 +87,9 @@ export const buildProgram = (io: CliIo, setExit: (code: number) => void): Comman
   for (const register of registrars) register(program, io, setExit);
   const inherit = (command: Command) => {
     command.exitOverride();
-    command.configureOutput({
-      writeOut: (text) => void io.stdout.write(text),
-      writeErr: (text) => void io.stderr.write(text),
-      outputError: () => {},
-    });
+    command.configureOutput(output(io));
     command.helpOption('-h, --help', 'show help for the command');
+    command.configureHelp({ showGlobalOptions: true });
     for (const sub of command.commands) inherit(sub);
   };
   for (const command of program.commands) inherit(command);
