@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tailLines } from '../../cli/commands/invoke.ts';
 import { handleProbeEndpoints } from '../../shared/fc/handler.ts';
 import { checkConfig } from '../../shared/run/index.ts';
 import { runCliCapture } from '../support/cli.ts';
@@ -162,5 +163,17 @@ describe('mse-watch invoke --local', () => {
       ENV,
     );
     expect(JSON.parse(run.stdout).summary).toMatchObject({ ok: true, budgetMs: 17_000 });
+  });
+});
+
+describe('log tails start at a line', () => {
+  it('a tail cut from a longer log drops the partial first line; a short log is kept whole', () => {
+    const line = (n: number) => `{"msg":"probe","n":${n},"pad":"${'x'.repeat(40)}"}`;
+    const log = `${Array.from({ length: 200 }, (_, n) => line(n)).join('\n')}\n`;
+    const tail = tailLines(log);
+    expect(tail.length).toBeLessThanOrEqual(4096);
+    for (const entry of tail.trimEnd().split('\n')) expect(() => JSON.parse(entry)).not.toThrow();
+    expect(tail.endsWith(`${line(199)}\n`)).toBe(true);
+    expect(tailLines('one\ntwo\n')).toBe('one\ntwo\n');
   });
 });

@@ -135,6 +135,42 @@ describe('demo stops on a signal', () => {
   });
 });
 
+describe('simulate cleans up on every exit', () => {
+  it.each([
+    ['one Ctrl-C', ['SIGINT'], [0]],
+    // Linux may merge two signals sent together; the first may finish before the second arrives, which then
+    // meets a process already tearing down (killed by it: null). Whichever: the clean-up must have happened
+    [
+      'two Ctrl-C (the second ends the process if it is still stopping)',
+      ['SIGINT', 'SIGINT'],
+      [0, 130, null],
+    ],
+    ['SIGTERM', ['SIGTERM'], [0]],
+  ] as const)('%s: exit %j, no mse-watch-sim-* left', async (_, signals, codes) => {
+    const own = await mkdtemp(join(dir, 'tmp-'));
+    const child = spawn(process.execPath, ['bin/mse-watch.mjs', 'simulate', '--region', 'gov'], {
+      cwd: root,
+      env: { PATH: process.env.PATH, TMPDIR: own },
+    });
+    let stdout = '';
+    await new Promise<void>((resolve) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk;
+        if (stdout.includes('Serving until interrupted')) resolve();
+      });
+    });
+    expect(await readdir(own)).toHaveLength(1); // the temporary config, while serving
+    const exited = once(child, 'exit');
+    for (const signal of signals) {
+      child.kill(signal);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    const [exit] = (await exited) as [number | null];
+    expect(codes).toContain(exit);
+    expect(await readdir(own)).toStrictEqual([]);
+  });
+});
+
 describe('watchSignals', () => {
   it('the first signal asks to stop; a second one runs the clean-ups and exits at once', async () => {
     const source = new EventEmitter();
