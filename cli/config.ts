@@ -124,5 +124,6 @@ export const resolveCheckConfig = async (flags: CheckFlags, io: CliIo): Promise<
   const source = found
     ? `${found.source.kind === 'file' ? found.source.file : `$${CONFIG_ENV}`} with flags`
     : 'flags';
-  return parseConfig(merged, { ...loadOptions(io), source });
+  // warnings were given when the file was loaded; the merge with flags must not repeat them
+  return parseConfig(merged, { env: io.env, source });
 };
