@@ -2,7 +2,7 @@ import { findRegion, loadCatalog } from '../catalog/index.ts';
 import { NacosReport, type NacosStepStatus } from '../nacos/report.ts';
 import type { ProbeStatus } from '../probes/types.ts';
 import { formatTime } from '../util/time.ts';
-import { formatMs } from './format.ts';
+import { formatMs, tidyDurations } from './format.ts';
 import type { CategoryVerdict, CheckReport, Finding, ProbeRow, Severity, Verdict } from './schema.ts';
 
 export type HtmlReportOptions = {
@@ -177,7 +177,7 @@ const cellDetail = (row: ProbeRow): string => {
   if (row.connectMs !== undefined) parts.push(`connect ${formatMs(row.connectMs)}`);
   if (row.firstByteMs !== undefined) parts.push(`first byte ${formatMs(row.firstByteMs)}`);
   if (row.httpStatus !== undefined) parts.push(`HTTP ${row.httpStatus}`);
-  if (row.error) parts.push(`${row.error.code}: ${row.error.message}`);
+  if (row.error) parts.push(`${row.error.code}: ${tidyDurations(row.error.message)}`);
   if (row.probed) parts.push(`probed at ${row.probed}`);
   return parts.join(' · ');
 };
@@ -253,7 +253,7 @@ const probeTable = (
     (row) =>
       `<tr data-endpoint="${escapeHtml(endpointLabel(row))}"><td><code>${escapeHtml(endpointLabel(row))}</code>${row.name ? ` <span class="muted">${escapeHtml(row.name)}</span>` : ''}</td><td class="nw">${escapeHtml(row.category)}</td><td>${statusBadge(row.status)}</td><td class="num">${escapeHtml(formatMs(row.latencyMs))}</td><td class="num">${row.attempts}</td><td class="detail">${escapeHtml(
         [
-          row.error ? `${row.error.code}: ${row.error.message}` : '',
+          row.error ? `${row.error.code}: ${tidyDurations(row.error.message)}` : '',
           row.httpStatus === undefined ? '' : `HTTP ${row.httpStatus}`,
           row.connectMs === undefined ? '' : `connect ${formatMs(row.connectMs)}`,
           row.firstByteMs === undefined ? '' : `first byte ${formatMs(row.firstByteMs)}`,
@@ -306,7 +306,7 @@ const nacosSection = (nacos: NacosReport): string => {
     .map((step) => {
       const status = NACOS_STATUS[step.status];
       return `<tr data-step="${escapeHtml(step.name)}" data-status="${step.status}"><td><code>${escapeHtml(step.name)}</code></td><td><span class="verdict verdict-${status.verdict}"><span class="sym" aria-hidden="true">${status.symbol}</span>${escapeHtml(step.status)}</span></td><td class="num">${escapeHtml(formatMs(step.latencyMs))}</td><td class="detail">${escapeHtml(
-        [step.error ? `${step.error.code}: ${step.error.message}` : '', step.detail ?? '']
+        [step.error ? `${step.error.code}: ${tidyDurations(step.error.message)}` : '', step.detail ?? '']
           .filter(Boolean)
           .join(' · '),
       )}</td></tr>`;

@@ -1,6 +1,6 @@
 import pc from 'picocolors';
 import { textTable } from '../util/table.ts';
-import { formatMs } from './format.ts';
+import { formatMs, tidyDurations } from './format.ts';
 import type { CheckReport, ProbeRow, Severity, Verdict } from './schema.ts';
 
 type Paint = (text: string) => string;
@@ -24,7 +24,7 @@ const painter = (color: boolean) => {
 const detailOf = (row: ProbeRow): string => {
   const parts: string[] = [];
   if (row.httpStatus !== undefined) parts.push(`HTTP ${row.httpStatus}`);
-  if (row.error) parts.push(row.error.message);
+  if (row.error) parts.push(tidyDurations(row.error.message));
   if (row.probed) parts.push(`simulated at ${row.probed}`);
   return parts.join('; ');
 };
