@@ -2,7 +2,7 @@ import { stringify } from 'yaml';
 import { loadCatalog, resolveRegion } from '../../shared/catalog/index.ts';
 import { isMseWatchError } from '../../shared/util/errors.ts';
 import type { Registrar } from '../command.ts';
-import { describeSource, loadDiscovered } from '../config.ts';
+import { describeSource, discoverConfig, loadDiscovered } from '../config.ts';
 import { EXIT } from '../exit.ts';
 import { teach } from '../help.ts';
 import { PREFIX, write } from '../io.ts';
@@ -29,6 +29,8 @@ export const registerConfig: Registrar = (program, io, setExit) => {
     .addOption(configOption())
     .option('--json', 'print one JSON document: {ok, source, config} or {ok, source, problems}')
     .action(async (flags: { config?: string; json?: boolean }) => {
+      const discovered = discoverConfig(flags.config, io);
+      const where = discovered ? { source: describeSource(discovered) } : {};
       let found: Awaited<ReturnType<typeof loadDiscovered>>;
       try {
         found = await loadDiscovered(flags.config, io);
@@ -36,7 +38,8 @@ export const registerConfig: Registrar = (program, io, setExit) => {
       } catch (error) {
         if (!isMseWatchError(error)) throw error;
         const problems = problemsOf(error.message);
-        if (flags.json) await write(io.stdout, `${JSON.stringify({ ok: false, problems }, null, 2)}\n`);
+        if (flags.json)
+          await write(io.stdout, `${JSON.stringify({ ok: false, ...where, problems }, null, 2)}\n`);
         else
           await write(
             io.stderr,

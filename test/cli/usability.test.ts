@@ -170,6 +170,7 @@ describe('mse-watch config check', () => {
     expect(run.stderr).not.toMatch(/Invalid discriminator|Too small|Too big|expected number to be/);
     const json = await runCliCapture(['config', 'check', '--config', config, '--json']);
     expect(json.code).toBe(2);
+    expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, source: config });
     expect(JSON.parse(json.stdout).problems).toHaveLength(5);
   });
 
