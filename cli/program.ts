@@ -113,6 +113,8 @@ export const runCli = async (argv: string[], io: CliIo): Promise<number> => {
   try {
     // a command that does not stop on a signal by itself (stopOn) is ended by the first one
     const run = program.parseAsync(argv, { from: 'user' }).then(() => exitCode);
+    // a command ended by a signal may still fail afterwards (its socket torn down): nobody waits for that
+    run.catch(() => {});
     const stopped = io.interrupted.then((signal) => {
       if (io.stopsOnSignal) return run;
       const code = exitForSignal(signal);

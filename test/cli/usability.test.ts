@@ -389,6 +389,41 @@ describe('invoke errors a user can act on', () => {
   });
 });
 
+describe('a command that does not stop by itself ends at the first signal', () => {
+  it('invoke waiting on a silent endpoint: exit 130 at once', async () => {
+    const silent = await tcpListener(() => {});
+    try {
+      let stop: (signal: Signal) => void = () => {};
+      const interrupted = new Promise<Signal>((resolve) => {
+        stop = resolve;
+      });
+      const started = Date.now();
+      setTimeout(() => stop('SIGINT'), 300);
+      const run = await runCliCapture(
+        [
+          'invoke',
+          'probe-endpoints',
+          '--region',
+          'cn-hangzhou',
+          '--account-id',
+          '1',
+          '--endpoint',
+          `http://127.0.0.1:${silent.port}`,
+        ],
+        {
+          ALIBABA_CLOUD_ACCESS_KEY_ID: 'LTAI5tTest0001',
+          ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'secret-secret-secret',
+        },
+        { interrupted },
+      );
+      expect(run.code).toBe(130);
+      expect(Date.now() - started).toBeLessThan(5000);
+    } finally {
+      await silent.close();
+    }
+  });
+});
+
 describe('simulation', () => {
   it('a fault for an address outside the region is rejected, naming it', async () => {
     const scenario = await file('outside.yaml', { faults: [{ endpoint: '100.100.27.5', fault: 'drop' }] });
