@@ -72,7 +72,11 @@ export const registerCheck: Registrar = (program, io, setExit) => {
       const stop = stopOn(io);
       const functionRun = flags.compareWithFunction ? startFunctionRun(config, flags, io) : undefined;
       const onProbe = progress(io, flags.json ?? false);
-      const outcome = await checkConfig(config, {}, { signal: stop.signal, ...(onProbe ? { onProbe } : {}) });
+      const ran = await checkConfig(config, {}, { signal: stop.signal, ...(onProbe ? { onProbe } : {}) });
+      // an interrupted run is incomplete in every output, whatever the engine managed to finish
+      const outcome = stop.stoppedBy()
+        ? { ...ran, ok: false, report: { ...ran.report, ok: false, complete: false } }
+        : ran;
       // `sls:` in the config: this run's records to the logstore too (FC runs log through stdout instead)
       const shipped = config.sls
         ? await (await import('../../shared/sinks/ship.ts')).shipOutcome(config.sls, outcome, { env: io.env })
@@ -89,8 +93,13 @@ export const registerCheck: Registrar = (program, io, setExit) => {
             io,
           )
         : true;
-      const compared = functionRun ? await finishComparison(outcome, functionRun) : undefined;
       const stoppedBy = stop.stoppedBy();
+      // interrupted: the function's run is not waited for
+      const compared = !functionRun
+        ? undefined
+        : stoppedBy
+          ? { error: 'interrupted before the function answered', ok: false as const }
+          : await finishComparison(outcome, functionRun);
       await write(
         io.stdout,
         flags.json

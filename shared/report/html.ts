@@ -139,7 +139,7 @@ const header = (report: CheckReport, regionName: string | undefined, ok: boolean
     <span class="sym" aria-hidden="true">${ok ? '✓' : '✕'}</span>${ok ? 'OK' : 'NOT OK'}${note ? `<div class="overall-note">${escapeHtml(note)}</div>` : ''}
   </div>
   <dl class="facts">${facts.map(([term, value]) => `<div><dt>${term}</dt><dd>${value}</dd></div>`).join('')}</dl>
-  ${report.complete ? '' : '<p class="incomplete"><strong>Incomplete:</strong> the run hit its time budget, so some endpoints were not probed.</p>'}
+  ${report.complete ? '' : '<p class="incomplete"><strong>Incomplete:</strong> the run was cut short (its time budget, or an interrupt), so some endpoints were not probed.</p>'}
 </header>`;
 };
 
