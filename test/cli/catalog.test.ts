@@ -81,6 +81,19 @@ describe('mse-watch catalog / allowlist (in-process)', () => {
     for (const id of knownIds) expect(result.stderr).toContain(id);
   });
 
+  it('catalog --region "" is a usage error, not the whole catalog; nowhere gets no suggestion', async () => {
+    const empty = await runCliCapture(['catalog', '--region', '']);
+    expect(empty.code).toBe(2);
+    expect(empty.stdout).toBe('');
+    expect(empty.stderr).toBe(
+      'mse-watch: --region is empty: give a region id such as cn-hangzhou, or its name (see mse-watch catalog --help)\n',
+    );
+    const nowhere = await runCliCapture(['catalog', '--region', 'nowhere']);
+    expect(nowhere.stderr).not.toContain('Did you mean');
+    const typo = await runCliCapture(['catalog', '--region', 'hangzou']);
+    expect(typo.stderr).toContain('Did you mean cn-hangzhou (China (Hangzhou))?');
+  });
+
   it('allowlist without --region exits 2 and says the option is required', async () => {
     const result = await runCliCapture(['allowlist']);
     expect(result.code).toBe(2);
