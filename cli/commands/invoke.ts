@@ -154,6 +154,6 @@ export const registerInvoke: Registrar = (program, io, setExit) => {
         'queue a run; its report goes to the logstore',
       ],
     ],
-    [EXIT.ok, EXIT.problem, EXIT.usage],
+    [EXIT.ok, EXIT.problem, EXIT.usage, EXIT.SIGINT, EXIT.SIGTERM],
   );
 };

@@ -99,7 +99,7 @@ export const registerNotify: Registrar = (program, io, setExit) => {
       ['mse-watch notify test', "a test notice to every channel of ./mse-watch.yaml; each channel's answer"],
       ['mse-watch notify test --config prod.yaml --channel dingtalk-1', 'one channel only, by its name'],
     ],
-    [EXIT.ok, EXIT.problem, EXIT.usage],
+    [EXIT.ok, EXIT.problem, EXIT.usage, EXIT.SIGINT, EXIT.SIGTERM],
   );
   teach(
     outbox,
