@@ -5,6 +5,7 @@ import { renderNacosText } from '../shared/nacos/render.ts';
 import { formatMs } from '../shared/report/format.ts';
 import { renderText, renderVerdict } from '../shared/report/text.ts';
 import type { RunOutcome } from '../shared/run/index.ts';
+import { commandName } from './hint.ts';
 import { type CliIo, type Signal, widthFor } from './io.ts';
 import type { FunctionComparison } from './remote.ts';
 
@@ -34,6 +35,24 @@ export const checkDocument = (
 
 export const jsonText = (document: unknown): string => `${JSON.stringify(document, null, 2)}\n`;
 
+/**
+ * The findings' actions name commands ("add the rules printed by: mse-watch allowlist …"); printed to a
+ * person, they name the command that works here (npx mse-watch, node …/bin/mse-watch.mjs). JSON keeps the
+ * canonical wording.
+ */
+const COMMAND_IN_TEXT =
+  /\bmse-watch (?=(check|nacos|config|notify|catalog|allowlist|invoke|simulate|demo|completion)\b)/g;
+
+export const runnable = (report: RunOutcome['report'], io: CliIo): RunOutcome['report'] => {
+  const name = commandName(io);
+  if (name === 'mse-watch') return report;
+  const fix = (text: string) => text.replace(COMMAND_IN_TEXT, `${name} `);
+  return {
+    ...report,
+    findings: report.findings.map((f) => ({ ...f, cause: fix(f.cause), action: fix(f.action) })),
+  };
+};
+
 export const checkText = (
   outcome: RunOutcome,
   io: CliIo,
@@ -42,7 +61,10 @@ export const checkText = (
 ): string => {
   const color = colorFor(io);
   const width = widthFor(io);
-  const report = interrupted ? { ...outcome.report, complete: false, ok: false } : outcome.report;
+  const report = runnable(
+    interrupted ? { ...outcome.report, complete: false, ok: false } : outcome.report,
+    io,
+  );
   return [
     renderText(report, {
       color,

@@ -328,6 +328,12 @@ describe('hints name a command that works', () => {
     expect(run.stdout).toContain('On your own network: mse-watch check --region cn-zhangjiakou');
   });
 
+  it("the findings' own commands are rewritten the same way in text, and kept canonical in JSON", async () => {
+    const text = await runCliCapture(['demo'], { PATH: '/nonexistent' });
+    expect(text.stdout).toContain('print the rules with: npx mse-watch allowlist --region cn-shanghai');
+    expect(text.stdout).not.toMatch(/[^x] mse-watch allowlist/);
+  });
+
   it('node <path>/bin/mse-watch.mjs outside the repository, where npx would fetch a stranger', async () => {
     const outside = await mkdtemp(join(tmpdir(), 'mse-watch-outside-'));
     try {
