@@ -328,7 +328,7 @@ describe('hints name a command that works', () => {
     expect(run.stdout).toContain('On your own network: mse-watch check --region cn-zhangjiakou');
   });
 
-  it("the findings' own commands are rewritten the same way in text, and kept canonical in JSON", async () => {
+  it("the findings' own commands (mse-watch allowlist …) are rewritten the same way in text", async () => {
     const text = await runCliCapture(['demo'], { PATH: '/nonexistent' });
     expect(text.stdout).toContain('print the rules with: npx mse-watch allowlist --region cn-shanghai');
     expect(text.stdout).not.toMatch(/[^x] mse-watch allowlist/);
