@@ -1,15 +1,30 @@
-import { once } from 'node:events';
+import { describeError } from './errors.ts';
+import { PREFIX } from './io.ts';
 import { runCli } from './program.ts';
+import { watchSignals } from './signals.ts';
 
-// The only place that touches process: argv, env, exit code and signals.
-const interrupted = Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]).then(() => undefined);
+// The only place that touches process: argv, env, exit code, signals and the streams.
+const signals = watchSignals(process, (code) => process.exit(code));
+
+// `mse-watch catalog | head`: a reader that goes away is not an error of ours
+for (const stream of [process.stdout, process.stderr])
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
 
 runCli(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,
   env: process.env,
   cwd: process.cwd(),
-  interrupted,
+  interrupted: signals.interrupted,
+  atExit: signals.atExit,
+  exitNow: (code) => {
+    signals.runCleanups();
+    process.exit(code);
+  },
+  ...(process.argv[1] ? { self: process.argv[1] } : {}),
 }).then(
   (code) => {
     // exitCode, not exit(): stdout is flushed before the process ends, so --json output is never cut short
@@ -18,7 +33,8 @@ runCli(process.argv.slice(2), {
     setTimeout(() => process.exit(code), 1000).unref();
   },
   (error: unknown) => {
-    process.stderr.write(`mse-watch: internal error: ${(error as Error)?.stack ?? String(error)}\n`);
-    process.exitCode = 70;
+    const { code, message } = describeError(error);
+    process.stderr.write(`${PREFIX} ${message}\n`);
+    process.exitCode = code;
   },
 );

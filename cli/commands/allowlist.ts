@@ -2,11 +2,13 @@ import { Option } from 'commander';
 import { ALLOWLIST_FORMATS, type AllowlistFormat, renderAllowlist } from '../../shared/allowlist/index.ts';
 import { loadCatalog, resolveRegion } from '../../shared/catalog/index.ts';
 import type { Registrar } from '../command.ts';
+import { EXIT } from '../exit.ts';
+import { teach } from '../help.ts';
 import { write } from '../io.ts';
 import { regionOption } from '../options.ts';
 
 export const registerAllowlist: Registrar = (program, io) => {
-  program
+  const command = program
     .command('allowlist')
     .description('print the outbound firewall rules a network needs to reach MSE in a region')
     .addOption(regionOption().makeOptionMandatory())
@@ -24,4 +26,16 @@ export const registerAllowlist: Registrar = (program, io) => {
         }),
       );
     });
+  teach(
+    command,
+    [
+      ['mse-watch allowlist --region cn-hangzhou', 'ip,port,category,required as CSV'],
+      [
+        'mse-watch allowlist --region cn-hangzhou --format terraform > mse-egress.tf',
+        'alicloud_security_group_rule egress resources',
+      ],
+      ['mse-watch allowlist --region cn-shanghai --format nftables', 'rules for nft -f'],
+    ],
+    [EXIT.ok, EXIT.usage],
+  );
 };

@@ -3,8 +3,11 @@ import { parseEndpointUrl } from '../../shared/aliyun/openapi-products.ts';
 import { loadCatalog, resolveRegion } from '../../shared/catalog/index.ts';
 import { renderAuditText } from '../../shared/diagnose/audit/render.ts';
 import type { Registrar } from '../command.ts';
+import { EXIT } from '../exit.ts';
+import { teach } from '../help.ts';
 import { write } from '../io.ts';
 import { regionOption } from '../options.ts';
+import { colorFor, jsonText } from '../render.ts';
 
 type AuditFlags = {
   region: string;
@@ -38,7 +41,7 @@ const instanceId = (value: string): string => {
 };
 
 export const registerAudit: Registrar = (program, io, setExit) => {
-  program
+  const command = program
     .command('audit')
     .description(
       'read the cloud side through the Alibaba Cloud OpenAPI: which security group rule or route blocks an MSE endpoint, and the MSE instances',
@@ -98,13 +101,27 @@ export const registerAudit: Registrar = (program, io, setExit) => {
         },
         { openapi, now: Date.now },
       );
-      const color = Boolean(io.stdout.isTTY) && !io.env.NO_COLOR;
       await write(
         io.stdout,
-        flags.json ? `${JSON.stringify(report, null, 2)}\n` : renderAuditText(report, { color }),
+        flags.json ? jsonText(report) : renderAuditText(report, { color: colorFor(io) }),
       );
       // each part that could not be audited, one line each (a RAM denial names the action and the statement to add)
       for (const error of report.errors) await write(io.stderr, `mse-watch: ${error.message}\n`);
-      setExit(report.errors.length > 0 ? 2 : report.ok ? 0 : 1);
+      setExit(report.errors.length > 0 ? EXIT.usage : report.ok ? EXIT.ok : EXIT.problem);
     });
+  teach(
+    command,
+    [
+      [
+        'mse-watch audit --region cn-hangzhou --security-group sg-bp1abc --vswitch vsw-bp1def',
+        'the egress rules and the route table that decide whether this vSwitch reaches MSE',
+      ],
+      ['mse-watch audit --region cn-hangzhou --instance mse-cn-abc123 --json', 'one MSE instance, as JSON'],
+      [
+        'mse-watch audit --region cn-shanghai --vpc vpc-uf6xyz --endpoint https://openapi.internal:8443',
+        'every route table of a VPC, through a private OpenAPI gateway',
+      ],
+    ],
+    [EXIT.ok, EXIT.problem, EXIT.usage],
+  );
 };

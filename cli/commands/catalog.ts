@@ -1,7 +1,9 @@
 import { type Catalog, loadCatalog, type Region, resolveRegion } from '../../shared/catalog/index.ts';
 import { textTable } from '../../shared/util/table.ts';
 import type { Registrar } from '../command.ts';
-import { write } from '../io.ts';
+import { EXIT } from '../exit.ts';
+import { teach } from '../help.ts';
+import { widthFor, write } from '../io.ts';
 import { regionOption } from '../options.ts';
 
 /** The `catalog --json` contract: exactly these keys. */
@@ -19,12 +21,13 @@ export const catalogJson = (catalog: Catalog, regions: Region[]) => ({
   })),
 });
 
-const renderTable = (catalog: Catalog, regions: Region[]): string => {
+const renderTable = (catalog: Catalog, regions: Region[], width: number | undefined): string => {
   const parts = [`MSE endpoint catalog ${catalog.version} (source dated ${catalog.sourceDate})`];
   for (const region of regions) {
     const table = textTable(
       ['IP', 'Ports', 'Category', 'Required'],
       region.endpoints.map((e) => [e.ip, e.ports.join(', '), e.category, e.required ? 'yes' : 'ARMS only']),
+      width === undefined ? {} : { width },
     );
     parts.push(`\n${region.name} (${region.id})\n${table}`);
   }
@@ -32,19 +35,31 @@ const renderTable = (catalog: Catalog, regions: Region[]): string => {
 };
 
 export const registerCatalog: Registrar = (program, io) => {
-  program
+  const command = program
     .command('catalog')
     .description('show the endpoints of every region (or one) that applications outside a VPC must reach')
     .addOption(regionOption())
     .option('--json', 'print the catalog as JSON')
     .action(async (options: { region?: string; json?: boolean }) => {
       const catalog = loadCatalog();
-      const regions = options.region ? [resolveRegion(catalog, options.region)] : catalog.regions;
+      const regions =
+        options.region === undefined ? catalog.regions : [resolveRegion(catalog, options.region)];
       await write(
         io.stdout,
         options.json
           ? `${JSON.stringify(catalogJson(catalog, regions), null, 2)}\n`
-          : renderTable(catalog, regions),
+          : renderTable(catalog, regions, widthFor(io)),
       );
     });
+  teach(
+    command,
+    [
+      [
+        'mse-watch catalog --region cn-hangzhou',
+        'the endpoints of one region (ids, page names and short names work)',
+      ],
+      ['mse-watch catalog --json', 'every region as one JSON document'],
+    ],
+    [EXIT.ok, EXIT.usage],
+  );
 };

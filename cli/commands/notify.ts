@@ -1,21 +1,24 @@
 import { alertStore, channelLabel, compose, sendTestNotices } from '../../shared/alerting/index.ts';
-import { loadConfigFile } from '../../shared/config/load.ts';
 import type { Config } from '../../shared/config/schema.ts';
 import { MseWatchError } from '../../shared/util/errors.ts';
 import type { Registrar } from '../command.ts';
+import { describeSource, requireConfig } from '../config.ts';
+import { EXIT } from '../exit.ts';
+import { teach } from '../help.ts';
 import { type CliIo, write } from '../io.ts';
+import { configOption } from '../options.ts';
 
-type NotifyFlags = { config: string; channel?: string[]; json?: boolean };
+type NotifyFlags = { config?: string; channel?: string[]; json?: boolean };
 
 const loadAlerting = async (
-  file: string,
+  file: string | undefined,
   io: CliIo,
 ): Promise<Config & { alerting: NonNullable<Config['alerting']> }> => {
-  const config = await loadConfigFile(file, { env: io.env });
+  const { config, source } = await requireConfig(file, io, 'notify');
   if (!config.alerting || config.alerting.channels.length === 0) {
     throw new MseWatchError(
       'no-channels',
-      `${file} has no alerting.channels; add one, e.g.\n  alerting:\n    channels:\n      - kind: dingtalk\n        webhook: "https://oapi.dingtalk.com/robot/send?access_token=..."`,
+      `${describeSource(source)} has no alerting.channels: add one, e.g. a "kind: dingtalk" channel with its webhook (docs/alerting.md)`,
     );
   }
   return config as Config & { alerting: NonNullable<Config['alerting']> };
@@ -24,10 +27,10 @@ const loadAlerting = async (
 export const registerNotify: Registrar = (program, io, setExit) => {
   const notify = program.command('notify').description('alert channels: send a test notice, show the outbox');
 
-  notify
+  const test = notify
     .command('test')
     .description("send a test notice to every channel of the config and print each channel's answer")
-    .requiredOption('-c, --config <file>', 'config file (YAML or JSON) with alerting.channels')
+    .addOption(configOption())
     .option('--channel <name...>', 'only these channels (by name, e.g. dingtalk-1)')
     .option('--json', 'print one JSON document')
     .action(async (flags: NotifyFlags) => {
@@ -51,16 +54,16 @@ export const registerNotify: Registrar = (program, io, setExit) => {
         );
         await write(io.stdout, `${lines.join('\n')}\n`);
       }
-      setExit(results.every((r) => r.accepted) ? 0 : 1);
+      setExit(results.every((r) => r.accepted) ? EXIT.ok : EXIT.problem);
     });
 
-  notify
+  const outbox = notify
     .command('outbox')
     .description('show notices waiting for delivery and each channel’s retry state (reads the state file)')
-    .requiredOption('-c, --config <file>', 'config file (YAML or JSON)')
+    .addOption(configOption())
     .option('--json', 'print one JSON document')
     .action(async (flags: NotifyFlags) => {
-      const config = await loadConfigFile(flags.config, { env: io.env });
+      const { config } = await requireConfig(flags.config, io, 'notify outbox');
       const store = alertStore(config);
       const { state, note } = await store.load({ readOnly: true });
       const pending = state.outbox.map((entry) => ({
@@ -90,4 +93,20 @@ export const registerNotify: Registrar = (program, io, setExit) => {
       }
       await write(io.stdout, `${lines.join('\n')}\n`);
     });
+  teach(
+    test,
+    [
+      ['mse-watch notify test', "a test notice to every channel of ./mse-watch.yaml; each channel's answer"],
+      ['mse-watch notify test --config prod.yaml --channel dingtalk-1', 'one channel only, by its name'],
+    ],
+    [EXIT.ok, EXIT.problem, EXIT.usage, EXIT.SIGINT, EXIT.SIGTERM],
+  );
+  teach(
+    outbox,
+    [
+      ['mse-watch notify outbox', 'what waits for delivery, and when each channel is tried next'],
+      ['mse-watch notify outbox --json', 'the same as one JSON document'],
+    ],
+    [EXIT.ok, EXIT.usage],
+  );
 };

@@ -2,6 +2,7 @@ import { findRegion, loadCatalog } from '../catalog/index.ts';
 import { NacosReport, type NacosStepStatus } from '../nacos/report.ts';
 import type { ProbeStatus } from '../probes/types.ts';
 import { formatTime } from '../util/time.ts';
+import { formatMs, tidyDurations } from './format.ts';
 import type { CategoryVerdict, CheckReport, Finding, ProbeRow, Severity, Verdict } from './schema.ts';
 
 export type HtmlReportOptions = {
@@ -14,6 +15,16 @@ export const escapeHtml = (value: unknown): string =>
   String(value).replace(
     /[&<>"']/g,
     (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char] ?? char,
+  );
+
+/**
+ * Text for the page body: escaped, and identifiers with hyphens (cn-hangzhou, governance-rules) kept on one
+ * line, so a narrow screen breaks lines between words, never inside a region id or a category ("cn-/hangzhou").
+ */
+const text = (value: unknown): string =>
+  escapeHtml(value).replace(
+    /(?:--?)?[A-Za-z0-9_.:]+(?:-[A-Za-z0-9_.:]+)+|--?[A-Za-z0-9_.:]+/g,
+    '<span class="nw">$&</span>',
   );
 
 /** Colour is never the only signal: each status also has a symbol and its name printed in the cell. */
@@ -53,9 +64,6 @@ const SEVERITY = {
   info: 'Info',
 } as const satisfies Record<Severity, string>;
 
-const formatMs = (ms: number): string =>
-  ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
-
 const median = (values: number[]): number | undefined => {
   const sorted = [...values].sort((a, b) => a - b);
   if (sorted.length === 0) return undefined;
@@ -74,6 +82,18 @@ const names = () => {
 
 const endpointLabel = (row: ProbeRow): string => `${row.ip}:${row.port}`;
 
+/** Groups in one pass, keeping first-seen order: a 50,000-probe report must not be scanned once per group. */
+const groupBy = <K>(rows: readonly ProbeRow[], key: (row: ProbeRow) => K): Map<K, ProbeRow[]> => {
+  const groups = new Map<K, ProbeRow[]>();
+  for (const row of rows) {
+    const k = key(row);
+    const group = groups.get(k);
+    if (group) group.push(row);
+    else groups.set(k, [row]);
+  }
+  return groups;
+};
+
 const statusBadge = (status: ProbeStatus): string =>
   `<span class="badge status-${status}"><span class="sym" aria-hidden="true">${STATUS[status].symbol}</span>${escapeHtml(status)}</span>`;
 
@@ -88,7 +108,7 @@ const simulationBanner = (simulation: NonNullable<CheckReport['simulation']>): s
   ${
     mapping.length === 0
       ? ''
-      : `<details class="mapping"${mapping.length <= 40 ? ' open' : ''}><summary>Address mapping (${mapping.length}): catalog address → address probed</summary>
+      : `<details class="mapping"><summary>Address mapping (${mapping.length}): catalog address → address probed</summary>
   <ul>${mapping.map(([from, to]) => `<li><code>${escapeHtml(from)}</code> → <code>${escapeHtml(to)}</code></li>`).join('')}</ul></details>`
   }
 </section>`;
@@ -97,7 +117,7 @@ const simulationBanner = (simulation: NonNullable<CheckReport['simulation']>): s
 const header = (report: CheckReport, regionName: string | undefined, ok: boolean, note: string): string => {
   const reachable = report.probes.filter((row) => row.status === 'ok').length;
   const region = report.region
-    ? `${escapeHtml(report.region)}${regionName ? ` <span class="muted">${escapeHtml(regionName)}</span>` : ''}`
+    ? `<span class="nw">${escapeHtml(report.region)}</span>${regionName ? ` <span class="muted nw">${escapeHtml(regionName)}</span>` : ''}`
     : '<span class="muted">extra targets only</span>';
   const facts: Array<[string, string]> = [
     ['Region', region],
@@ -112,13 +132,14 @@ const header = (report: CheckReport, regionName: string | undefined, ok: boolean
   return `<header class="top">
   <div class="title">
     <div class="eyebrow">mse-watch · MSE endpoint reachability</div>
-    <h1>${report.region ? escapeHtml(report.region) : 'Extra targets'}</h1>
+    <h1 class="nw">${report.region ? escapeHtml(report.region) : 'Extra targets'}</h1>
+    ${report.simulation ? '<div class="simulation-tag">SIMULATION</div>' : ''}
   </div>
   <div class="overall ${ok ? 'overall-ok' : 'overall-fail'}" data-ok="${ok}">
     <span class="sym" aria-hidden="true">${ok ? '✓' : '✕'}</span>${ok ? 'OK' : 'NOT OK'}${note ? `<div class="overall-note">${escapeHtml(note)}</div>` : ''}
   </div>
   <dl class="facts">${facts.map(([term, value]) => `<div><dt>${term}</dt><dd>${value}</dd></div>`).join('')}</dl>
-  ${report.complete ? '' : '<p class="incomplete"><strong>Incomplete:</strong> the run hit its time budget, so some endpoints were not probed.</p>'}
+  ${report.complete ? '' : '<p class="incomplete"><strong>Incomplete:</strong> the run was cut short (its time budget, or an interrupt), so some endpoints were not probed.</p>'}
 </header>`;
 };
 
@@ -126,11 +147,12 @@ const legend = (statuses: ProbeStatus[]): string => `<div class="legend" aria-la
   ${statuses.map((status) => `<span class="legend-item">${statusBadge(status)}<span class="muted">${escapeHtml(STATUS[status].meaning)}</span></span>`).join('')}
 </div>`;
 
-const categoryCards = (report: CheckReport, lookup: ReturnType<typeof names>): string =>
-  `<div class="cards">${report.categories
+const categoryCards = (report: CheckReport, lookup: ReturnType<typeof names>): string => {
+  const byCategory = groupBy(report.probes, (row) => row.category);
+  return `<div class="cards">${report.categories
     .map((verdict: CategoryVerdict) => {
       const known = lookup.category(verdict.category);
-      const rows = report.probes.filter((row) => row.category === verdict.category);
+      const rows = byCategory.get(verdict.category) ?? [];
       const okLatency = median(rows.filter((row) => row.status === 'ok').map((row) => row.latencyMs));
       const share = verdict.total === 0 ? 0 : Math.round((verdict.reachable / verdict.total) * 100);
       const tags = known
@@ -138,7 +160,7 @@ const categoryCards = (report: CheckReport, lookup: ReturnType<typeof names>): s
         : 'extra target';
       return `<article class="card verdict-border-${verdict.verdict}" data-category="${escapeHtml(verdict.category)}" data-verdict="${verdict.verdict}">
   <div class="card-head"><h3>${escapeHtml(verdict.category)}</h3>${verdictBadge(verdict.verdict)}</div>
-  <p class="usage">${escapeHtml(known?.usage ?? 'Extra target')}</p>
+  <p class="usage">${text(known?.usage ?? 'Extra target')}</p>
   <div class="meter" role="img" aria-label="${verdict.reachable} of ${verdict.total} reachable"><span class="meter-fill verdict-fill-${verdict.verdict}" style="width:${share}%"></span></div>
   <p class="card-foot">${
     verdict.verdict === 'skipped'
@@ -148,13 +170,14 @@ const categoryCards = (report: CheckReport, lookup: ReturnType<typeof names>): s
 </article>`;
     })
     .join('')}</div>`;
+};
 
 const cellDetail = (row: ProbeRow): string => {
   const parts = [`${row.attempts} ${row.attempts === 1 ? 'try' : 'tries'}`];
   if (row.connectMs !== undefined) parts.push(`connect ${formatMs(row.connectMs)}`);
   if (row.firstByteMs !== undefined) parts.push(`first byte ${formatMs(row.firstByteMs)}`);
   if (row.httpStatus !== undefined) parts.push(`HTTP ${row.httpStatus}`);
-  if (row.error) parts.push(`${row.error.code}: ${row.error.message}`);
+  if (row.error) parts.push(`${row.error.code}: ${tidyDurations(row.error.message)}`);
   if (row.probed) parts.push(`probed at ${row.probed}`);
   return parts.join(' · ');
 };
@@ -162,26 +185,24 @@ const cellDetail = (row: ProbeRow): string => {
 /** Categories down, endpoints across rows, ports across columns: a blank cell is a port the endpoint lacks. */
 const matrix = (report: CheckReport, lookup: ReturnType<typeof names>): string => {
   const ports = [...new Set(report.probes.map((row) => row.port))].sort((a, b) => a - b);
-  const order = [
-    ...report.categories.map((c) => c.category),
-    ...report.probes.map((row) => row.category),
-  ].filter((category, index, all) => all.indexOf(category) === index);
+  const byCategory = groupBy(report.probes, (row) => row.category);
+  const order = [...new Set([...report.categories.map((c) => c.category), ...byCategory.keys()])];
   const verdicts = new Map(report.categories.map((c) => [c.category, c]));
   const bodies = order.map((category) => {
-    const rows = report.probes.filter((row) => row.category === category);
+    const rows = byCategory.get(category) ?? [];
     const verdict = verdicts.get(category);
     const known = lookup.category(category);
-    const heading = `<tr class="group"><th colspan="${ports.length + 1}" scope="rowgroup"><span class="group-name">${escapeHtml(category)}</span><span class="muted"> ${escapeHtml(known?.usage ?? '')}</span>${verdict ? ` ${verdictBadge(verdict.verdict)} <span class="muted">${verdict.reachable}/${verdict.total}</span>` : ''}</th></tr>`;
+    const heading = `<tr class="group"><th colspan="${ports.length + 1}" scope="rowgroup"><span class="group-name">${escapeHtml(category)}</span><span class="muted"> ${text(known?.usage ?? '')}</span>${verdict ? ` ${verdictBadge(verdict.verdict)} <span class="muted">${verdict.reachable}/${verdict.total}</span>` : ''}</th></tr>`;
     if (rows.length === 0) {
       return `<tbody data-category="${escapeHtml(category)}">${heading}<tr><td class="not-probed" colspan="${ports.length + 1}">Not probed${verdict?.verdict === 'skipped' ? ' (ARMS endpoints: run with --include-arms to check them)' : ''}</td></tr></tbody>`;
     }
-    const hosts = [...new Set(rows.map((row) => `${row.ip}\u0000${row.name ?? ''}`))];
-    const lines = hosts.map((key) => {
+    const hosts = groupBy(rows, (row) => `${row.ip}\u0000${row.name ?? ''}`);
+    const lines = [...hosts].map(([key, own]) => {
       const [ip = '', name = ''] = key.split('\u0000');
-      const own = rows.filter((row) => row.ip === ip && (row.name ?? '') === name);
       const probed = [...new Set(own.flatMap((row) => (row.probed ? [row.probed] : [])))];
+      const byPort = groupBy(own, (row) => row.port);
       const cells = ports.map((port) => {
-        const hits = own.filter((row) => row.port === port);
+        const hits = byPort.get(port) ?? [];
         const [first] = hits;
         if (!first)
           return '<td class="cell cell-none"><span class="sr-only">not an MSE port of this address</span></td>';
@@ -203,10 +224,10 @@ ${bodies.join('\n')}
 };
 
 const findingCard = (finding: Finding): string => `<article class="finding severity-${finding.severity}">
-  <div class="finding-head"><span class="severity severity-badge-${finding.severity}">${SEVERITY[finding.severity]}</span><span class="finding-category">${escapeHtml(finding.category)}</span></div>
-  <h3>${escapeHtml(finding.symptom)}</h3>
-  <p><span class="label">Cause</span> ${escapeHtml(finding.cause)}</p>
-  <div class="action"><span class="label">Action</span> ${escapeHtml(finding.action)}</div>
+  <div class="finding-head"><span class="severity severity-badge-${finding.severity}">${SEVERITY[finding.severity]}</span><span class="finding-category nw">${escapeHtml(finding.category)}</span></div>
+  <h3>${text(finding.symptom)}</h3>
+  <p><span class="label">Cause</span> ${text(finding.cause)}</p>
+  <div class="action"><span class="label">Action</span> ${text(finding.action)}</div>
   ${finding.endpoints.length > 0 ? `<ul class="chips" aria-label="endpoints">${finding.endpoints.map((endpoint) => `<li><code>${escapeHtml(endpoint)}</code></li>`).join('')}</ul>` : ''}
 </article>`;
 
@@ -230,9 +251,9 @@ const probeTable = (
 <tbody>${rows
   .map(
     (row) =>
-      `<tr data-endpoint="${escapeHtml(endpointLabel(row))}"><td><code>${escapeHtml(endpointLabel(row))}</code>${row.name ? ` <span class="muted">${escapeHtml(row.name)}</span>` : ''}</td><td>${escapeHtml(row.category)}</td><td>${statusBadge(row.status)}</td><td class="num">${escapeHtml(formatMs(row.latencyMs))}</td><td class="num">${row.attempts}</td><td class="detail">${escapeHtml(
+      `<tr data-endpoint="${escapeHtml(endpointLabel(row))}"><td><code>${escapeHtml(endpointLabel(row))}</code>${row.name ? ` <span class="muted">${escapeHtml(row.name)}</span>` : ''}</td><td class="nw">${escapeHtml(row.category)}</td><td>${statusBadge(row.status)}</td><td class="num">${escapeHtml(formatMs(row.latencyMs))}</td><td class="num">${row.attempts}</td><td class="detail">${escapeHtml(
         [
-          row.error ? `${row.error.code}: ${row.error.message}` : '',
+          row.error ? `${row.error.code}: ${tidyDurations(row.error.message)}` : '',
           row.httpStatus === undefined ? '' : `HTTP ${row.httpStatus}`,
           row.connectMs === undefined ? '' : `connect ${formatMs(row.connectMs)}`,
           row.firstByteMs === undefined ? '' : `first byte ${formatMs(row.firstByteMs)}`,
@@ -285,7 +306,7 @@ const nacosSection = (nacos: NacosReport): string => {
     .map((step) => {
       const status = NACOS_STATUS[step.status];
       return `<tr data-step="${escapeHtml(step.name)}" data-status="${step.status}"><td><code>${escapeHtml(step.name)}</code></td><td><span class="verdict verdict-${status.verdict}"><span class="sym" aria-hidden="true">${status.symbol}</span>${escapeHtml(step.status)}</span></td><td class="num">${escapeHtml(formatMs(step.latencyMs))}</td><td class="detail">${escapeHtml(
-        [step.error ? `${step.error.code}: ${step.error.message}` : '', step.detail ?? '']
+        [step.error ? `${step.error.code}: ${tidyDurations(step.error.message)}` : '', step.detail ?? '']
           .filter(Boolean)
           .join(' · '),
       )}</td></tr>`;
@@ -325,7 +346,9 @@ background:repeating-linear-gradient(135deg,#fdf4ff 0 14px,#fae8ff 14px 28px)}
 .top{display:grid;grid-template-columns:1fr auto;gap:10px 24px;align-items:center;padding:20px 24px;background:var(--card);border:1px solid var(--line);border-radius:10px}
 .eyebrow{color:var(--muted);font-size:12px;text-transform:uppercase;letter-spacing:.08em}
 h1{margin:2px 0 0;font-size:26px}
-.overall{font-size:22px;font-weight:bold;padding:10px 20px;border-radius:8px;border:2px solid}
+.overall{font-size:22px;font-weight:bold;padding:10px 20px;border-radius:8px;border:2px solid;white-space:nowrap}
+.nw{white-space:nowrap}
+.title .simulation-tag{margin-top:6px}
 .overall-ok{background:var(--ok-bg);color:var(--ok-fg);border-color:var(--ok)}
 .overall-fail{background:var(--refused-bg);color:var(--refused-fg);border-color:var(--refused)}
 .facts{grid-column:1/-1;display:flex;flex-wrap:wrap;gap:8px 36px;margin:6px 0 0}
@@ -337,6 +360,7 @@ h1{margin:2px 0 0;font-size:26px}
 .verdict-border-ok{border-top-color:var(--ok)}.verdict-border-partial{border-top-color:var(--timeout)}
 .verdict-border-down{border-top-color:var(--refused)}.verdict-border-skipped{border-top-color:var(--line)}
 .card-head{display:flex;justify-content:space-between;align-items:center;gap:8px}
+.card-head h3{white-space:nowrap}
 .usage{margin:4px 0 10px;color:var(--muted);font-size:13px}
 .card-foot{margin:8px 0 0;font-size:13px}
 .meter{height:8px;border-radius:4px;background:#e5e9ef;overflow:hidden}
@@ -351,7 +375,8 @@ h1{margin:2px 0 0;font-size:26px}
 .legend{display:flex;flex-wrap:wrap;gap:8px 22px;margin:0 0 12px;font-size:12px}
 .legend-item{display:inline-flex;align-items:center;gap:6px}
 .badge{display:inline-block;padding:1px 8px 1px 4px;border-radius:4px;border-left:4px solid;font-weight:600;white-space:nowrap}
-.table-wrap{overflow-x:auto;background:var(--card);border:1px solid var(--line);border-radius:8px}
+td code,th code,.verdict,.badge{white-space:nowrap}
+.table-wrap{position:relative;overflow-x:auto;background:var(--card);border:1px solid var(--line);border-radius:8px}
 table{border-collapse:collapse;width:100%}
 th,td{padding:6px 10px;text-align:left;vertical-align:middle}
 thead th{background:#eef1f5;font-size:12px;text-transform:uppercase;letter-spacing:.05em;color:var(--muted);border-bottom:1px solid var(--line)}
@@ -392,7 +417,7 @@ td.cell[class]{border-color:var(--card)}
 .label{display:inline-block;min-width:56px;font-size:11px;font-weight:bold;text-transform:uppercase;letter-spacing:.06em;color:var(--muted)}
 .action{margin:8px 0;padding:8px 12px;border-radius:6px;background:#eef6ff;border:1px solid #cfe3fb}
 .chips{list-style:none;display:flex;flex-wrap:wrap;gap:6px;margin:8px 0 0;padding:0}
-.chips li{padding:1px 8px;border-radius:10px;background:#eef1f5;font-size:12px}
+.chips li{padding:1px 8px;border-radius:10px;background:#eef1f5;font-size:12px;max-width:100%;overflow-wrap:anywhere}
 .all-good{padding:12px 16px;border-radius:8px;background:var(--ok-bg);color:var(--ok-fg)}
 details.all-probes summary{cursor:pointer;font-weight:600;margin:12px 0 8px}
 h3.sub{font-size:14px;margin:0 0 8px}
@@ -408,6 +433,19 @@ h3.sub{font-size:14px;margin:0 0 8px}
 .leftovers{margin:10px 0 0;padding:8px 12px;border-radius:6px;background:var(--timeout-bg);color:var(--timeout-fg)}
 .overall-note{font-size:11px;font-weight:600;text-align:center;margin-top:2px}
 footer{margin-top:32px;color:var(--muted);font-size:12px}
+@media (max-width:640px){
+main{padding:12px 10px 28px}
+.top{grid-template-columns:1fr;padding:14px 14px}
+.overall{justify-self:start;font-size:20px;padding:8px 16px}
+h1{font-size:22px}
+.facts{gap:6px 20px}
+.cards{grid-template-columns:1fr}
+.finding{padding:10px 12px}
+.simulation{padding:10px 12px}
+.mapping ul{columns:1}
+.kv>div{flex-direction:column;gap:0}
+.nacos-head{flex-direction:column;align-items:flex-start}
+}
 @media print{body{background:#fff}.table-wrap,.card,.finding,.top{break-inside:avoid}details{display:block}}
 `;
 
@@ -441,16 +479,16 @@ export const renderHtmlReport = (report: CheckReport, options: HtmlReportOptions
 </head>
 <body>
 <main>
-${report.simulation ? simulationBanner(report.simulation) : ''}
 ${header(report, regionName, ok, note)}
-<h2>Categories</h2>
-${categoryCards(report, lookup)}
-<h2>Endpoints × ports</h2>
-${legend(statuses)}
-${matrix(report, lookup)}
-<h2>Findings (${report.findings.length})</h2>
+${report.simulation ? simulationBanner(report.simulation) : ''}
+<h2 id="findings">Findings (${report.findings.length})</h2>
 ${findingsSection(report)}
 ${nacos}
+<h2>Categories</h2>
+${categoryCards(report, lookup)}
+<h2 id="grid">Endpoints × ports</h2>
+${legend(statuses)}
+${matrix(report, lookup)}
 <h2>Probes</h2>
 ${probeTables(report)}
 <footer>Generated by mse-watch from the check started ${escapeHtml(formatTime(report.startedAt))} · catalog <code>${escapeHtml(report.catalogVersion)}</code> · this file loads nothing from the network.</footer>

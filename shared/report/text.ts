@@ -1,11 +1,17 @@
 import pc from 'picocolors';
 import { textTable } from '../util/table.ts';
+import { formatMs, tidyDurations } from './format.ts';
 import type { CheckReport, ProbeRow, Severity, Verdict } from './schema.ts';
 
 type Paint = (text: string) => string;
 export type TextOptions = {
-  color: boolean /** false when the caller appends more sections and the verdict itself */;
+  color: boolean;
+  /** false when the caller appends more sections and the verdict itself. */
   footer?: boolean;
+  /** The terminal's width: tables wrap their widest columns to fit. Undefined = no limit (a pipe, a file). */
+  width?: number;
+  /** false: no per-endpoint tables, only each category's verdict and the findings (`--quiet`). */
+  tables?: boolean;
 };
 
 const painter = (color: boolean) => {
@@ -18,10 +24,20 @@ const painter = (color: boolean) => {
 const detailOf = (row: ProbeRow): string => {
   const parts: string[] = [];
   if (row.httpStatus !== undefined) parts.push(`HTTP ${row.httpStatus}`);
-  if (row.error && row.status !== 'ok') parts.push(row.error.message);
-  else if (row.error) parts.push(row.error.message);
+  if (row.error) parts.push(tidyDurations(row.error.message));
   if (row.probed) parts.push(`simulated at ${row.probed}`);
   return parts.join('; ');
+};
+
+/** Rows by category in one pass: a report with 50,000 probes must not be scanned once per category. */
+const byCategory = (probes: readonly ProbeRow[]): Map<string, ProbeRow[]> => {
+  const groups = new Map<string, ProbeRow[]>();
+  for (const row of probes) {
+    const group = groups.get(row.category);
+    if (group) group.push(row);
+    else groups.set(row.category, [row]);
+  }
+  return groups;
 };
 
 /** The human report: a banner for simulations, a table per category, then findings with their actions. */
@@ -38,31 +54,36 @@ export const renderText = (report: CheckReport, options: TextOptions): string =>
     );
   }
   out.push(
-    `${c.bold('mse-watch check')} ${report.region ?? '(extra targets only)'} · ${report.startedAt} · ${Math.round(report.durationMs)} ms · catalog ${report.catalogVersion}`,
+    `${c.bold('mse-watch check')} ${report.region ?? '(extra targets only)'} · ${report.startedAt} · ${formatMs(report.durationMs)} · catalog ${report.catalogVersion}`,
   );
+  const groups = byCategory(report.probes);
   for (const category of report.categories) {
-    const rows = report.probes.filter((row) => row.category === category.category);
-    out.push('');
+    const rows = groups.get(category.category) ?? [];
+    if (options.tables !== false) out.push('');
     out.push(
       `${c.bold(category.category)}  ${verdict[category.verdict](category.verdict.toUpperCase())}  ${category.reachable}/${category.total} reachable`,
     );
-    if (rows.length === 0) continue;
+    if (rows.length === 0 || options.tables === false) continue;
     out.push(
       textTable(
         ['endpoint', 'status', 'latency', 'tries', 'detail'],
         rows.map((row) => [
           row.name ? `${row.name} (${row.ip}:${row.port})` : `${row.ip}:${row.port}`,
           status(row.status),
-          `${Math.round(row.latencyMs)} ms`,
+          formatMs(row.latencyMs),
           String(row.attempts),
           detailOf(row),
         ]),
+        {
+          align: ['left', 'left', 'right', 'right', 'left'],
+          ...(options.width === undefined ? {} : { width: options.width }),
+        },
       ),
     );
   }
   out.push('');
   if (report.findings.length === 0) {
-    out.push(report.ok ? c.green('No problems found: every endpoint asked for is reachable.') : '');
+    if (report.ok) out.push(c.green('No problems found: every endpoint asked for is reachable.'));
   } else {
     out.push(c.bold(`Findings (${report.findings.length})`));
     for (const finding of report.findings) {
@@ -75,7 +96,11 @@ export const renderText = (report: CheckReport, options: TextOptions): string =>
     }
   }
   if (!report.complete)
-    out.push(c.yellow('\nThe run was cut short by its time budget: some endpoints were not probed.'));
+    out.push(
+      c.yellow(
+        '\nIncomplete: the run was cut short (its time budget, or an interrupt) and some endpoints were not probed.',
+      ),
+    );
   if (options.footer !== false) {
     out.push('');
     out.push(report.ok ? c.green('OK') : c.red('NOT OK'));
@@ -83,7 +108,7 @@ export const renderText = (report: CheckReport, options: TextOptions): string =>
   return `${out.join('\n')}\n`;
 };
 
-export const renderVerdict = (ok: boolean, options: TextOptions): string => {
+export const renderVerdict = (ok: boolean, options: Pick<TextOptions, 'color'>): string => {
   const c = pc.createColors(options.color);
   return `${ok ? c.green('OK') : c.red('NOT OK')}\n`;
 };

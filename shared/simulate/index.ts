@@ -3,14 +3,14 @@ import { regionTargets } from '../catalog/index.ts';
 import type { Region } from '../catalog/schema.ts';
 import { INTERCEPTION_CATEGORY, interceptionAddress } from '../diagnose/index.ts';
 import type { SimulationConfigInput } from './config.ts';
-import { ABSENT } from './dialer.ts';
+import { ABSENT, slowHost } from './dialer.ts';
 import { serveTransparentProxy } from './proxy.ts';
-import type { FaultRule, Scenario } from './scenario.ts';
+import { checkScenario, type FaultRule, type Scenario } from './scenario.ts';
 import { type Serving, serveBlackhole, serveEndpoint } from './servers.ts';
 
-export { ABSENT, simulationDialer } from './dialer.ts';
+export { ABSENT, simulationDialer, slowDelayOf, slowHost } from './dialer.ts';
 export { serveTransparentProxy } from './proxy.ts';
-export { demoScenario, FaultRule, Scenario } from './scenario.ts';
+export { checkScenario, demoScenario, FaultRule, Scenario } from './scenario.ts';
 export { serveBlackhole, serveEndpoint, serveEndpoints } from './servers.ts';
 
 /** Loopback addresses for simulated catalog IPs: all of 127/8 reaches lo on Linux, no root needed. */
@@ -68,11 +68,13 @@ const closedPort = async (host: string): Promise<number> => {
  * Serves every ip:port of a region (ARMS included) on loopback, each catalog IP on its own 127.77.x.y address
  * and ephemeral ports, with the scenario's faults: drop (a listener that never accepts: SYNs time out),
  * refuse (a closed port: RST), absent (no route: failed by the check's simulation dialer before any packet),
- * slow (the server answers after delayMs). With `transparentProxy`, every endpoint no fault names is answered by
- * one proxy listener instead. The interception check's address gets a closed port (refused, as on a clean path),
- * or the proxy.
+ * slow (on HTTP ports the server answers after the delay; on the others, probed by a handshake alone, the
+ * handshake itself takes the delay: see slowHost). A fault for an address outside the region is an error. With
+ * `transparentProxy`, every endpoint no fault names is answered by one proxy listener instead. The interception
+ * check's address gets a closed port (refused, as on a clean path), or the proxy.
  */
 export const startSimulation = async (region: Region, scenario: Scenario): Promise<Simulation> => {
+  checkScenario(scenario, region);
   const hosts = new Map<string, string>();
   const servers: Serving[] = [];
   const endpoints: SimulatedEndpoint[] = [];
@@ -100,21 +102,25 @@ export const startSimulation = async (region: Region, scenario: Scenario): Promi
       let at: string;
       const fault = rule?.fault;
       switch (fault) {
-        case undefined:
-        case 'slow': {
+        case undefined: {
           // behind a transparent proxy, an endpoint no fault names is answered by the proxy
-          if (proxy && !rule) {
+          if (proxy) {
             at = `${proxy.host}:${proxy.port}`;
             break;
           }
-          const server = await serveEndpoint({
-            host,
-            port: 0,
-            http,
-            ...(rule ? { delayMs: rule.delayMs } : {}),
-          });
+          const server = await serveEndpoint({ host, port: 0, http });
           servers.push(server);
           at = `${host}:${server.port}`;
+          break;
+        }
+        case 'slow': {
+          const delay = rule?.delay ?? 0;
+          // HTTP: a late answer (first byte); TCP: a late handshake, through the stand-in's address
+          const server = http
+            ? await serveEndpoint({ host, port: 0, http, delayMs: delay })
+            : await serveEndpoint({ host: slowHost(delay), port: 0, http });
+          servers.push(server);
+          at = `${server.host}:${server.port}`;
           break;
         }
         case 'drop': {

@@ -486,7 +486,7 @@ describe('mse-watch audit (done when)', () => {
   });
 
   it('needs --region, and a known one', async () => {
-    expect((await runCliCapture(['audit'], ENV)).stderr).toMatch(/required option '-r, --region <region>'/);
+    expect((await runCliCapture(['audit'], ENV)).stderr).toMatch(/^mse-watch: --region is required/);
     const unknown = await runCliCapture(['audit', '--region', 'us-east-1'], ENV);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/unknown region "us-east-1"/);

@@ -155,7 +155,10 @@ describe('importer: the page becomes the committed catalog', () => {
 describe('import-catalog script', () => {
   const run = promisify(execFile);
   const script = (...args: string[]) =>
-    run('npx', ['tsx', 'scripts/import-catalog.ts', fixturePath, ...args], { cwd: root }).then(
+    // node --import tsx, not the tsx CLI: the CLI leaves its IPC directory (tsx-<uid>) in the temporary dir
+    run(process.execPath, ['--import', 'tsx', 'scripts/import-catalog.ts', fixturePath, ...args], {
+      cwd: root,
+    }).then(
       ({ stdout }) => ({ code: 0, stdout }),
       (error: { code?: number; stdout?: string }) => ({ code: error.code, stdout: error.stdout ?? '' }),
     );

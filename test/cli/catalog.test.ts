@@ -81,18 +81,33 @@ describe('mse-watch catalog / allowlist (in-process)', () => {
     for (const id of knownIds) expect(result.stderr).toContain(id);
   });
 
+  it('catalog --region "" is a usage error, not the whole catalog; nowhere gets no suggestion', async () => {
+    const empty = await runCliCapture(['catalog', '--region', '']);
+    expect(empty.code).toBe(2);
+    expect(empty.stdout).toBe('');
+    expect(empty.stderr).toBe(
+      'mse-watch: --region is empty: give a region id such as cn-hangzhou, or its name (see mse-watch catalog --help)\n',
+    );
+    const nowhere = await runCliCapture(['catalog', '--region', 'nowhere']);
+    expect(nowhere.stderr).not.toContain('Did you mean');
+    const typo = await runCliCapture(['catalog', '--region', 'hangzou']);
+    expect(typo.stderr).toContain('Did you mean cn-hangzhou (China (Hangzhou))?');
+  });
+
   it('allowlist without --region exits 2 and says the option is required', async () => {
     const result = await runCliCapture(['allowlist']);
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toContain("required option '-r, --region <region>' not specified");
+    expect(result.stderr).toBe('mse-watch: --region is required (see mse-watch allowlist --help)\n');
   });
 
   it('allowlist with a bad --format exits 2 and lists the formats', async () => {
     const result = await runCliCapture(['allowlist', '--region', 'cn-hangzhou', '--format', 'pf']);
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toContain('csv, json, iptables, nftables, terraform, aliyun-sg');
+    expect(result.stderr).toBe(
+      'mse-watch: --format must be one of csv, json, iptables, nftables, terraform, aliyun-sg; got "pf" (see mse-watch allowlist --help)\n',
+    );
   });
 
   it.each([
@@ -133,7 +148,7 @@ describe('mse-watch catalog / allowlist (in-process)', () => {
   it('an unknown command exits 2', async () => {
     const result = await runCliCapture(['teleport']);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain("unknown command 'teleport'");
+    expect(result.stderr).toBe('mse-watch: unknown command "teleport" (see mse-watch --help)\n');
   });
 });
 
@@ -156,6 +171,6 @@ describe('the shipped entry point (bin/mse-watch.mjs over the esbuild bundle)', 
       (error: { code?: number; stderr?: string }) => error,
     );
     expect(failure?.code).toBe(2);
-    expect(failure?.stderr).toContain("required option '-r, --region <region>' not specified");
+    expect(failure?.stderr).toBe('mse-watch: --region is required (see mse-watch allowlist --help)\n');
   });
 });

@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tailLines } from '../../cli/commands/invoke.ts';
 import { handleProbeEndpoints } from '../../shared/fc/handler.ts';
 import { checkConfig } from '../../shared/run/index.ts';
 import { runCliCapture } from '../support/cli.ts';
@@ -129,7 +130,10 @@ describe('mse-watch invoke', () => {
       ['invoke', 'probe-endpoints', ...['--region', 'cn-hangzhou', '--account-id', '1'], '--payload', '[1]'],
       /JSON object/,
     ],
-    [['invoke', 'probe-everything'], /'probe-everything' is invalid/],
+    [
+      ['invoke', 'probe-everything'],
+      /^mse-watch: function must be one of probe-endpoints, probe-nacos; got "probe-everything" \(see mse-watch invoke --help\)\n$/,
+    ],
   ])('exits 2 on usage errors: %j', async (argv, message) => {
     const run = await runCliCapture(argv, ENV);
     expect(run.code).toBe(2);
@@ -159,5 +163,17 @@ describe('mse-watch invoke --local', () => {
       ENV,
     );
     expect(JSON.parse(run.stdout).summary).toMatchObject({ ok: true, budgetMs: 17_000 });
+  });
+});
+
+describe('log tails start at a line', () => {
+  it('a tail cut from a longer log drops the partial first line; a short log is kept whole', () => {
+    const line = (n: number) => `{"msg":"probe","n":${n},"pad":"${'x'.repeat(40)}"}`;
+    const log = `${Array.from({ length: 200 }, (_, n) => line(n)).join('\n')}\n`;
+    const tail = tailLines(log);
+    expect(tail.length).toBeLessThanOrEqual(4096);
+    for (const entry of tail.trimEnd().split('\n')) expect(() => JSON.parse(entry)).not.toThrow();
+    expect(tail.endsWith(`${line(199)}\n`)).toBe(true);
+    expect(tailLines('one\ntwo\n')).toBe('one\ntwo\n');
   });
 });

@@ -278,15 +278,19 @@ describe('renderHtmlReport (structure)', () => {
   });
 
   it('shows the header facts, the findings with their actions, and the categories', () => {
-    expect(html).toContain('<h1>cn-shanghai</h1>');
+    expect(html).toContain('<h1 class="nw">cn-shanghai</h1>');
     expect(html).toContain('China (Shanghai)');
     expect(html).toMatch(/data-ok="false">\s*<span class="sym" aria-hidden="true">✕<\/span>NOT OK/);
     expect(html).toContain('2026-11-21 05:00:00 UTC');
-    expect(html).toContain('3.41 s');
+    // every duration at 0.1 ms, as in the report JSON
+    expect(html).toContain('3412.6 ms');
+    expect(html).not.toMatch(/\d\.\d{2,} ?m?s\b/);
     expect(html).toContain(catalog.version);
+    // the words of every finding, whatever markup keeps identifiers on one line
+    const visible = html.replace(/<\/?span[^>]*>/g, '');
     for (const finding of simulated.findings) {
-      expect(html).toContain(escapeHtml(finding.symptom));
-      expect(html).toContain(escapeHtml(finding.action));
+      expect(visible).toContain(escapeHtml(finding.symptom));
+      expect(visible).toContain(escapeHtml(finding.action));
     }
     for (const category of simulated.categories) {
       expect(html).toContain(`data-category="${category.category}" data-verdict="${category.verdict}"`);
@@ -420,6 +424,110 @@ describe.skipIf(!existsSync(CHROMIUM))(`renderHtmlReport in headless Chromium ($
       expect(requests).toStrictEqual([]);
       expect(failed).toStrictEqual([]);
       expect(errors).toStrictEqual([]);
+    } finally {
+      await browser.close();
+    }
+  });
+});
+
+/** What the page looks like at one width, measured in the browser (runs in the page: no DOM lib here). */
+type Layout = {
+  viewport: { width: number; height: number };
+  scrollWidth: number;
+  verdict: { top: number; bottom: number; text: string };
+  findingsTop: number;
+  firstFindingTop: number;
+  gridTop: number;
+  /** Words drawn on more than one line, e.g. "cn-/hangzhou", "NOT/OK". */
+  broken: string[];
+};
+
+const measure = (): Layout => {
+  type Rect = { top: number; bottom: number; left: number; right: number; width: number };
+  type El = { getBoundingClientRect(): Rect; textContent: string | null; closest(s: string): El | null };
+  const g = globalThis as unknown as {
+    innerWidth: number;
+    innerHeight: number;
+    document: {
+      documentElement: { scrollWidth: number };
+      querySelector(s: string): El;
+      body: unknown;
+      createTreeWalker(root: unknown, what: number): { nextNode(): unknown };
+      createRange(): {
+        setStart(n: unknown, o: number): void;
+        setEnd(n: unknown, o: number): void;
+        getClientRects(): Rect[];
+      };
+    };
+  };
+  const d = g.document;
+  const top = (selector: string) => d.querySelector(selector).getBoundingClientRect().top;
+  const verdict = d.querySelector('.overall').getBoundingClientRect();
+  const broken: string[] = [];
+  const walker = d.createTreeWalker(d.body, 4 /* NodeFilter.SHOW_TEXT */);
+  for (
+    let node = walker.nextNode() as { textContent: string; parentElement: El } | null;
+    node;
+    node = walker.nextNode() as typeof node
+  ) {
+    const parent = node.parentElement;
+    // the probe tables and the grid scroll sideways in their own box; what matters is the reading flow
+    if (!parent || parent.closest('style, title, details:not([open]) > :not(summary)')) continue;
+    const content = node.textContent;
+    for (const match of content.matchAll(/\S+/g)) {
+      const word = match[0];
+      if (word.length > 30) continue; // longer than a phone line: it may have to break
+      const range = d.createRange();
+      range.setStart(node, match.index ?? 0);
+      range.setEnd(node, (match.index ?? 0) + word.length);
+      const lines = new Set(
+        [...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)),
+      );
+      if (lines.size > 1) broken.push(word);
+    }
+  }
+  return {
+    viewport: { width: g.innerWidth, height: g.innerHeight },
+    scrollWidth: d.documentElement.scrollWidth,
+    verdict: {
+      top: verdict.top,
+      bottom: verdict.bottom,
+      text: d.querySelector('.overall').textContent ?? '',
+    },
+    findingsTop: top('#findings'),
+    firstFindingTop: top('.finding'),
+    gridTop: top('table.matrix'),
+    broken,
+  };
+};
+
+describe.skipIf(!existsSync(CHROMIUM))('the HTML report at phone and desktop width (Chromium)', () => {
+  it.each([
+    ['phone', 390, 844],
+    ['desktop', 1400, 900],
+  ] as const)('%s (%i px): verdict in the first screen, findings above the grid, no sideways scroll, no word broken', async (name, width, height) => {
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+    try {
+      const page = await browser.newPage({ viewport: { width, height } });
+      await page.setContent(renderHtmlReport(simulated, { nacos: NACOS }), { waitUntil: 'load' });
+      const layout = await page.evaluate(measure);
+      mkdirSync(artifacts, { recursive: true });
+      await page.screenshot({ path: `${artifacts}check-report-${name}-${width}.png`, fullPage: false });
+      await page.screenshot({ path: `${artifacts}check-report-${name}-${width}-full.png`, fullPage: true });
+
+      expect(layout.viewport.width).toBe(width);
+      // the verdict is read first: wholly inside the first screen, on one line
+      expect(layout.verdict.text).toContain('NOT OK');
+      expect(layout.verdict.bottom).toBeLessThanOrEqual(height);
+      // then what is wrong and what to do, before the long grid
+      expect(layout.findingsTop).toBeLessThan(layout.gridTop);
+      expect(layout.firstFindingTop).toBeLessThan(layout.gridTop);
+      // nothing wider than the screen: the grid scrolls inside its own box
+      expect(layout.scrollWidth).toBeLessThanOrEqual(width);
+      expect(layout.broken).toStrictEqual([]);
     } finally {
       await browser.close();
     }
