@@ -1,24 +1,34 @@
-// Holds N listening TCP sockets on 127.0.0.1 (port 0) for the benchmark, so neither measured process pays
-// for the servers. Prints {"ports":[...]} once listening; exits when stdin closes (the bench ended or died).
-import { once } from 'node:events';
+// Holds N listening TCP sockets on one loopback address for the benchmark, so no measured process pays for the
+// servers. argv: <count> <host> <first port> <last port>. Ports come from the range given (the caller keeps it
+// below the kernel's ephemeral range, so listeners never take the ports the probers' own connections need);
+// a port someone else holds is skipped. Prints {"targets":["host:port",...]} once listening, or
+// {"error":"..."} when the range runs out; exits when stdin closes (the bench ended or died).
 import { createServer, type Server } from 'node:net';
 
-const count = Number(process.argv[2] ?? 2000);
-const servers: Server[] = [];
-for (let i = 0; i < count; i++) {
-  // accept and let the prober close first: both probers just complete a handshake and hang up
-  const server = createServer((socket) => {
-    socket.on('error', () => undefined);
-    socket.resume();
+const [countText = '2000', host = '127.0.0.1', firstText = '10000', lastText = '32767'] =
+  process.argv.slice(2);
+const count = Number(countText);
+const last = Number(lastText);
+
+// accept and let the prober close first: every prober here completes a handshake and hangs up
+const onConnection = (socket: import('node:net').Socket) => {
+  socket.on('error', () => undefined);
+  socket.resume();
+};
+
+const listen = (port: number): Promise<Server | undefined> =>
+  new Promise((resolve) => {
+    const server = createServer(onConnection);
+    server.once('error', () => resolve(undefined));
+    server.listen({ host, port, backlog: 4096, exclusive: true }, () => resolve(server));
   });
-  server.listen({ host: '127.0.0.1', port: 0, backlog: 4096 });
-  await once(server, 'listening');
-  servers.push(server);
+
+const targets: string[] = [];
+for (let port = Number(firstText); targets.length < count && port <= last; port++) {
+  if (await listen(port)) targets.push(`${host}:${port}`);
 }
-const ports = servers.map((server) => {
-  const address = server.address();
-  return typeof address === 'object' && address ? address.port : 0;
-});
-process.stdout.write(`${JSON.stringify({ ports })}\n`);
+process.stdout.write(
+  `${JSON.stringify(targets.length === count ? { targets } : { error: `only ${targets.length} of ${count} ports free on ${host} in ${firstText}-${lastText}` })}\n`,
+);
 process.stdin.resume();
 process.stdin.on('end', () => process.exit(0));

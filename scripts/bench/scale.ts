@@ -1,0 +1,130 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../e2e/agent.ts';
+import { writeTargetFiles } from './listeners.ts';
+import { median, timeCommand } from './measure.ts';
+
+export type OutputMode = 'json' | 'text';
+export const OUTPUT_MODES: OutputMode[] = ['json', 'text'];
+
+export type ScaleOptions = {
+  small: number;
+  large: number;
+  concurrency: number;
+  timeoutMs: number;
+  runs: number;
+  /** A large run still going at this multiple of the median small run's wall time is stopped there. */
+  capRatio: number;
+};
+
+export type ScaleSample = { wallMs: number; cpuMs: number; peakRssKb: number; killed: boolean };
+
+export type ScaleResult = {
+  options: ScaleOptions;
+  runs: Record<OutputMode, { small: ScaleSample[]; large: ScaleSample[] }>;
+};
+
+const runCheck = async (
+  configFile: string,
+  mode: OutputMode,
+  expected: number,
+  capMs?: number,
+): Promise<ScaleSample> => {
+  const timed = await timeCommand(
+    [
+      process.execPath,
+      'bin/mse-watch.mjs',
+      'check',
+      '--config',
+      configFile,
+      ...(mode === 'json' ? ['--json'] : []),
+    ],
+    { cwd: REPO_ROOT, ...(capMs === undefined ? {} : { capMs }) },
+  );
+  const sample = {
+    wallMs: timed.wallMs,
+    cpuMs: timed.userMs + timed.systemMs,
+    peakRssKb: timed.maxRssKb,
+    killed: timed.killed,
+  };
+  if (timed.killed) return sample;
+  // exit 0 is the run's verdict that every (required) target answered: nothing failed, nothing was cut short
+  if (timed.code !== 0) throw new Error(`mse-watch check (${mode}) exited ${timed.code}: ${timed.stderr}`);
+  if (mode === 'json') {
+    const report = JSON.parse(timed.stdout) as { probes: Array<{ status: string }> };
+    const ok = report.probes.filter((probe) => probe.status === 'ok').length;
+    if (ok !== expected) throw new Error(`mse-watch check (json): ${ok} of ${expected} probes succeeded`);
+  } else {
+    // the text report: one table row per target, status in its own column
+    const ok = timed.stdout.match(/^\s*│?\s*127\.\d+\.\d+\.\d+:\d+\s+│?\s*ok\s/gm)?.length ?? 0;
+    if (ok !== expected) throw new Error(`mse-watch check (text): ${ok} of ${expected} rows say ok`);
+  }
+  return sample;
+};
+
+/**
+ * `mse-watch check` on `small` and on `large` loopback targets, in both output modes (`--json`, and the text
+ * report with its tables), a fresh process each, whole-process wall time, CPU and peak RSS from GNU time.
+ * A large run still going at `capRatio` × the small run's median wall time (twice the goal) is stopped: it has
+ * missed the goal whatever it would have taken, and the report says "more than". Once stopped, that mode's
+ * large run is not repeated.
+ */
+export const benchScale = async (
+  targets: readonly string[],
+  options: ScaleOptions,
+  log: (line: string) => void,
+): Promise<ScaleResult> => {
+  const dir = await mkdtemp(join(tmpdir(), 'mw-bench-scale-'));
+  try {
+    const files = { small: join(dir, 'small.json'), large: join(dir, 'large.json') };
+    const probe = { timeoutMs: options.timeoutMs, concurrency: options.concurrency };
+    await writeTargetFiles(targets.slice(0, options.small), { config: files.small }, probe);
+    await writeTargetFiles(targets.slice(0, options.large), { config: files.large }, probe);
+    const result: ScaleResult = {
+      options,
+      runs: { json: { small: [], large: [] }, text: { small: [], large: [] } },
+    };
+    // warm-up: page cache, and the listeners' first accepts
+    await runCheck(files.small, 'json', options.small);
+    for (let run = 1; run <= options.runs; run++) {
+      for (const mode of OUTPUT_MODES) {
+        const runs = result.runs[mode];
+        runs.small.push(await runCheck(files.small, mode, options.small));
+        if (runs.large.some((s) => s.killed)) continue;
+        const capMs = options.capRatio * median(runs.small.map((s) => s.wallMs));
+        const large = await runCheck(files.large, mode, options.large, capMs);
+        runs.large.push(large);
+        log(
+          `  run ${run}/${options.runs} ${mode}: ${options.small} targets ${(runs.small.at(-1)!.wallMs / 1000).toFixed(1)} s, ` +
+            `${options.large} targets ${large.killed ? 'stopped at ' : ''}${(large.wallMs / 1000).toFixed(1)} s, ${(large.peakRssKb / 1024).toFixed(0)} MiB`,
+        );
+      }
+    }
+    return result;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+};
+
+export const summarizeScale = (result: ScaleResult) =>
+  OUTPUT_MODES.map((mode) => {
+    const { small, large } = result.runs[mode];
+    const killed = large.some((s) => s.killed);
+    const wall = (samples: ScaleSample[]) => median(samples.map((s) => s.wallMs));
+    const smallWall = wall(small);
+    const largeWall = killed ? Math.max(...large.map((s) => s.wallMs)) : wall(large);
+    return {
+      mode,
+      killed,
+      smallWallMs: smallWall,
+      largeWallMs: largeWall,
+      ratio: largeWall / smallWall,
+      smallCpuMs: median(small.map((s) => s.cpuMs)),
+      largeCpuMs: killed ? Math.max(...large.map((s) => s.cpuMs)) : median(large.map((s) => s.cpuMs)),
+      smallRssMb: median(small.map((s) => s.peakRssKb / 1024)),
+      largeRssMb: killed
+        ? Math.max(...large.map((s) => s.peakRssKb / 1024))
+        : median(large.map((s) => s.peakRssKb / 1024)),
+    };
+  });
