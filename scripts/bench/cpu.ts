@@ -130,7 +130,8 @@ const runBlackbox = async (targets: string[], options: CpuOptions): Promise<CpuS
   }
 };
 
-export const FC_BUNDLE = 'dist/probe-endpoints/index.mjs';
+export const FC_DIR = 'dist/probe-endpoints';
+export const FC_BUNDLE = `${FC_DIR}/index.mjs`;
 export const FC_INVOCATIONS = 10;
 
 /** The FC handler's instance life in one process; its log lines are drained here as FC's runtime would. */

@@ -52,14 +52,27 @@ export const summarizeImports = (baseline: ImportSample[], costs: ImportCost[]) 
   };
 };
 
-/** The CLI bundle's static imports: what every `mse-watch` run loads before it looks at its arguments. */
-export const cliStaticImports = (): { packages: string[]; builtins: string[] } => {
+/** Node's own modules a fresh `node -e 0` has already loaded (importing them costs nothing more). */
+const preloadedBuiltins = async (): Promise<Set<string>> => {
+  const { stdout } = await run(process.execPath, [
+    '-p',
+    "process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')).map((m) => m.slice(13)).join(' ')",
+  ]);
+  return new Set(stdout.trim().split(' '));
+};
+
+/**
+ * The CLI bundle's static imports: what every `mse-watch` run loads before it looks at its arguments. Packages,
+ * and Node's own modules that `node -e 0` has not loaded yet (node:tls, node:http, ...).
+ */
+export const cliStaticImports = async (): Promise<{ packages: string[]; builtins: string[] }> => {
   const text = readFileSync(join(REPO_ROOT, 'dist/cli/index.mjs'), 'utf8');
   const specifiers = new Set([...text.matchAll(/^import\s[^;]*?from\s+"([^"]+)"/gm)].map((m) => m[1]!));
   const all = [...specifiers].filter((s) => !s.startsWith('.'));
+  const preloaded = await preloadedBuiltins();
   return {
     packages: all.filter((s) => !s.startsWith('node:')).sort(),
-    builtins: all.filter((s) => s.startsWith('node:')).sort(),
+    builtins: all.filter((s) => s.startsWith('node:') && !preloaded.has(s.slice(5).split('/')[0]!)).sort(),
   };
 };
 
