@@ -18,7 +18,14 @@ export type ScaleOptions = {
   capRatio: number;
 };
 
-export type ScaleSample = { wallMs: number; cpuMs: number; peakRssKb: number; killed: boolean };
+export type ScaleSample = {
+  wallMs: number;
+  cpuMs: number;
+  peakRssKb: number;
+  killed: boolean;
+  /** A stopped large run: the small runs' median wall time and CPU its cap was computed from. */
+  reference?: { wallMs: number; cpuMs: number };
+};
 
 export type ScaleResult = {
   options: ScaleOptions;
@@ -92,9 +99,12 @@ export const benchScale = async (
         const runs = result.runs[mode];
         runs.small.push(await runCheck(files.small, mode, options.small));
         if (runs.large.some((s) => s.killed)) continue;
-        const capMs = options.capRatio * median(runs.small.map((s) => s.wallMs));
-        const large = await runCheck(files.large, mode, options.large, capMs);
-        runs.large.push(large);
+        const reference = {
+          wallMs: median(runs.small.map((s) => s.wallMs)),
+          cpuMs: median(runs.small.map((s) => s.cpuMs)),
+        };
+        const large = await runCheck(files.large, mode, options.large, options.capRatio * reference.wallMs);
+        runs.large.push(large.killed ? { ...large, reference } : large);
         log(
           `  run ${run}/${options.runs} ${mode}: ${options.small} targets ${(runs.small.at(-1)!.wallMs / 1000).toFixed(1)} s, ` +
             `${options.large} targets ${large.killed ? 'stopped at ' : ''}${(large.wallMs / 1000).toFixed(1)} s, ${(large.peakRssKb / 1024).toFixed(0)} MiB`,
@@ -110,21 +120,23 @@ export const benchScale = async (
 export const summarizeScale = (result: ScaleResult) =>
   OUTPUT_MODES.map((mode) => {
     const { small, large } = result.runs[mode];
-    const killed = large.some((s) => s.killed);
-    const wall = (samples: ScaleSample[]) => median(samples.map((s) => s.wallMs));
-    const smallWall = wall(small);
-    const largeWall = killed ? Math.max(...large.map((s) => s.wallMs)) : wall(large);
+    const stopped = large.find((s) => s.killed);
+    const smallWallMs = median(small.map((s) => s.wallMs));
+    const smallCpuMs = median(small.map((s) => s.cpuMs));
+    const largeWallMs = stopped?.wallMs ?? median(large.map((s) => s.wallMs));
+    const largeCpuMs = stopped?.cpuMs ?? median(large.map((s) => s.cpuMs));
     return {
       mode,
-      killed,
-      smallWallMs: smallWall,
-      largeWallMs: largeWall,
-      ratio: largeWall / smallWall,
-      smallCpuMs: median(small.map((s) => s.cpuMs)),
-      largeCpuMs: killed ? Math.max(...large.map((s) => s.cpuMs)) : median(large.map((s) => s.cpuMs)),
+      killed: stopped !== undefined,
+      smallWallMs,
+      largeWallMs,
+      smallCpuMs,
+      largeCpuMs,
+      // a stopped run is compared with the small runs it was capped against: the ratio it had already passed
+      ratio: largeWallMs / (stopped?.reference?.wallMs ?? smallWallMs),
+      cpuRatio: largeCpuMs / (stopped?.reference?.cpuMs ?? smallCpuMs),
+      reference: stopped?.reference,
       smallRssMb: median(small.map((s) => s.peakRssKb / 1024)),
-      largeRssMb: killed
-        ? Math.max(...large.map((s) => s.peakRssKb / 1024))
-        : median(large.map((s) => s.peakRssKb / 1024)),
+      largeRssMb: stopped ? stopped.peakRssKb / 1024 : median(large.map((s) => s.peakRssKb / 1024)),
     };
   });
