@@ -53,15 +53,23 @@ const { values } = parseArgs({
     write: { type: 'boolean', default: false },
   },
 });
-const runs = Number(values.runs);
+/** A positive whole number, or a one-line error naming the flag. */
+const count = (flag: string, text: string | undefined): number => {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1)
+    throw new Error(`--${flag} must be a whole number ≥ 1, got "${text}"`);
+  return value;
+};
+const runs = count('runs', values.runs);
 const numbers = {
-  targets: Number(values.targets),
-  concurrency: Number(values.concurrency),
-  timeoutMs: Number(values.timeout),
-  scaleSmall: Number(values['scale-small']),
-  scaleLarge: Number(values['scale-large']),
+  targets: count('targets', values.targets),
+  concurrency: count('concurrency', values.concurrency),
+  timeoutMs: count('timeout', values.timeout),
+  attempts: count('attempts', values.attempts),
+  scaleSmall: count('scale-small', values['scale-small']),
+  scaleLarge: count('scale-large', values['scale-large']),
   // a 50,000-target run takes tens of seconds (today's text mode: minutes): fewer repetitions by default
-  scaleRuns: Number(values['scale-runs'] ?? Math.max(1, Math.ceil(runs / 2))),
+  scaleRuns: count('scale-runs', values['scale-runs'] ?? String(Math.max(1, Math.ceil(runs / 2)))),
 };
 // `cold` is this section's old name
 const sections = new Set(
@@ -462,7 +470,7 @@ const measure = async (native: Native | { skipped: string }, goals: Goal[], body
       {
         region: 'cn-shanghai',
         timeoutMs: numbers.timeoutMs,
-        attempts: Number(values.attempts),
+        attempts: numbers.attempts,
         spacingMs: DEFAULTS.spacingMs,
         runs: Math.max(3, Math.ceil(runs / 2)),
       },
