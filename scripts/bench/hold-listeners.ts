@@ -3,15 +3,20 @@
 // below the kernel's ephemeral range, so listeners never take the ports the probers' own connections need);
 // a port someone else holds is skipped. Prints {"targets":["host:port",...]} once listening (fewer than asked
 // when the range runs out); exits when stdin closes (the bench ended or died).
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 
 const [countText = '2000', host = '127.0.0.1', firstText = '10000', lastText = '32767'] =
   process.argv.slice(2);
 const count = Number(countText);
 const last = Number(lastText);
+// the bench listens on loopback only (../shared/docs/testing.md, the network rule)
+if (!/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)) {
+  process.stderr.write(`hold-listeners: ${host} is not a loopback address\n`);
+  process.exit(2);
+}
 
 // accept and let the prober close first: every prober here completes a handshake and hangs up
-const onConnection = (socket: import('node:net').Socket) => {
+const onConnection = (socket: Socket) => {
   socket.on('error', () => undefined);
   socket.resume();
 };
