@@ -1,193 +1,324 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { REPO_ROOT, tsNode } from '../e2e/agent.ts';
+import { REPO_ROOT } from '../e2e/agent.ts';
 import { startBlackbox } from './blackbox.ts';
+import { writeTargetFiles } from './listeners.ts';
 import { median, procCpuMs, procPeakRssKb, timeCommand } from './measure.ts';
+import type { Native } from './native.ts';
 
 export type CpuOptions = { targets: number; concurrency: number; runs: number; timeoutMs: number };
 
+/** CPU (user + system) of what a row measures, the peak RSS of its process, its wall time. */
 export type CpuSample = { cpuMs: number; peakRssKb: number; wallMs: number; ok: number };
+
+/** One FC instance's life: the bundled handler invoked again and again in one process. */
+export type WarmSample = {
+  importCpuMs: number;
+  /** RSS right after the import, before the first invocation. */
+  afterImportRssKb: number;
+  invocations: Array<{ cpuMs: number; wallMs: number; rssKb: number; ok: number; probes: number }>;
+};
 
 export type CpuResult = {
   options: CpuOptions;
+  compiler?: string;
+  /** Why the C row is missing, when it is. */
+  cSkipped?: string;
+  fcSkipped?: string;
   mseWatch: CpuSample[];
-  /** mse-watch with a single target: what start-up alone costs. */
-  mseWatchStartup: CpuSample[];
-  /** The same handshakes from a bare node:net loop: what Node itself costs. */
-  nodeFloor: CpuSample[];
+  /** mse-watch with one target: what start-up alone costs, for the marginal figure. */
+  mseWatchOne: CpuSample[];
+  /** The same handshakes from a bare node:net loop, a fresh process each: what Node itself costs. */
+  nodeCold: CpuSample[];
+  nodeColdOne: CpuSample[];
+  /** The same loop's third pass in one process (JIT warm), measured inside the process. */
+  nodeWarm: CpuSample[];
+  /** The same handshakes from C, epoll and non-blocking connect: the machine's floor. */
+  c: CpuSample[];
   /** `mse-watch --version`: loading the CLI and nothing else. */
   cliLoad: CpuSample[];
   /** blackbox_exporter's CPU while it served the probes (its start-up excluded, as for a long-running daemon). */
   blackbox: CpuSample[];
-  /** blackbox_exporter's CPU from process start to the end of the probes. */
-  blackboxWithStartup: CpuSample[];
+  fcWarm: WarmSample[];
 };
 
-const holdListeners = async (count: number) => {
-  const [node, ...args] = tsNode('scripts/bench/hold-listeners.ts', String(count));
-  const child = spawn(node!, args, { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
-  const lines = createInterface({ input: child.stdout });
-  const [line] = (await once(lines, 'line')) as [string];
-  const { ports } = JSON.parse(line) as { ports: number[] };
-  return {
-    ports,
-    stop: async () => {
-      const exited = once(child, 'exit');
-      child.stdin.end();
-      await exited;
-    },
-  };
+const must = (what: string, expected: number, ok: number) => {
+  if (ok !== expected)
+    throw new Error(
+      `${what}: ${ok} of ${expected} probes succeeded; a failed probe costs a different amount`,
+    );
 };
 
-const runMseWatch = async (configFile: string): Promise<CpuSample> => {
+const runMseWatch = async (configFile: string, expected: number): Promise<CpuSample> => {
   const timed = await timeCommand(
     [process.execPath, 'bin/mse-watch.mjs', 'check', '--config', configFile, '--json'],
-    {
-      cwd: REPO_ROOT,
-    },
+    { cwd: REPO_ROOT },
   );
-  if (timed.code !== 0 && timed.code !== 1)
-    throw new Error(`mse-watch check exited ${timed.code}: ${timed.stderr}`);
+  if (timed.code !== 0) throw new Error(`mse-watch check exited ${timed.code}: ${timed.stderr}`);
   const report = JSON.parse(timed.stdout) as { probes: Array<{ status: string }> };
-  return {
-    cpuMs: timed.userMs + timed.systemMs,
-    peakRssKb: timed.maxRssKb,
-    wallMs: timed.wallMs,
-    ok: report.probes.filter((probe) => probe.status === 'ok').length,
-  };
+  const ok = report.probes.filter((probe) => probe.status === 'ok').length;
+  must('mse-watch check', expected, ok);
+  return { cpuMs: timed.userMs + timed.systemMs, peakRssKb: timed.maxRssKb, wallMs: timed.wallMs, ok };
 };
 
-const runNodeFloor = async (targetsFile: string, concurrency: number): Promise<CpuSample> => {
+const runNodeLoop = async (
+  linesFile: string,
+  expected: number,
+  options: CpuOptions,
+  passes: number,
+): Promise<{ whole: CpuSample; passCpuMs: number[] }> => {
   const timed = await timeCommand(
-    [process.execPath, 'scripts/bench/node-floor.mjs', String(concurrency), targetsFile],
+    [
+      process.execPath,
+      'scripts/bench/node-floor.mjs',
+      String(options.concurrency),
+      String(options.timeoutMs),
+      linesFile,
+      String(passes),
+    ],
     { cwd: REPO_ROOT },
   );
   if (timed.code !== 0) throw new Error(`node-floor exited ${timed.code}: ${timed.stderr}`);
+  const { ok, cpuUs } = JSON.parse(timed.stdout) as { ok: number[]; cpuUs: number[] };
+  for (const passOk of ok) must('node:net loop', expected, passOk);
+  return {
+    whole: {
+      cpuMs: timed.userMs + timed.systemMs,
+      peakRssKb: timed.maxRssKb,
+      wallMs: timed.wallMs,
+      ok: ok[0] ?? 0,
+    },
+    passCpuMs: cpuUs.map((us) => us / 1000),
+  };
+};
+
+const runC = async (binary: string, linesFile: string, expected: number, options: CpuOptions) => {
+  const timed = await timeCommand([
+    binary,
+    String(options.concurrency),
+    String(options.timeoutMs),
+    linesFile,
+  ]);
+  if (timed.code !== 0) throw new Error(`c-floor exited ${timed.code}: ${timed.stderr}`);
   const { ok } = JSON.parse(timed.stdout) as { ok: number };
+  must('C epoll loop', expected, ok);
   return { cpuMs: timed.userMs + timed.systemMs, peakRssKb: timed.maxRssKb, wallMs: timed.wallMs, ok };
 };
 
 const runCliLoad = async (): Promise<CpuSample> => {
   const timed = await timeCommand([process.execPath, 'bin/mse-watch.mjs', '--version'], { cwd: REPO_ROOT });
+  if (timed.code !== 0) throw new Error(`mse-watch --version exited ${timed.code}: ${timed.stderr}`);
   return { cpuMs: timed.userMs + timed.systemMs, peakRssKb: timed.maxRssKb, wallMs: timed.wallMs, ok: 0 };
 };
 
-const runBlackbox = async (targets: string[], options: CpuOptions) => {
+const runBlackbox = async (targets: string[], options: CpuOptions): Promise<CpuSample> => {
   const blackbox = await startBlackbox(options.timeoutMs);
   try {
     const before = procCpuMs(blackbox.pid);
     const started = performance.now();
-    const { ok } = await blackbox.probe(targets, options.concurrency);
+    const { ok, failed } = await blackbox.probe(targets, options.concurrency);
     const wallMs = performance.now() - started;
     const after = procCpuMs(blackbox.pid);
-    const peakRssKb = procPeakRssKb(blackbox.pid);
-    return {
-      probing: { cpuMs: after - before, peakRssKb, wallMs, ok },
-      withStartup: { cpuMs: after, peakRssKb, wallMs, ok },
-    };
+    must(`blackbox_exporter${failed.length > 0 ? ` (first failure: ${failed[0]})` : ''}`, targets.length, ok);
+    return { cpuMs: after - before, peakRssKb: procPeakRssKb(blackbox.pid), wallMs, ok };
   } finally {
     await blackbox.stop();
   }
 };
 
+export const FC_DIR = 'dist/probe-endpoints';
+export const FC_BUNDLE = `${FC_DIR}/index.mjs`;
+export const FC_INVOCATIONS = 10;
+
+/** The FC handler's instance life in one process; its log lines are drained here as FC's runtime would. */
+export const runFcWarm = async (configFile: string, expected: number): Promise<WarmSample> => {
+  const child = spawn(
+    process.execPath,
+    ['scripts/bench/fc-warm-child.mjs', join(REPO_ROOT, FC_BUNDLE), String(FC_INVOCATIONS)],
+    {
+      cwd: REPO_ROOT,
+      env: { ...process.env, MSE_WATCH_CONFIG: configFile },
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+    },
+  );
+  child.stdout!.resume();
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr = (stderr + chunk).slice(-4000);
+  });
+  let report = '';
+  const measurements = child.stdio[3] as NodeJS.ReadableStream;
+  measurements.setEncoding('utf8');
+  measurements.on('data', (chunk: string) => {
+    report += chunk;
+  });
+  const [code] = (await once(child, 'close')) as [number | null];
+  if (code !== 0 || !report.trim()) throw new Error(`fc-warm-child exited ${code}: ${stderr}`);
+  const parsed = JSON.parse(report) as {
+    importCpuUs: number;
+    afterImportRssKb: number;
+    invocations: Array<{
+      cpuUs: number;
+      wallMs: number;
+      rssKb: number;
+      ok: number;
+      probes: number;
+      reason?: string;
+    }>;
+  };
+  for (const [i, invocation] of parsed.invocations.entries()) {
+    if (invocation.probes !== expected || invocation.ok !== expected)
+      throw new Error(
+        `FC handler invocation ${i + 1}: ${invocation.ok} of ${expected} probes succeeded (${invocation.probes} ran)${invocation.reason ? `: ${invocation.reason}` : ''}`,
+      );
+  }
+  return {
+    importCpuMs: parsed.importCpuUs / 1000,
+    afterImportRssKb: parsed.afterImportRssKb,
+    invocations: parsed.invocations.map((i) => ({
+      cpuMs: i.cpuUs / 1000,
+      wallMs: i.wallMs,
+      rssKb: i.rssKb,
+      ok: i.ok,
+      probes: i.probes,
+    })),
+  };
+};
+
 /**
- * The same N loopback listeners probed by `mse-watch check` (a config with no region, N extra TCP targets)
- * and by blackbox_exporter's tcp_connect module driven through /probe at the same concurrency,
- * alternating runs so both see the same machine state. One warm-up run of each is discarded.
+ * The same N loopback listeners probed by every tool: `mse-watch check` (a config with no region, N extra TCP
+ * targets, and a 1-target config for the marginal figure), a bare node:net loop (a fresh process, and its third
+ * pass in one process), a C epoll loop, blackbox_exporter's tcp_connect module driven through /probe at the same
+ * concurrency, and the bundled FC handler invoked again and again in one process. Alternating, run after run,
+ * so all see the same machine state; one warm-up run of each is discarded. Every probe of every tool must
+ * succeed, or the bench aborts.
  */
-export const benchCpu = async (options: CpuOptions, log: (line: string) => void): Promise<CpuResult> => {
-  const listeners = await holdListeners(options.targets);
+export const benchCpu = async (
+  targets: readonly string[],
+  options: CpuOptions,
+  native: Native | { skipped: string },
+  log: (line: string) => void,
+): Promise<CpuResult> => {
   const dir = await mkdtemp(join(tmpdir(), 'mw-bench-cpu-'));
   try {
-    const targets = listeners.ports.map((port) => `127.0.0.1:${port}`);
-    const config = (list: string[]) =>
-      JSON.stringify({
-        targets: list.map((target) => {
-          const [host, port] = target.split(':');
-          return { host, port: Number(port), mode: 'tcp', category: 'bench' };
-        }),
-        probe: { timeout: options.timeoutMs, attempts: 1, concurrency: options.concurrency },
-      });
-    const fullConfig = join(dir, 'bench.json');
-    const oneConfig = join(dir, 'one.json');
-    await writeFile(fullConfig, config(targets));
-    await writeFile(oneConfig, config(targets.slice(0, 1)));
-    const targetsFile = join(dir, 'targets.json');
-    await writeFile(
-      targetsFile,
-      JSON.stringify(listeners.ports.map((port) => ({ host: '127.0.0.1', port }))),
-    );
-
+    const n = options.targets;
+    const list = targets.slice(0, n);
+    const files = {
+      config: join(dir, 'bench.json'),
+      lines: join(dir, 'targets.txt'),
+      oneConfig: join(dir, 'one.json'),
+      oneLines: join(dir, 'one.txt'),
+    };
+    await writeTargetFiles(list, { config: files.config, lines: files.lines }, options);
+    await writeTargetFiles(list.slice(0, 1), { config: files.oneConfig, lines: files.oneLines }, options);
+    const fcBuilt = existsSync(join(REPO_ROOT, FC_BUNDLE));
     const result: CpuResult = {
       options,
+      ...('skipped' in native ? { cSkipped: native.skipped } : { compiler: native.compiler }),
+      ...(fcBuilt ? {} : { fcSkipped: `${FC_BUNDLE} is not built (npm run build)` }),
       mseWatch: [],
-      mseWatchStartup: [],
-      nodeFloor: [],
+      mseWatchOne: [],
+      nodeCold: [],
+      nodeColdOne: [],
+      nodeWarm: [],
+      c: [],
       cliLoad: [],
       blackbox: [],
-      blackboxWithStartup: [],
+      fcWarm: [],
     };
-    await runMseWatch(fullConfig);
-    await runBlackbox(targets, options);
-    for (let run = 1; run <= options.runs; run++) {
-      const mse = await runMseWatch(fullConfig);
-      const startup = await runMseWatch(oneConfig);
-      const blackbox = await runBlackbox(targets, options);
-      const floor = await runNodeFloor(targetsFile, options.concurrency);
-      result.mseWatch.push(mse);
-      result.mseWatchStartup.push(startup);
-      result.nodeFloor.push(floor);
-      result.cliLoad.push(await runCliLoad());
-      result.blackbox.push(blackbox.probing);
-      result.blackboxWithStartup.push(blackbox.withStartup);
-      log(
-        `  run ${run}/${options.runs}: mse-watch ${mse.cpuMs.toFixed(0)} ms CPU, ${(mse.peakRssKb / 1024).toFixed(1)} MiB, ${mse.ok} ok; ` +
-          `1-target ${startup.cpuMs.toFixed(0)} ms; blackbox ${blackbox.probing.cpuMs.toFixed(0)} ms CPU ` +
-          `(${blackbox.withStartup.cpuMs.toFixed(0)} with start-up), ${(blackbox.probing.peakRssKb / 1024).toFixed(1)} MiB, ${blackbox.probing.ok} ok; ` +
-          `node:net floor ${floor.cpuMs.toFixed(0)} ms`,
-      );
-      if (mse.ok !== options.targets || blackbox.probing.ok !== options.targets) {
-        throw new Error(
-          `not every probe succeeded (mse-watch ${mse.ok}, blackbox ${blackbox.probing.ok}); results would not compare`,
-        );
+    for (let run = 0; run <= options.runs; run++) {
+      const mse = await runMseWatch(files.config, n);
+      const mseOne = await runMseWatch(files.oneConfig, 1);
+      const nodeCold = await runNodeLoop(files.lines, n, options, 1);
+      const nodeColdOne = await runNodeLoop(files.oneLines, 1, options, 1);
+      const nodeWarm = await runNodeLoop(files.lines, n, options, 3);
+      const c = 'skipped' in native ? undefined : await runC(native.cFloor, files.lines, n, options);
+      const blackbox = await runBlackbox(list, options);
+      const fc = fcBuilt ? await runFcWarm(files.config, n) : undefined;
+      const cli = await runCliLoad();
+      // run 0 warms page cache, JIT caches and the listeners' accept queues; it is discarded
+      if (run === 0) {
+        log('  warm-up run done (discarded)');
+        continue;
       }
+      result.mseWatch.push(mse);
+      result.mseWatchOne.push(mseOne);
+      result.nodeCold.push(nodeCold.whole);
+      result.nodeColdOne.push(nodeColdOne.whole);
+      result.nodeWarm.push({ ...nodeWarm.whole, cpuMs: nodeWarm.passCpuMs[2] ?? Number.NaN });
+      if (c) result.c.push(c);
+      result.blackbox.push(blackbox);
+      if (fc) result.fcWarm.push(fc);
+      result.cliLoad.push(cli);
+      const us = (ms: number, count = n) => `${((ms * 1000) / count).toFixed(0)} µs`;
+      log(
+        `  run ${run}/${options.runs}: mse-watch ${us(mse.cpuMs)} (${us(mse.cpuMs - mseOne.cpuMs, n - 1)} marginal), ` +
+          `${(mse.peakRssKb / 1024).toFixed(1)} MiB; node:net ${us(nodeCold.whole.cpuMs)} cold, ${us(nodeWarm.passCpuMs[2] ?? 0)} warm; ` +
+          `C ${c ? us(c.cpuMs) : '-'}; blackbox ${us(blackbox.cpuMs)}; ` +
+          `FC 3rd invocation ${fc ? us(fc.invocations[2]?.cpuMs ?? 0) : '-'}`,
+      );
     }
     return result;
   } finally {
-    await listeners.stop();
     await rm(dir, { recursive: true, force: true });
   }
 };
 
+const MIB = 1024;
+
 export const summarizeCpu = (result: CpuResult) => {
   const n = result.options.targets;
   const perProbeUs = (samples: CpuSample[]) => median(samples.map((s) => (s.cpuMs * 1000) / n));
-  const mseTotalUs = perProbeUs(result.mseWatch);
-  const mseMarginalUs = median(
-    result.mseWatch.map((s, i) => ((s.cpuMs - (result.mseWatchStartup[i]?.cpuMs ?? 0)) * 1000) / (n - 1)),
-  );
+  const marginalUs = (many: CpuSample[], one: CpuSample[]) =>
+    median(many.map((s, i) => ((s.cpuMs - (one[i]?.cpuMs ?? Number.NaN)) * 1000) / (n - 1)));
+  const rss = (samples: CpuSample[]) => median(samples.map((s) => s.peakRssKb / MIB));
   const blackboxUs = perProbeUs(result.blackbox);
-  const blackboxWithStartupUs = perProbeUs(result.blackboxWithStartup);
-  return {
-    mseTotalUs,
-    mseMarginalUs,
-    mseStartupCpuMs: median(result.mseWatchStartup.map((s) => s.cpuMs)),
+  const invocation = (index: number) =>
+    result.fcWarm.map((w) => w.invocations[index]).filter((i) => i !== undefined);
+  const fcThirdUs = median(invocation(2).map((i) => (i.cpuMs * 1000) / n));
+  const fcFirstUs = median(invocation(0).map((i) => (i.cpuMs * 1000) / n));
+  const last = FC_INVOCATIONS - 1;
+  const fcRss = (index: number) => median(invocation(index).map((i) => i.rssKb / MIB));
+  const s = {
+    mseUs: perProbeUs(result.mseWatch),
+    mseMarginalUs: marginalUs(result.mseWatch, result.mseWatchOne),
+    mseOneCpuMs: median(result.mseWatchOne.map((x) => x.cpuMs)),
+    mseRssMb: rss(result.mseWatch),
+    mseOneRssMb: rss(result.mseWatchOne),
+    mseWallMs: median(result.mseWatch.map((x) => x.wallMs)),
+    nodeColdUs: perProbeUs(result.nodeCold),
+    nodeMarginalUs: marginalUs(result.nodeCold, result.nodeColdOne),
+    nodeColdRssMb: rss(result.nodeCold),
+    nodeWallMs: median(result.nodeCold.map((x) => x.wallMs)),
+    nodeWarmUs: perProbeUs(result.nodeWarm),
+    cUs: perProbeUs(result.c),
+    cRssMb: rss(result.c),
+    cWallMs: median(result.c.map((x) => x.wallMs)),
     blackboxUs,
-    blackboxWithStartupUs,
-    ratio: mseTotalUs / blackboxUs,
-    marginalRatio: mseMarginalUs / blackboxUs,
-    msePeakRssMb: median(result.mseWatch.map((s) => s.peakRssKb / 1024)),
-    blackboxPeakRssMb: median(result.blackbox.map((s) => s.peakRssKb / 1024)),
-    cliLoadCpuMs: median(result.cliLoad.map((s) => s.cpuMs)),
-    cliLoadRssMb: median(result.cliLoad.map((s) => s.peakRssKb / 1024)),
-    floorUs: perProbeUs(result.nodeFloor),
-    floorPeakRssMb: median(result.nodeFloor.map((s) => s.peakRssKb / 1024)),
-    floorRatio: perProbeUs(result.nodeFloor) / blackboxUs,
-    mseWallMs: median(result.mseWatch.map((s) => s.wallMs)),
-    blackboxWallMs: median(result.blackbox.map((s) => s.wallMs)),
+    blackboxRssMb: rss(result.blackbox),
+    blackboxWallMs: median(result.blackbox.map((x) => x.wallMs)),
+    cliLoadCpuMs: median(result.cliLoad.map((x) => x.cpuMs)),
+    cliLoadRssMb: rss(result.cliLoad),
+    fcFirstUs,
+    fcThirdUs,
+    fcThirdWallMs: median(invocation(2).map((i) => i.wallMs)),
+    fcAfterImportRssMb: median(result.fcWarm.map((w) => w.afterImportRssKb / MIB)),
+    fcRssFirstMb: fcRss(0),
+    fcRssThirdMb: fcRss(2),
+    fcRssLastMb: fcRss(last),
+    /** RSS growth over the invocations after the first (which sizes the heap and compiles the code once). */
+    fcRssGrowthMb: median(
+      result.fcWarm.map(
+        (w) => ((w.invocations[last]?.rssKb ?? Number.NaN) - (w.invocations[0]?.rssKb ?? Number.NaN)) / MIB,
+      ),
+    ),
+  };
+  return {
+    ...s,
+    ratio: (us: number) => us / blackboxUs,
   };
 };

@@ -1,24 +1,37 @@
-// Holds N listening TCP sockets on 127.0.0.1 (port 0) for the benchmark, so neither measured process pays
-// for the servers. Prints {"ports":[...]} once listening; exits when stdin closes (the bench ended or died).
-import { once } from 'node:events';
-import { createServer, type Server } from 'node:net';
+// Holds N listening TCP sockets on one loopback address for the benchmark, so no measured process pays for the
+// servers. argv: <count> <host> <first port> <last port>. Ports come from the range given (the caller keeps it
+// below the kernel's ephemeral range, so listeners never take the ports the probers' own connections need);
+// a port someone else holds is skipped. Prints {"targets":["host:port",...]} once listening (fewer than asked
+// when the range runs out); exits when stdin closes (the bench ended or died).
+import { createServer, type Server, type Socket } from 'node:net';
 
-const count = Number(process.argv[2] ?? 2000);
-const servers: Server[] = [];
-for (let i = 0; i < count; i++) {
-  // accept and let the prober close first: both probers just complete a handshake and hang up
-  const server = createServer((socket) => {
-    socket.on('error', () => undefined);
-    socket.resume();
-  });
-  server.listen({ host: '127.0.0.1', port: 0, backlog: 4096 });
-  await once(server, 'listening');
-  servers.push(server);
+const [countText = '2000', host = '127.0.0.1', firstText = '10000', lastText = '32767'] =
+  process.argv.slice(2);
+const count = Number(countText);
+const last = Number(lastText);
+// the bench listens on loopback only (../shared/docs/testing.md, the network rule)
+if (!/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)) {
+  process.stderr.write(`hold-listeners: ${host} is not a loopback address\n`);
+  process.exit(2);
 }
-const ports = servers.map((server) => {
-  const address = server.address();
-  return typeof address === 'object' && address ? address.port : 0;
-});
-process.stdout.write(`${JSON.stringify({ ports })}\n`);
+
+// accept and let the prober close first: every prober here completes a handshake and hangs up
+const onConnection = (socket: Socket) => {
+  socket.on('error', () => undefined);
+  socket.resume();
+};
+
+const listen = (port: number): Promise<Server | undefined> =>
+  new Promise((resolve) => {
+    const server = createServer(onConnection);
+    server.once('error', () => resolve(undefined));
+    server.listen({ host, port, backlog: 4096, exclusive: true }, () => resolve(server));
+  });
+
+const targets: string[] = [];
+for (let port = Number(firstText); targets.length < count && port <= last; port++) {
+  if (await listen(port)) targets.push(`${host}:${port}`);
+}
+process.stdout.write(`${JSON.stringify({ targets })}\n`);
 process.stdin.resume();
 process.stdin.on('end', () => process.exit(0));

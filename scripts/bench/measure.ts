@@ -31,18 +31,48 @@ export type Timed = {
   userMs: number;
   systemMs: number;
   maxRssKb: number;
+  /** Killed at `capMs`: the figures are what the process had used by then. */
+  killed: boolean;
 };
 
+/** The processes a process started, from /proc (Linux 3.5+). */
+const childrenOf = (pid: number): number[] => {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
+  }
+};
+
+let rusageWrapper: string | undefined;
+
+/** Measure with scripts/bench/rusage.c (microsecond CPU) instead of GNU time (hundredths of a second). */
+export const useRusageWrapper = (binary: string | undefined) => {
+  rusageWrapper = binary;
+};
+
+/** What measures a finished process: the bench's own wait4 wrapper when built, else GNU time. */
+export const rusageTool = (): string => (rusageWrapper ? 'wait4 (scripts/bench/rusage.c)' : 'GNU time');
+
 /**
- * Runs a command to completion under GNU time, which reads the kernel's rusage of the finished child
- * (wait4): CPU and peak RSS of the whole process, start-up included, with nothing sampled.
+ * Runs a command to completion under a wrapper that reads the kernel's rusage of the finished child (wait4):
+ * CPU and peak RSS of the whole process, start-up included, with nothing sampled. The wrapper is
+ * scripts/bench/rusage.c when built (see useRusageWrapper), else GNU time. With `capMs`, a command still running
+ * then is killed (the wrapper still reports what it had used), and `killed` says so.
  */
 export const timeCommand = async (
   argv: readonly string[],
-  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; capMs?: number; stdout?: 'keep' | 'drop' } = {},
 ): Promise<Timed> => {
   const out = join(tmpdir(), `mw-bench-time-${process.pid}-${Math.random().toString(36).slice(2)}`);
-  const child = spawn('/usr/bin/time', ['-f', '%e %U %S %M', '-o', out, ...argv], {
+  const wrapper = rusageWrapper
+    ? [rusageWrapper, out, ...argv]
+    : ['/usr/bin/time', '-f', '%e %U %S %M', '-o', out, ...argv];
+  const child = spawn(wrapper[0]!, wrapper.slice(1), {
     cwd: options.cwd,
     env: options.env ?? process.env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -50,12 +80,22 @@ export const timeCommand = async (
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    stdout += chunk;
+    if (options.stdout !== 'drop') stdout += chunk;
   });
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr += chunk;
+    stderr = (stderr + chunk).slice(-20_000);
   });
+  let killed = false;
+  // kill the measured process, not the wrapper: it must live to report the rusage
+  const cap =
+    options.capMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          killed = true;
+          for (const pid of childrenOf(child.pid!)) process.kill(pid, 'SIGKILL');
+        }, options.capMs);
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  clearTimeout(cap);
   const line = (await readFile(out, 'utf8')).trim().split('\n').at(-1) ?? '';
   await rm(out, { force: true });
   const [wall, user, system, rss] = line.split(' ').map(Number);
@@ -67,6 +107,7 @@ export const timeCommand = async (
     userMs: (user ?? Number.NaN) * 1000,
     systemMs: (system ?? Number.NaN) * 1000,
     maxRssKb: rss ?? Number.NaN,
+    killed,
   };
 };
 

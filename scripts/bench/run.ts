@@ -1,21 +1,42 @@
-// npm run bench [-- --runs 5 --targets 2000 --only cpu,round,cold --write]
-// Measures mse-watch against Debian's prometheus-blackbox-exporter in the same run, the round time against its
-// physical limit in a VPC in a box, and the bundled FC handler's cold start. Prints a Markdown report; with
+// npm run bench [-- --runs 5 --targets 2000 --only cpu,bundle,scale,round --write]
+// Issue 16's measurements, side by side in one run: mse-watch's CPU per probe against a bare node:net loop, a C
+// epoll loop (the machine's floor) and Debian's prometheus-blackbox-exporter; the bundled FC handler warm in one
+// process; peak RSS; the FC bundle's size and import cost; 5,000 vs 50,000 targets in both output modes; the
+// round time with dropped endpoints in a VPC in a box. Every figure beside its goal. Prints Markdown; with
 // --write it replaces the results section of docs/BENCHMARKS.md. Loopback and our own namespaces only.
 import { execFileSync } from 'node:child_process';
+import { type Dirent, readdirSync, readFileSync, statSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
-import { cpus, hostname, release, totalmem } from 'node:os';
+import { cpus, hostname, loadavg, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { gzipSync } from 'node:zlib';
 import { ProbeConfig } from '../../shared/config/schema.ts';
 import { REPO_ROOT } from '../e2e/agent.ts';
 import { BLACKBOX, blackboxVersion } from './blackbox.ts';
 import { benchColdStart, type ColdResult, summarizeCold } from './cold-start.ts';
-import { benchCpu, type CpuResult, summarizeCpu } from './cpu.ts';
-import { fixed } from './measure.ts';
+import { benchCpu, type CpuResult, FC_BUNDLE, FC_DIR, FC_INVOCATIONS, summarizeCpu } from './cpu.ts';
+import { benchImports, cliStaticImports, fileSpecifier } from './import-cost.ts';
+import { holdListeners } from './listeners.ts';
+import { fixed, rusageTool, useRusageWrapper } from './measure.ts';
+import { buildNative, type Native } from './native.ts';
 import { benchRoundTime, type RoundResult, summarizeRound } from './round-time.ts';
+import { benchScale, type ScaleResult, summarizeScale } from './scale.ts';
 
-const GOALS = { cpuRatio: 0.35, peakRssMb: 100, singleRound: 1.1 };
+/** Issue 16's goals. Sizes in decimal units as the issue writes them (1 MB = 10^6 bytes, 1 kB = 1000 bytes). */
+const GOALS = {
+  marginalVsNode: 1.15,
+  warmVsBlackbox: 0.15,
+  peakRssMb: 80,
+  fcRssGrowthMb: 5,
+  bundleKb: 500,
+  importCpuMs: 60,
+  scaleRatio: 12,
+  scaleRssMb: 250,
+  singleRound: 1.1,
+};
+const SECTIONS = ['cpu', 'bundle', 'scale', 'round'] as const;
+type Section = (typeof SECTIONS)[number];
 const DEFAULTS = ProbeConfig.parse({});
 
 const { values } = parseArgs({
@@ -25,22 +46,45 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: String(DEFAULTS.concurrency) },
     timeout: { type: 'string', default: '2000' },
     attempts: { type: 'string', default: '3' },
-    only: { type: 'string', default: 'cpu,round,cold' },
+    'scale-small': { type: 'string', default: '5000' },
+    'scale-large': { type: 'string', default: '50000' },
+    'scale-runs': { type: 'string' },
+    only: { type: 'string', default: SECTIONS.join(',') },
     write: { type: 'boolean', default: false },
   },
 });
-const runs = Number(values.runs);
-const sections = new Set(values.only.split(','));
+/** A positive whole number, or a one-line error naming the flag. */
+const count = (flag: string, text: string | undefined): number => {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1)
+    throw new Error(`--${flag} must be a whole number ≥ 1, got "${text}"`);
+  return value;
+};
+const runs = count('runs', values.runs);
+const numbers = {
+  targets: count('targets', values.targets),
+  concurrency: count('concurrency', values.concurrency),
+  timeoutMs: count('timeout', values.timeout),
+  attempts: count('attempts', values.attempts),
+  scaleSmall: count('scale-small', values['scale-small']),
+  scaleLarge: count('scale-large', values['scale-large']),
+  // a 50,000-target run takes tens of seconds (today's text mode: minutes): fewer repetitions by default
+  scaleRuns: count('scale-runs', values['scale-runs'] ?? String(Math.max(1, Math.ceil(runs / 2)))),
+};
+// `cold` is this section's old name
+const sections = new Set(
+  values.only.split(',').map((name) => (name === 'cold' ? 'bundle' : name)) as Section[],
+);
+for (const name of sections) {
+  if (!SECTIONS.includes(name)) throw new Error(`--only: unknown section "${name}" (${SECTIONS.join(', ')})`);
+}
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 const machine = (): string => {
   const cpu = cpus();
   const osName = (() => {
     try {
-      return (
-        /PRETTY_NAME="([^"]+)"/.exec(execFileSync('cat', ['/etc/os-release'], { encoding: 'utf8' }))?.[1] ??
-        ''
-      );
+      return /PRETTY_NAME="([^"]+)"/.exec(readFileSync('/etc/os-release', 'utf8'))?.[1] ?? '';
     } catch {
       return '';
     }
@@ -56,25 +100,253 @@ const machine = (): string => {
 };
 
 const verdict = (ok: boolean) => (ok ? 'met' : '**not met**');
+const MIB_PER_MB = 1e6 / 2 ** 20;
+const us = (value: number) => `${fixed(value, 0)} µs`;
+const ms = (value: number, digits = 0) => `${fixed(value, digits)} ms`;
+const mib = (value: number) => `${fixed(value)} MiB`;
+const times = (value: number) => `${fixed(value, 2)} ×`;
+
+/** One line of the goals table: what the issue asks, what this run measured, met or not. */
+type Goal = { goal: string; measured: string; met: boolean | undefined };
+
+const renderGoals = (goals: Goal[]): string[] => [
+  '### Goals (issue 16)',
+  '',
+  '| goal | measured in this run | |',
+  '|---|---|---|',
+  ...goals.map(
+    (g) => `| ${g.goal} | ${g.measured} | ${g.met === undefined ? 'not measured' : verdict(g.met)} |`,
+  ),
+  '',
+];
+
+const cpuGoals = (result: CpuResult): Goal[] => {
+  const s = summarizeCpu(result);
+  return [
+    {
+      goal: `\`check\` marginal CPU per probe ≤ ${GOALS.marginalVsNode} × the bare \`node:net\` loop (cold process)`,
+      measured: `${us(s.mseMarginalUs)} / ${us(s.nodeColdUs)} = ${times(s.mseMarginalUs / s.nodeColdUs)} (marginal / marginal: ${times(s.mseMarginalUs / s.nodeMarginalUs)})`,
+      met: s.mseMarginalUs <= GOALS.marginalVsNode * s.nodeColdUs,
+    },
+    {
+      goal: `warm process (FC handler, 3rd invocation in one process) ≤ ${GOALS.warmVsBlackbox} × blackbox_exporter`,
+      measured: result.fcSkipped
+        ? result.fcSkipped
+        : `${us(s.fcThirdUs)} / ${us(s.blackboxUs)} = ${times(s.ratio(s.fcThirdUs))}`,
+      met: result.fcSkipped ? undefined : s.ratio(s.fcThirdUs) <= GOALS.warmVsBlackbox,
+    },
+    {
+      goal: `peak RSS ≤ ${GOALS.peakRssMb} MB (${fixed(GOALS.peakRssMb * MIB_PER_MB)} MiB) for ${result.options.targets} targets`,
+      measured: mib(s.mseRssMb),
+      met: s.mseRssMb <= GOALS.peakRssMb * MIB_PER_MB,
+    },
+    {
+      goal: `FC handler RSS grows ≤ ${GOALS.fcRssGrowthMb} MB (${fixed(GOALS.fcRssGrowthMb * MIB_PER_MB)} MiB) over ${FC_INVOCATIONS} invocations in one process`,
+      measured: result.fcSkipped
+        ? result.fcSkipped
+        : `${fixed(s.fcRssGrowthMb)} MiB (${mib(s.fcRssFirstMb)} after the 1st → ${mib(s.fcRssLastMb)} after the ${FC_INVOCATIONS}th)`,
+      met: result.fcSkipped ? undefined : s.fcRssGrowthMb <= GOALS.fcRssGrowthMb * MIB_PER_MB,
+    },
+  ];
+};
 
 const renderCpu = (result: CpuResult): string[] => {
   const s = summarizeCpu(result);
-  const { targets, concurrency } = result.options;
+  const { targets, concurrency, timeoutMs } = result.options;
+  const vsNode = (value: number) => times(value / s.nodeColdUs);
+  const row = (label: string, perProbe: number, rss = '', wall = '') =>
+    `| ${label} | ${us(perProbe)} | ${times(s.ratio(perProbe))} | ${vsNode(perProbe)} | ${rss} | ${wall} |`;
+  const fc = result.fcSkipped
+    ? [`| FC handler: ${result.fcSkipped} | | | | | |`]
+    : [
+        row(
+          `FC handler (\`${FC_BUNDLE}\`), 1st invocation in a fresh process (after its import)`,
+          s.fcFirstUs,
+        ),
+        row(
+          'FC handler, **3rd invocation in one process** (warm instance)',
+          s.fcThirdUs,
+          '',
+          ms(s.fcThirdWallMs),
+        ),
+      ];
   return [
-    `### CPU per probe and peak memory (${targets} loopback targets, concurrency ${concurrency}, median of ${result.mseWatch.length} runs)`,
+    `### CPU per probe and peak memory (${targets} loopback targets, concurrency ${concurrency}, timeout ${timeoutMs} ms, one attempt, median of ${result.mseWatch.length} runs)`,
     '',
-    '| | CPU per probe | peak RSS | wall time of the round |',
-    '|---|---:|---:|---:|',
-    `| \`mse-watch check\` (whole process: node start-up, config, ${targets} probes, diagnosis, JSON) | ${fixed(s.mseTotalUs, 0)} µs | ${fixed(s.msePeakRssMb)} MiB | ${fixed(s.mseWallMs, 0)} ms |`,
-    `| \`mse-watch check\`, marginal (minus a 1-target run: ${fixed(s.mseStartupCpuMs, 0)} ms CPU) | ${fixed(s.mseMarginalUs, 0)} µs | | |`,
-    `| blackbox_exporter \`tcp_connect\` via \`/probe\` (daemon already running) | ${fixed(s.blackboxUs, 0)} µs | ${fixed(s.blackboxPeakRssMb)} MiB | ${fixed(s.blackboxWallMs, 0)} ms |`,
-    `| reference: \`mse-watch --version\` (loading the CLI, no probe) | ${fixed(s.cliLoadCpuMs, 0)} ms in all | ${fixed(s.cliLoadRssMb)} MiB | |`,
-    `| reference: bare \`node:net\` connect loop, same targets and concurrency (whole process) | ${fixed(s.floorUs, 0)} µs | ${fixed(s.floorPeakRssMb)} MiB | |`,
+    '| | CPU per probe | × blackbox_exporter | × bare `node:net` (cold) | peak RSS | wall time |',
+    '|---|---:|---:|---:|---:|---:|',
+    row(
+      `\`mse-watch check --json\`, whole process (node start-up, config, ${targets} probes, diagnosis, JSON)`,
+      s.mseUs,
+      mib(s.mseRssMb),
+      ms(s.mseWallMs),
+    ),
+    row(
+      `\`mse-watch check\`, **marginal** (minus a 1-target run: ${ms(s.mseOneCpuMs)} CPU, ${mib(s.mseOneRssMb)})`,
+      s.mseMarginalUs,
+    ),
+    ...fc,
+    row(
+      'bare `node:net` connect loop, **whole process, cold** (a fresh `node`)',
+      s.nodeColdUs,
+      mib(s.nodeColdRssMb),
+      ms(s.nodeWallMs),
+    ),
+    row('bare `node:net` loop, marginal (minus a 1-target run)', s.nodeMarginalUs),
+    row('bare `node:net` loop, third pass in one process (JIT warm)', s.nodeWarmUs),
+    result.cSkipped
+      ? `| C epoll loop: ${result.cSkipped} | | | | | |`
+      : row(
+          `C epoll loop, non-blocking \`connect\`, whole process (the machine's floor; ${result.compiler} -O2)`,
+          s.cUs,
+          mib(s.cRssMb),
+          ms(s.cWallMs),
+        ),
+    row(
+      'blackbox_exporter `tcp_connect` via `/probe` (daemon already running)',
+      s.blackboxUs,
+      mib(s.blackboxRssMb),
+      ms(s.blackboxWallMs),
+    ),
+    `| reference: \`mse-watch --version\` (loading the CLI, no probe) | ${ms(s.cliLoadCpuMs)} in all | | | ${mib(s.cliLoadRssMb)} | |`,
     '',
-    `- Ratio mse-watch / blackbox_exporter, CPU per probe: **${fixed(s.ratio, 2)}** whole process, ${fixed(s.marginalRatio, 2)} marginal. Goal ≤ ${GOALS.cpuRatio}: ${verdict(s.ratio <= GOALS.cpuRatio)}.`,
-    `- Node's own floor on this machine is ${fixed(s.floorRatio, 2)} × blackbox_exporter's CPU per probe: the gap above it is mse-watch's (start-up ${fixed(s.mseStartupCpuMs, 0)} ms, config, report).`,
-    `- Peak RSS of mse-watch: **${fixed(s.msePeakRssMb)} MiB**. Goal ≤ ${GOALS.peakRssMb} MB (${fixed((GOALS.peakRssMb * 1e6) / 2 ** 20)} MiB): ${verdict(s.msePeakRssMb * 2 ** 20 <= GOALS.peakRssMb * 1e6)}.`,
+    ...(result.fcSkipped
+      ? []
+      : [
+          `FC handler memory in one process (${FC_INVOCATIONS} invocations of ${targets} targets each): RSS ${mib(s.fcAfterImportRssMb)} after the import, ` +
+            `${mib(s.fcRssFirstMb)} after the 1st invocation, ${mib(s.fcRssThirdMb)} after the 3rd, ${mib(s.fcRssLastMb)} after the ${FC_INVOCATIONS}th: ` +
+            `**${fixed(s.fcRssGrowthMb)} MiB** of growth after the first.`,
+          '',
+        ]),
+    `- mse-watch above Node: marginal ${us(s.mseMarginalUs)} against the bare loop's ${us(s.nodeMarginalUs)} marginal, ` +
+      `**${us(s.mseMarginalUs - s.nodeMarginalUs)} per probe** of mse-watch's own work.`,
+    `- Node above the machine's floor: the bare loop's marginal is ${times(s.nodeMarginalUs / s.cUs)} the C loop, warm ${times(s.nodeWarmUs / s.cUs)}.`,
     '',
+  ];
+};
+
+const bundleGoals = (bundle: BundleResult): Goal[] => {
+  const importRow = bundle.imports.rows.find((r) => r.label === FC_BUNDLE);
+  return [
+    {
+      goal: `FC bundle ≤ ${GOALS.bundleKb} kB`,
+      measured: `${fixed(bundle.jsBytes / 1000)} kB of JavaScript in the code package (${fixed(bundle.jsGzipBytes / 1000)} kB gzipped)`,
+      met: bundle.jsBytes <= GOALS.bundleKb * 1000,
+    },
+    {
+      goal: `FC bundle import ≤ ${GOALS.importCpuMs} ms CPU above \`node -e 0\``,
+      measured: importRow
+        ? `${ms(importRow.aboveCpuMs)} (${ms(importRow.cpuMs)} against ${ms(bundle.imports.base.cpuMs)})`
+        : 'not built',
+      met: importRow ? importRow.aboveCpuMs <= GOALS.importCpuMs : undefined,
+    },
+  ];
+};
+
+type BundleResult = {
+  /** The entry file. */
+  entryBytes: number;
+  /** Every .mjs/.js file of the code package (the entry and any chunks it may load), what FC is given to run. */
+  jsFiles: string[];
+  jsBytes: number;
+  jsGzipBytes: number;
+  /** Everything in dist/probe-endpoints/ (the code package as deployed). */
+  packageBytes: number;
+  cold: ColdResult;
+  imports: Awaited<ReturnType<typeof benchImports>>;
+  packages: string[];
+  builtins: string[];
+};
+
+const renderBundle = (bundle: BundleResult, n: number): string[] => {
+  const { base, rows } = bundle.imports;
+  const cold = bundle.cold;
+  const coldLines =
+    'skipped' in cold
+      ? [`Cold start: skipped (${cold.skipped}).`, '']
+      : (() => {
+          const c = summarizeCold(cold);
+          return [
+            `Cold start in a fresh process (1 loopback target, median of ${cold.runs.length}): module load ${ms(c.loadMs, 1)} wall, ` +
+              `module load → first probe's SYN accepted ${ms(c.firstProbeMs, 1)}, whole invocation ${ms(c.handlerMs, 1)}.` +
+              `${cold.error ? ` The handler reported: \`${cold.error}\`.` : ''}`,
+            '',
+          ];
+        })();
+  return [
+    `### The FC bundle and what loading costs (a fresh \`node\` per import, median of ${n})`,
+    '',
+    `Code package \`${FC_DIR}/\`: **${fixed(bundle.jsBytes / 1000)} kB of JavaScript** in ${bundle.jsFiles.length} file${bundle.jsFiles.length === 1 ? '' : 's'} (${bundle.jsFiles.map((f) => `\`${f}\``).join(', ')}), ` +
+      `${fixed(bundle.jsGzipBytes / 1000)} kB gzipped (FC stores the code zipped); the entry alone ${fixed(bundle.entryBytes / 1000)} kB; ${fixed(bundle.packageBytes / 1000)} kB with the other files of the package.`,
+    '',
+    ...coldLines,
+    '| import, in a fresh `node --input-type=module -e` | CPU of the process | above `node -e 0` | wall time of the import | peak RSS | above `node -e 0` |',
+    '|---|---:|---:|---:|---:|---:|',
+    `| nothing (\`node -e 0\`) | ${ms(base.cpuMs)} | | | ${mib(base.rssMb)} | |`,
+    ...rows.map(
+      (r) =>
+        `| ${r.label.startsWith('dist/') ? `\`${r.label}\`` : r.label} | ${ms(r.cpuMs)} | ${ms(r.aboveCpuMs)} | ${ms(r.wallMs, 1)} | ${mib(r.rssMb)} | ${fixed(r.aboveRssMb)} MiB |`,
+    ),
+    '',
+    `The CLI bundle imports ${bundle.packages.map((p) => `\`${p}\``).join(', ')}, and ${bundle.builtins.map((b) => `\`${b}\``).join(', ')} of Node's modules that \`node -e 0\` has not loaded, before it reads its arguments; each row above is one of them alone, then all together as the CLI loads them.`,
+    '',
+  ];
+};
+
+const scaleGoals = (result: ScaleResult): Goal[] =>
+  summarizeScale(result).flatMap((s) => [
+    {
+      goal: `${result.options.large} targets ≤ ${GOALS.scaleRatio} × the time of ${result.options.small}, \`${s.mode === 'json' ? '--json' : 'text'}\``,
+      measured: s.killed
+        ? `more than ${times(s.ratio)} (a run stopped at ${GOALS.scaleRatio * 2} × the ${result.options.small}-target time; longest ${fixed(s.largeWallMs / 1000)} s)`
+        : `${times(s.ratio)} (${fixed(s.smallWallMs / 1000)} s → ${fixed(s.largeWallMs / 1000)} s)`,
+      met: !s.killed && s.ratio <= GOALS.scaleRatio,
+    },
+    {
+      goal: `${result.options.large} targets peak RSS ≤ ${GOALS.scaleRssMb} MB (${fixed(GOALS.scaleRssMb * MIB_PER_MB)} MiB), \`${s.mode === 'json' ? '--json' : 'text'}\``,
+      measured: `${s.killed ? 'at least ' : ''}${mib(s.largeRssMb)}`,
+      met: s.largeRssMb <= GOALS.scaleRssMb * MIB_PER_MB && !s.killed,
+    },
+  ]);
+
+const renderScale = (result: ScaleResult): string[] => {
+  const { small, large, concurrency, capRatio } = result.options;
+  const rows = summarizeScale(result);
+  const n = Math.max(...rows.map((r) => result.runs[r.mode].small.length));
+  const more = (r: { killed: boolean }, sign = '> ') => (r.killed ? sign : '');
+  return [
+    `### Scaling: ${small} vs ${large} loopback targets (concurrency ${concurrency}, one attempt, whole process, median of ${n})`,
+    '',
+    `| output | ${small}: wall | CPU | peak RSS | ${large}: wall | CPU | peak RSS | time ratio (wall) | CPU ratio |`,
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows.map(
+      (r) =>
+        `| ${r.mode === 'json' ? '`--json`' : 'text (tables)'} | ${fixed(r.smallWallMs / 1000, 2)} s | ${fixed(r.smallCpuMs / 1000, 2)} s | ${mib(r.smallRssMb)} | ` +
+        `${more(r)}${fixed(r.largeWallMs / 1000, 1)} s | ${more(r)}${fixed(r.largeCpuMs / 1000, 1)} s | ${more(r, '≥ ')}${mib(r.largeRssMb)} | ` +
+        `${more(r)}${times(r.ratio)} | ${more(r)}${times(r.cpuRatio)} |`,
+    ),
+    '',
+    `Linear would be ${large / small} ×.${rows.some((r) => r.killed) ? ` A ${large}-target run still going at ${capRatio} × (twice the goal) the median of the ${small}-target runs before it was stopped there; from then on that mode's ${large}-target figures are lower bounds: the highest of its runs, each ratio taken against the ${small}-target median up to that run, and its run is not repeated.` : ''}`,
+    '',
+  ];
+};
+
+const roundGoals = (result: RoundResult): Goal[] => {
+  if ('skipped' in result)
+    return [
+      {
+        goal: 'dropped-endpoints round ≤ 1.10 × the timeout (one attempt)',
+        measured: result.skipped,
+        met: undefined,
+      },
+    ];
+  const s = summarizeRound(result);
+  return [
+    {
+      goal: `a round with ${result.droppedEndpoints.length} dropped endpoints ≤ ${GOALS.singleRound} × the timeout, one attempt`,
+      measured: `${ms(s.single)} = ${fixed(s.singleRatio, 3)} × T (T = ${result.options.timeoutMs} ms)`,
+      met: s.single <= GOALS.singleRound * result.options.timeoutMs,
+    },
   ];
 };
 
@@ -99,60 +371,141 @@ const renderRound = (result: RoundResult): string[] => {
   ];
 };
 
-const renderCold = (result: ColdResult): string[] => {
-  if ('skipped' in result)
-    return ['### Cold start of the bundled FC handler', '', `Skipped: ${result.skipped}.`, ''];
-  const s = summarizeCold(result);
-  return [
-    `### Cold start of the bundled FC handler (\`${result.bundle}\`, median of ${result.runs.length} fresh processes)`,
-    '',
-    '| bundle size | gzipped | module load | module load → first probe SYN accepted | whole invocation |',
-    '|---:|---:|---:|---:|---:|',
-    `| ${fixed(result.bytes / 1024)} KiB | ${fixed(result.gzipBytes / 1024)} KiB | ${fixed(s.loadMs)} ms | ${fixed(s.firstProbeMs)} ms | ${fixed(s.handlerMs)} ms |`,
-    '',
-    ...(result.error
-      ? [`The handler reported: \`${result.error}\` (the probe had already gone out).`, '']
-      : []),
-  ];
+const benchBundle = async (): Promise<BundleResult> => {
+  const dir = join(REPO_ROOT, FC_DIR);
+  const files = readdirSync(dir, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile());
+  const path = (entry: Dirent) => join(entry.parentPath, entry.name);
+  const js = files.filter((entry) => /\.m?js$/.test(entry.name));
+  const jsText = Buffer.concat(js.map((entry) => readFileSync(path(entry))));
+  const { packages, builtins } = await cliStaticImports();
+  const cold = await benchColdStart({ fn: 'probe-endpoints', runs });
+  const imports = await benchImports(
+    [
+      { label: FC_BUNDLE, specifiers: [fileSpecifier(FC_BUNDLE)] },
+      ...packages.map((p) => ({ label: `\`${p}\``, specifiers: [p] })),
+      // every package at once, as the CLI does: what they share loads once
+      { label: `all ${packages.length} packages together`, specifiers: packages },
+      ...builtins.map((b) => ({ label: `\`${b}\``, specifiers: [b] })),
+      {
+        label: `all ${packages.length} packages and ${builtins.length} Node modules together`,
+        specifiers: [...packages, ...builtins],
+      },
+    ],
+    runs,
+    log,
+  );
+  return {
+    entryBytes: statSync(join(REPO_ROOT, FC_BUNDLE)).size,
+    jsFiles: js.map((entry) => path(entry).slice(dir.length + 1)),
+    jsBytes: jsText.length,
+    jsGzipBytes: gzipSync(jsText).length,
+    packageBytes: files.reduce((sum, entry) => sum + statSync(path(entry)).size, 0),
+    cold,
+    imports,
+    packages,
+    builtins,
+  };
 };
 
-const main = async () => {
-  const started = new Date();
-  const lines: string[] = [
-    `Generated by \`npm run bench -- --runs ${runs}\` on ${started.toISOString().slice(0, 16)}Z.`,
-    '',
-    `Machine: ${machine()}.`,
-    '',
-  ];
-  if (sections.has('cpu')) {
-    if (!blackboxVersion()) lines.push(`CPU comparison skipped: ${BLACKBOX} is not installed.`, '');
-    else {
-      log('cpu: mse-watch vs blackbox_exporter');
-      const result = await benchCpu(
-        { targets: Number(values.targets), concurrency: Number(values.concurrency), runs, timeoutMs: 2000 },
+/** The sections asked for, in order; the listeners live only as long as the sections that probe them. */
+const measure = async (native: Native | { skipped: string }, goals: Goal[], body: string[]) => {
+  const needed = Math.max(
+    sections.has('cpu') ? numbers.targets : 0,
+    sections.has('scale') ? numbers.scaleLarge : 0,
+  );
+  if (needed > 0) log(`listeners: holding ${needed} on loopback`);
+  const listeners = needed > 0 ? await holdListeners(needed) : undefined;
+  try {
+    if (listeners && sections.has('cpu')) {
+      if (!blackboxVersion()) body.push(`CPU comparison skipped: ${BLACKBOX} is not installed.`, '');
+      else {
+        log('cpu: mse-watch, the bare node:net loop, C, blackbox_exporter, the FC handler warm');
+        const result = await benchCpu(
+          listeners.targets,
+          { targets: numbers.targets, concurrency: numbers.concurrency, runs, timeoutMs: numbers.timeoutMs },
+          native,
+          log,
+        );
+        goals.push(...cpuGoals(result));
+        body.push(...renderCpu(result));
+      }
+    }
+    if (sections.has('bundle')) {
+      log('bundle: size, import cost, cold start');
+      const bundle = await benchBundle();
+      goals.push(...bundleGoals(bundle));
+      body.push(...renderBundle(bundle, runs));
+    }
+    if (listeners && sections.has('scale')) {
+      log(`scale: ${numbers.scaleSmall} vs ${numbers.scaleLarge} targets, --json and text`);
+      const result = await benchScale(
+        listeners.targets,
+        {
+          small: numbers.scaleSmall,
+          large: numbers.scaleLarge,
+          concurrency: numbers.concurrency,
+          timeoutMs: numbers.timeoutMs,
+          runs: numbers.scaleRuns,
+          capRatio: 2 * GOALS.scaleRatio,
+        },
         log,
       );
-      lines.push(...renderCpu(result));
+      goals.push(...scaleGoals(result));
+      body.push(...renderScale(result));
     }
+  } finally {
+    await listeners?.stop();
   }
   if (sections.has('round')) {
     log('round: dropped endpoints in a namespace');
     const result = await benchRoundTime(
       {
         region: 'cn-shanghai',
-        timeoutMs: Number(values.timeout),
-        attempts: Number(values.attempts),
+        timeoutMs: numbers.timeoutMs,
+        attempts: numbers.attempts,
         spacingMs: DEFAULTS.spacing,
         runs: Math.max(3, Math.ceil(runs / 2)),
       },
       log,
     );
-    lines.push(...renderRound(result));
+    goals.push(...roundGoals(result));
+    body.push(...renderRound(result));
   }
-  if (sections.has('cold')) {
-    log('cold: FC handler bundle');
-    lines.push(...renderCold(await benchColdStart({ fn: 'probe-endpoints', runs })));
+};
+
+const main = async () => {
+  const started = new Date();
+  const loadAtStart = loadavg()[0]!;
+  const goals: Goal[] = [];
+  const body: string[] = [];
+  const native = await buildNative();
+  if (!('skipped' in native)) useRusageWrapper(native.rusage);
+  try {
+    await measure(native, goals, body);
+  } finally {
+    if (!('skipped' in native)) await native.cleanup();
   }
+  const commit = (() => {
+    try {
+      return execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+        cwd: REPO_ROOT,
+        encoding: 'utf8',
+      }).trim();
+    } catch {
+      return 'unknown';
+    }
+  })();
+  const argv = process.argv.slice(2).join(' ');
+  const lines = [
+    `Generated by \`npm run bench${argv ? ` -- ${argv}` : ''}\` at commit ${commit} on ${started.toISOString().slice(0, 16)}Z (${fixed((Date.now() - started.getTime()) / 60_000, 0)} min).`,
+    '',
+    `Machine: ${machine()}.`,
+    '',
+    `Load: 1-minute load average ${fixed(loadAtStart, 1)} at the start, ${fixed(loadavg()[0]!, 1)} at the end, on ${cpus().length} CPUs (the machine is shared: the ratios of one run compare tools under the same load; absolute figures move with it). Processes measured from outside by ${rusageTool()}.`,
+    '',
+    ...renderGoals(goals),
+    ...body,
+  ];
   const markdown = lines.join('\n');
   process.stdout.write(`${markdown}\n`);
   if (values.write) {
