@@ -3,12 +3,11 @@ import type { Config } from '../config/schema.ts';
 import type { ProbeRow } from '../report/schema.ts';
 import type { CheckFn, RunDeps, RunOptions, RunOutcome } from '../run/index.ts';
 // records and sink, not the sinks index: that one also brings the SLS client into the bundle
-import { closingRecords, probeRecord } from '../sinks/records.ts';
+import { closingRecords, probeRecord, warningRecord } from '../sinks/records.ts';
 import type { LogSink } from '../sinks/sink.ts';
 import type { SlsSinkDeps } from '../sinks/sls.ts';
 import { createStdoutSink } from '../sinks/stdout.ts';
 import { isMseWatchError, MseWatchError } from '../util/errors.ts';
-import { createRedactor } from '../util/redact.ts';
 import { type RunBudget, runBudget } from './budget.ts';
 import { loadFunctionConfig } from './config-source.ts';
 import { contextCredentials, contextSecrets, type FcContext, parseFcContext } from './context.ts';
@@ -234,10 +233,9 @@ const handle = async (
   for (const sink of deps.sinks ?? []) log.add(sink);
   // config warnings (a duplicate target merged): one JSON line each on stdout (the logstore), and in the summary
   const warnings: string[] = [];
-  const mask = createRedactor(secrets);
   const warn = (message: string) => {
     warnings.push(message);
-    deps.writeLine(`${mask(JSON.stringify({ ...log.base(), kind: 'warning', message }))}\n`);
+    log.write(warningRecord(log.base(), message));
   };
 
   // parse
@@ -304,6 +302,7 @@ const handle = async (
     ...(outcome?.nacos ? { nacos: outcome.nacos } : {}),
     ...(alerts ? { alerts } : {}),
     ...(report && check === 'endpoints' ? { catalogVersion: report.catalogVersion } : {}),
+    ...(report?.interception ? { interception: report.interception.verdict } : {}),
     ...(warnings.length > 0 ? { warnings } : {}),
   });
   const delivery = await log.flush(Math.max(0, budget.timeoutMs - elapsedMs() - 500));

@@ -63,6 +63,8 @@ export const FunctionSummary = z.strictObject({
   /** What alerting did, as the alerting module reports it. */
   alerts: z.unknown().optional(),
   catalogVersion: z.string().optional(),
+  /** The interception check's verdict: `intercepted` means green results from this vantage prove nothing. */
+  interception: z.enum(['clear', 'intercepted', 'inconclusive']).optional(),
   /** Sinks beside stdout (`sls:` in the config): lines delivered, lines not, and why. */
   delivery: Delivery.optional(),
   /** What the config loader merged or ignored, one line each (a duplicate target merged). */
@@ -88,6 +90,7 @@ export type SummaryInput = {
   nacos?: NacosReport;
   alerts?: unknown;
   catalogVersion?: string;
+  interception?: FunctionSummary['interception'];
   delivery?: Delivery;
   warnings?: string[];
 };
@@ -140,6 +143,7 @@ export const summarize = (input: SummaryInput): FunctionSummary => {
       : {}),
     ...(input.alerts === undefined ? {} : { alerts: input.alerts }),
     ...(input.catalogVersion ? { catalogVersion: input.catalogVersion } : {}),
+    ...(input.interception ? { interception: input.interception } : {}),
     ...(input.delivery ? { delivery: input.delivery } : {}),
     ...(input.warnings && input.warnings.length > 0 ? { warnings: input.warnings } : {}),
   };

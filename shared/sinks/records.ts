@@ -7,7 +7,7 @@ import { round1 } from '../util/format.ts';
  * The log records mse-watch writes, one JSON object per line (stdout in FC, PutLogs elsewhere).
  * Field names are a contract for saved searches and dashboards (docs/logs.md): add fields, never rename.
  */
-export const RecordKind = z.enum(['probe', 'finding', 'nacos', 'run']);
+export const RecordKind = z.enum(['probe', 'finding', 'nacos', 'run', 'warning']);
 export type RecordKind = z.infer<typeof RecordKind>;
 
 export const RecordOrigin = z.enum(['fc', 'cli']);
@@ -54,7 +54,14 @@ export type FindingRecord = RecordBase & {
   cause: string;
   action: string;
   endpoints: string[];
+  /** The root cause's kind (`port`, `ip`, `region`, `interception`, ...): `kind` itself names the record. */
+  findingKind?: NonNullable<Finding['kind']>;
+  /** The failure reason behind most of its endpoints. */
+  reason?: NonNullable<Finding['reason']>;
 };
+
+/** Something about the run's input worth knowing, e.g. a duplicate target merged. */
+export type WarningRecord = RecordBase & { kind: 'warning'; message: string };
 
 export type NacosRecord = RecordBase & {
   kind: 'nacos';
@@ -79,9 +86,11 @@ export type RunRecord = RecordBase & {
   catalogVersion?: string;
   /** What the run checked: "endpoints" or "nacos". */
   check: 'endpoints' | 'nacos';
+  /** The interception check's verdict, when the run made one (docs/diagnosis.md). */
+  interception?: NonNullable<CheckReport['interception']>['verdict'];
 };
 
-export type LogRecord = ProbeRecord | FindingRecord | NacosRecord | RunRecord;
+export type LogRecord = ProbeRecord | FindingRecord | NacosRecord | RunRecord | WarningRecord;
 
 /** Optional keys are left out rather than written as null, so a missing field means "not measured". */
 export const probeRecord = (base: Omit<RecordBase, 'kind'>, row: ProbeRow): ProbeRecord => ({
@@ -112,6 +121,14 @@ export const findingRecord = (base: Omit<RecordBase, 'kind'>, finding: Finding):
   cause: finding.cause,
   action: finding.action,
   endpoints: finding.endpoints,
+  ...(finding.kind === undefined ? {} : { findingKind: finding.kind }),
+  ...(finding.reason === undefined ? {} : { reason: finding.reason }),
+});
+
+export const warningRecord = (base: Omit<RecordBase, 'kind'>, message: string): WarningRecord => ({
+  ...base,
+  kind: 'warning',
+  message,
 });
 
 export const reportCounts = (report: Pick<CheckReport, 'probes' | 'findings'>) => ({
@@ -129,7 +146,7 @@ export type RunEnd = {
   complete: boolean;
   durationMs: number;
   /** What was seen; absent when the run never produced a report (a bad config, a hung check). */
-  report?: Pick<CheckReport, 'probes' | 'findings' | 'catalogVersion'>;
+  report?: Pick<CheckReport, 'probes' | 'findings' | 'catalogVersion' | 'interception'>;
   nacos?: NacosReport;
   reason?: string;
   budgetMs?: number;
@@ -156,6 +173,7 @@ export const closingRecords = (base: Omit<RecordBase, 'kind'>, end: RunEnd): Log
       ...(end.budgetMs === undefined ? {} : { budgetMs: end.budgetMs }),
       ...reportCounts({ probes, findings }),
       ...(end.report ? { catalogVersion: end.report.catalogVersion } : {}),
+      ...(end.report?.interception ? { interception: end.report.interception.verdict } : {}),
     },
   ];
 };
