@@ -18,7 +18,15 @@ export {
   channelName,
 } from './config.ts';
 export { type Evaluation, type EvaluationConfig, evaluate } from './evaluate.ts';
-export { CHANNEL_KEY_PREFIX, channelKey, NETWORK_KEY, nacosKey, probeKey, regionKey } from './keys.ts';
+export {
+  CHANNEL_KEY_PREFIX,
+  channelKey,
+  interceptionKey,
+  NETWORK_KEY,
+  nacosKey,
+  probeKey,
+  regionKey,
+} from './keys.ts';
 export {
   AlertEvent,
   AlertState,

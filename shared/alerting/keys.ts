@@ -8,3 +8,5 @@ export const nacosKey = (server: string, step: string): string => `nacos/${serve
 /** An alert channel itself: announced on the other channels when it breaks (a permanent error) and recovers. */
 export const CHANNEL_KEY_PREFIX = 'channels/';
 export const channelKey = (name: string): string => `${CHANNEL_KEY_PREFIX}${name}`;
+/** Something on the path answers where MSE serves nothing: this vantage point's green results prove nothing. */
+export const interceptionKey = (region: string): string => `${region}/interception`;

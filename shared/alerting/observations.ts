@@ -2,7 +2,7 @@ import { CategoryId } from '../catalog/schema.ts';
 import type { CheckReport, Finding, ProbeRow } from '../report/schema.ts';
 import { endpointOf } from '../util/format.ts';
 import type { AlertingConfig } from './config.ts';
-import { NETWORK_KEY, nacosKey, probeKey, regionKey } from './keys.ts';
+import { interceptionKey, NETWORK_KEY, nacosKey, probeKey, regionKey } from './keys.ts';
 import { Observation, type ObservationInput } from './model.ts';
 
 export type NacosSteps = {
@@ -59,7 +59,9 @@ const NETWORK_FAILURES = new Set(['refused', 'timeout', 'unreachable', 'tls']);
  * - nothing answered at all: one "monitor/network" key fails, and every other key is skipped (this
  *   run tells nothing about them) and inhibited while the monitor's network is out;
  * - every probe of the region failed while something else answered: one "<region>/*" key fails and
- *   the region's endpoints are inhibited by it.
+ *   the region's endpoints are inhibited by it;
+ * - the interception check connected (something on the path answers for every address): one
+ *   "<region>/interception" key fails, and the region's endpoints are skipped (their green proves nothing).
  */
 export const observe = (
   report: CheckReport,
@@ -103,6 +105,23 @@ export const observe = (
     });
   }
 
+  const intercepted = report.interception?.verdict === 'intercepted';
+  if (report.region && report.interception) {
+    const verdict = report.interception.verdict;
+    inputs.push({
+      key: interceptionKey(report.region),
+      group: report.region,
+      category: 'interception',
+      label: `the path to ${report.region}`,
+      outcome: networkLost || verdict === 'inconclusive' ? 'skip' : intercepted ? 'fail' : 'ok',
+      detail: intercepted
+        ? `${endpointOf(report.interception.probe)} connected, where MSE serves nothing: something on the path answers for every address`
+        : undefined,
+      inhibitedBy: [NETWORK_KEY],
+      ...(intercepted ? diagnosisOf(report.findings.find((f) => f.kind === 'interception')) : {}),
+    });
+  }
+
   const regionRows = report.region ? rows.filter(isCatalogRow) : [];
   const regionDown = regionRows.length >= minProbes && regionRows.every((row) => row.status !== 'ok');
   if (report.region && regionRows.length >= minProbes) {
@@ -111,7 +130,7 @@ export const observe = (
       group: report.region,
       category: 'region',
       label: `every endpoint of ${report.region}`,
-      outcome: networkLost ? 'skip' : regionDown ? 'fail' : 'ok',
+      outcome: networkLost || intercepted ? 'skip' : regionDown ? 'fail' : 'ok',
       detail: regionDown
         ? `none of the ${regionRows.length} endpoints of ${report.region} answered`
         : undefined,
@@ -131,11 +150,19 @@ export const observe = (
       group: groupOf(row),
       category: row.category,
       label: `${row.name ? `${row.name} ` : ''}${host}:${row.port}`,
+      // behind an interceptor a region endpoint's answer may be the interceptor's: it says nothing this run
       outcome:
-        networkLost || skippedCategories.has(row.category) ? 'skip' : row.status === 'ok' ? 'ok' : 'fail',
+        networkLost || skippedCategories.has(row.category) || (intercepted && inRegion)
+          ? 'skip'
+          : row.status === 'ok'
+            ? 'ok'
+            : 'fail',
       detail: row.status === 'ok' ? undefined : `${row.status}${row.error ? `: ${row.error.message}` : ''}`,
       verdict: verdicts.get(row.category),
-      inhibitedBy: inRegion && report.region ? [NETWORK_KEY, regionKey(report.region)] : [NETWORK_KEY],
+      inhibitedBy:
+        inRegion && report.region
+          ? [NETWORK_KEY, regionKey(report.region), interceptionKey(report.region)]
+          : [NETWORK_KEY],
       ...(row.status === 'ok' ? {} : diagnosisOf(findingFor(endpointOf(row)))),
     });
   }

@@ -453,6 +453,17 @@ h1{font-size:22px}
  * The check report as one self-contained HTML page: inline CSS, no scripts, nothing fetched (the CSP says so
  * to the browser too). Pure: the same report gives the same page.
  */
+/** The interception check, apart from the grid: it is not a catalog endpoint (docs/diagnosis.md). */
+const interceptionNote = (check: NonNullable<CheckReport['interception']>): string => {
+  const words = {
+    clear: 'clear: nothing answered where MSE serves nothing',
+    intercepted:
+      'intercepted: something on the path answered where MSE serves nothing, so green results prove nothing',
+    inconclusive: 'inconclusive',
+  }[check.verdict];
+  return `<p class="interception interception-${check.verdict}">Interception check <code>${escapeHtml(`${check.probe.ip}:${check.probe.port}`)}</code> (${escapeHtml(check.probe.status)}): ${escapeHtml(words)}</p>`;
+};
+
 export const renderHtmlReport = (report: CheckReport, options: HtmlReportOptions = {}): string => {
   const lookup = names();
   const regionName = report.region ? lookup.region(report.region) : undefined;
@@ -486,6 +497,7 @@ ${findingsSection(report)}
 ${nacos}
 <h2>Categories</h2>
 ${categoryCards(report, lookup)}
+${report.interception ? interceptionNote(report.interception) : ''}
 <h2 id="grid">Endpoints × ports</h2>
 ${legend(statuses)}
 ${matrix(report, lookup)}

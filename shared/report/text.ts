@@ -41,6 +41,25 @@ const byCategory = (probes: readonly ProbeRow[]): Map<string, ProbeRow[]> => {
 };
 
 /** The human report: a banner for simulations, a table per category, then findings with their actions. */
+const INTERCEPTION_WORDS = {
+  clear: 'clear: nothing answered where MSE serves nothing',
+  intercepted: 'INTERCEPTED: something on the path answered where MSE serves nothing',
+  inconclusive: 'inconclusive',
+} as const;
+
+/** The interception check is not a catalog endpoint: one line of its own, under the categories. */
+const interceptionLine = (
+  check: NonNullable<CheckReport['interception']>,
+  c: ReturnType<typeof painter>['c'],
+): string => {
+  const words = `interception check ${check.probe.ip}:${check.probe.port} (${check.probe.status}): ${INTERCEPTION_WORDS[check.verdict]}`;
+  return check.verdict === 'intercepted'
+    ? c.red(words)
+    : check.verdict === 'clear'
+      ? c.dim(words)
+      : c.yellow(words);
+};
+
 export const renderText = (report: CheckReport, options: TextOptions): string => {
   const { c, verdict, severity, status } = painter(options.color);
   const out: string[] = [];
@@ -81,6 +100,7 @@ export const renderText = (report: CheckReport, options: TextOptions): string =>
       ),
     );
   }
+  if (report.interception) out.push('', interceptionLine(report.interception, c));
   out.push('');
   if (report.findings.length === 0) {
     if (report.ok) out.push(c.green('No problems found: every endpoint asked for is reachable.'));

@@ -201,6 +201,22 @@ describe('storm guard', () => {
     ]);
   });
 
+  it('an intercepted path fires one "<region>/interception" notice; the region endpoints say nothing that run', () => {
+    const interception = (verdict: 'clear' | 'intercepted') => ({
+      probe: row('100.100.0.1', 9, verdict === 'intercepted' ? 'ok' : 'refused'),
+      verdict,
+    });
+    // the interceptor answers for every address, so the endpoints all look up, even one that is really down
+    const behindProxy = { ...region(['ok', 'ok', 'ok']), interception: interception('intercepted') };
+    const clearButOneDown = { ...region(['ok', 'timeout', 'ok']), interception: interception('clear') };
+    expect(run([behindProxy, behindProxy, clearButOneDown, clearButOneDown])).toEqual([
+      [],
+      ['firing cn-hangzhou/interception'],
+      [],
+      ['resolved cn-hangzhou/interception', 'firing cn-hangzhou/100.100.0.2:8848'],
+    ]);
+  });
+
   it('inhibits endpoint alerts while the whole region is unreachable and something else answers', () => {
     const regionDown = region(['timeout', 'timeout', 'timeout'], ['ok']);
     expect(run([regionDown, regionDown, regionDown])).toEqual([[], ['firing cn-hangzhou/*'], []]);
