@@ -1,4 +1,11 @@
 import credImport, { Config as CredentialConfig } from '@alicloud/credentials';
+import type { CredentialSource } from './credential-source.ts';
+
+export {
+  type CredentialSource,
+  credentialSourceFromEnv,
+  credentialSourceFromKeys,
+} from './credential-source.ts';
 
 /**
  * CommonJS packages that set `exports.default`: Node's ESM loader hands over module.exports,
@@ -9,24 +16,6 @@ export const cjsDefault = <T>(imported: T | { default: T }): T =>
 
 const Credential = cjsDefault<typeof credImport.default>(credImport);
 type CredentialClient = InstanceType<typeof Credential>;
-
-/**
- * Where the user's Alibaba Cloud credentials come from: keys in the environment first, otherwise the
- * default chain of @alicloud/credentials (CLI profile ~/.aliyun/config.json, credentials file, ECS RAM role, OIDC).
- */
-export type CredentialSource =
-  | { kind: 'static'; accessKeyId: string; accessKeySecret: string; securityToken?: string }
-  | { kind: 'chain' };
-
-export const credentialSourceFromEnv = (env: Record<string, string | undefined>): CredentialSource => {
-  const accessKeyId = env.ALIBABA_CLOUD_ACCESS_KEY_ID;
-  const accessKeySecret = env.ALIBABA_CLOUD_ACCESS_KEY_SECRET;
-  if (accessKeyId && accessKeySecret) {
-    const securityToken = env.ALIBABA_CLOUD_SECURITY_TOKEN;
-    return { kind: 'static', accessKeyId, accessKeySecret, ...(securityToken ? { securityToken } : {}) };
-  }
-  return { kind: 'chain' };
-};
 
 export const credentialClient = (source: CredentialSource): CredentialClient => {
   switch (source.kind) {
@@ -62,19 +51,3 @@ export const credentialProvider = (
     };
   };
 };
-
-/**
- * Keys handed over by the runtime (the FC context's `credentials`, the function role's STS keys) as a source;
- * without usable keys (a function without a role gets empty strings) the default chain is used.
- */
-export const credentialSourceFromKeys = (
-  keys: { accessKeyId: string; accessKeySecret: string; securityToken?: string | undefined } | undefined,
-): CredentialSource =>
-  keys && keys.accessKeyId !== '' && keys.accessKeySecret !== ''
-    ? {
-        kind: 'static',
-        accessKeyId: keys.accessKeyId,
-        accessKeySecret: keys.accessKeySecret,
-        ...(keys.securityToken ? { securityToken: keys.securityToken } : {}),
-      }
-    : { kind: 'chain' };

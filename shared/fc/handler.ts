@@ -1,4 +1,5 @@
 import type { AlertOutcome } from '../alerting/outcome.ts';
+import { credentialSourceFromKeys } from '../aliyun/credential-source.ts';
 import type { Config } from '../config/schema.ts';
 import type { ProbeRow } from '../report/schema.ts';
 import type { CheckFn, RunDeps, RunOptions, RunOutcome } from '../run/index.ts';
@@ -34,7 +35,7 @@ export type HandlerDeps = {
 };
 
 /** What each function runs once its config is known: the parts of a run it is for. */
-type Execute = (config: Config, options: RunOptions) => Promise<RunOutcome>;
+type Execute = (config: Config, options: RunOptions, runDeps: Partial<RunDeps>) => Promise<RunOutcome>;
 
 /** The event and config of an invocation, or why there are none. */
 type Parsed = { event: ParsedEvent; config: Config } | { event?: ParsedEvent; failure: unknown };
@@ -85,6 +86,7 @@ const runWithin = async (
   execute: Execute,
   config: Config,
   log: InvocationLog,
+  runDeps: Partial<RunDeps>,
 ): Promise<Ran> => {
   const rows: ProbeRow[] = [];
   const controller = new AbortController();
@@ -94,14 +96,18 @@ const runWithin = async (
     hardTimer = setTimeout(() => resolve('deadline'), budget.hardDeadlineMs);
   });
   try {
-    const run = execute(config, {
-      budgetMs: budget.probeBudgetMs,
-      signal: controller.signal,
-      onProbe: (row) => {
-        rows.push(row);
-        log.write(probeRecord(log.base(), row));
+    const run = execute(
+      config,
+      {
+        budgetMs: budget.probeBudgetMs,
+        signal: controller.signal,
+        onProbe: (row) => {
+          rows.push(row);
+          log.write(probeRecord(log.base(), row));
+        },
       },
-    });
+      runDeps,
+    );
     const winner = await Promise.race([run, hard]);
     if (winner !== 'deadline') {
       const reason = winner.report.complete
@@ -247,7 +253,9 @@ const handle = async (
   if ('failure' in parsed) ran = { rows: [], failure: parsed.failure };
   else {
     await addSlsSink(parsed.config, context, deps, log);
-    ran = await runWithin(budget, execute, parsed.config, log);
+    // what the run reads through the OpenAPI (the audit, an MSE instance by id) it reads with the function's role
+    const runDeps = { ...deps.runDeps, credentials: credentialSourceFromKeys(contextCredentials(context)) };
+    ran = await runWithin(budget, execute, parsed.config, log, runDeps);
   }
   const { outcome } = ran;
   const report = outcome?.report;
@@ -316,9 +324,9 @@ export const handleProbeEndpoints = (
   context: unknown,
   deps: HandlerDeps,
 ): Promise<FunctionSummary> =>
-  handle('endpoints', event, context, deps, (config, options) =>
+  handle('endpoints', event, context, deps, (config, options, runDeps) =>
     // alerting is the handler's own step (alertWithin), inside the budget that is left after the check
-    deps.check(config, deps.runDeps ?? {}, {
+    deps.check(config, runDeps, {
       ...options,
       parts: { endpoints: true, nacos: false, alerts: false },
     }),
@@ -330,14 +338,14 @@ export const handleProbeNacos = (
   context: unknown,
   deps: HandlerDeps,
 ): Promise<FunctionSummary> =>
-  handle('nacos', event, context, deps, async (config, options) => {
+  handle('nacos', event, context, deps, async (config, options, runDeps) => {
     if (!config.nacos) {
       throw new MseWatchError(
         'config-invalid',
         'probe-nacos needs a `nacos:` section (server, credentials) in MSE_WATCH_CONFIG or the trigger payload',
       );
     }
-    return deps.check(config, deps.runDeps ?? {}, {
+    return deps.check(config, runDeps, {
       ...(options.budgetMs === undefined ? {} : { budgetMs: options.budgetMs }),
       ...(options.signal ? { signal: options.signal } : {}),
       parts: { endpoints: false, nacos: true, alerts: false },

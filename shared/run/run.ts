@@ -1,4 +1,5 @@
 import type { AlertDeps, AlertOutcome } from '../alerting/index.ts';
+import type { CredentialSource } from '../aliyun/credential-source.ts';
 import { type Catalog, loadCatalog } from '../catalog/index.ts';
 import { diagnose, INTERCEPTION_CATEGORY } from '../diagnose/index.ts';
 import type { NacosDeps } from '../nacos/context.ts';
@@ -14,6 +15,11 @@ export type RunDeps = ProbeDeps & {
   catalog: Catalog;
   nacos: Partial<NacosDeps>;
   alerts: Partial<AlertDeps>;
+  /**
+   * Alibaba Cloud credentials for what a run reads through the OpenAPI (the audit, an MSE instance by id): in a
+   * function the role's STS keys from its context, elsewhere the user's chain.
+   */
+  credentials: CredentialSource;
 };
 
 /** Which parts of a configured run to do; by default everything the config asks for. */
