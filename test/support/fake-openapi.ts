@@ -107,6 +107,8 @@ export type FakeOpenApiOptions = {
     params: Record<string, string>,
   ) => { status: number; body: unknown } | undefined;
   now?: () => number;
+  /** Milliseconds to hold a correctly signed call of `action` before answering (a slow control plane). */
+  delayMs?: (action: string) => number;
 };
 
 export type FakeOpenApiRequest = {
@@ -126,6 +128,8 @@ export type FakeOpenApi = {
   port: number;
   url: string;
   requests: FakeOpenApiRequest[];
+  /** When each request arrived (Date.now()), in order: to tell what ran beside what. */
+  arrivals: number[];
   /** Only the accepted calls of one action. */
   calls(action: string): FakeOpenApiRequest[];
   metrics: Array<Record<string, string>>;
@@ -162,6 +166,7 @@ const SKEW_MS = 15 * 60_000;
 
 export const startFakeOpenApi = async (options: FakeOpenApiOptions): Promise<FakeOpenApi> => {
   const requests: FakeOpenApiRequest[] = [];
+  const arrivals: number[] = [];
   const metrics: Array<Record<string, string>> = [];
   const nonces = new Set<string>();
   const now = options.now ?? Date.now;
@@ -429,6 +434,7 @@ export const startFakeOpenApi = async (options: FakeOpenApiOptions): Promise<Fak
   };
 
   const server = createServer(async (req, res) => {
+    arrivals.push(Date.now());
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const bodyBytes = Buffer.concat(chunks);
@@ -624,6 +630,8 @@ export const startFakeOpenApi = async (options: FakeOpenApiOptions): Promise<Fak
           },
         );
       }
+      const delay = options.delayMs?.(action ?? '') ?? 0;
+      if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
       const scripted = options.override?.(action ?? '', params);
       if (scripted) {
         record.status = scripted.status;
@@ -647,6 +655,7 @@ export const startFakeOpenApi = async (options: FakeOpenApiOptions): Promise<Fak
     port,
     url: `http://127.0.0.1:${port}`,
     requests,
+    arrivals,
     metrics,
     calls: (action) => requests.filter((r) => r.action === action && r.status === 200),
     close: () =>
