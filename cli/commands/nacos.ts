@@ -149,8 +149,9 @@ export const registerNacos: Registrar = (program, io, setExit) => {
     .action(async (flags: NacosFlags) => {
       const base = (await loadDiscovered(flags.config, io))?.config;
       const fromFile: Partial<NacosConfigInput> = base?.nacos ?? {};
+      // an empty variable is an unset one (`NACOS_PASSWORD= mse-watch nacos ...`)
       const pick = (key: keyof typeof ENV_FALLBACKS) =>
-        flags[key] ?? fromFile[key] ?? io.env[ENV_FALLBACKS[key]];
+        flags[key] ?? fromFile[key] ?? (io.env[ENV_FALLBACKS[key]] || undefined);
       // --server and --instance-id each replace whichever of the two the file has
       const server = flags.server ?? (flags.instanceId ? undefined : fromFile.server);
       const instanceId = flags.instanceId ?? (flags.server ? undefined : fromFile.instanceId);

@@ -27,9 +27,13 @@ export type CloudSide = {
 
 const errorOf = (error: unknown): AuditSummary['errors'][number] =>
   isMseWatchError(error)
-    ? { section: 'run', code: error.code, message: `audit: ${error.message}` }
+    ? { section: 'run', code: error.code, message: error.message }
     : // a bug of ours: the run goes on without the cloud side, and says so
-      { section: 'run', code: 'internal', message: `audit: ${(error as Error)?.message ?? String(error)}` };
+      {
+        section: 'run',
+        code: 'internal',
+        message: `the cloud-side audit failed: ${(error as Error)?.message ?? String(error)}`,
+      };
 
 const explainWith = (
   audit: AuditReport | undefined,
@@ -70,7 +74,7 @@ export const auditBeside = async (
           section: 'run',
           code: 'no-region',
           message:
-            "audit: the audit evaluates a region's catalog endpoints: set region in the config (or --region)",
+            "the audit: section evaluates a region's catalog endpoints: set region in the config (or --region)",
         },
       ],
       0,

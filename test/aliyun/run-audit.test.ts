@@ -294,7 +294,7 @@ describe('checkConfig with an audit: section', () => {
       {
         section: 'run',
         code: 'budget',
-        message: "audit: the cloud-side audit did not finish within the run's time budget (2500 ms)",
+        message: "the cloud-side audit did not finish within the run's time budget (2500 ms)",
       },
     ]);
     expect(outcome.report.findings.at(-1)).toMatchObject({ category: 'audit', severity: 'warning' });
