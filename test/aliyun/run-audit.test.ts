@@ -140,10 +140,10 @@ describe('the FC handler with an audit: section', () => {
     ]);
     // the security group rule id, and the route, in the findings the function returns (and alerts carry)
     expect(causeOf(summary.findings, '100.100.45.175:9848')).toContain(
-      'Cloud side: 100.100.45.175:8080: security group sg-fn drops it by rule sgr-drop175 (priority 1 Drop ALL to 100.100.45.175/32 ports -1/-1)',
+      'at these addresses. Cloud side: 100.100.45.175 (ports 8080, 8848, 9848): security group sg-fn drops it by rule sgr-drop175 (priority 1 Drop ALL to 100.100.45.175/32 ports -1/-1)',
     );
     expect(causeOf(summary.findings, '100.100.17.91:8848')).toContain(
-      '100.100.17.91:8848: route table vtb-sys sends it to VpnGateway vpn-office (route 100.100.17.91/32, rte-vpn)',
+      '; 100.100.17.91 (ports 8080, 8848, 9848): route table vtb-sys sends it to VpnGateway vpn-office (route 100.100.17.91/32, rte-vpn)',
     );
     // the same findings in the logstore's closing records
     const findingRecords = lines
