@@ -101,7 +101,12 @@ export const registerNacos: Registrar = (program, io, setExit) => {
       '--instance-id <id>',
       'an MSE Nacos instance instead of --server: its intranet address is read through the OpenAPI (your Alibaba Cloud credentials; $MSE_WATCH_OPENAPI_ENDPOINT for another endpoint)',
     )
-    .addOption(regionOption())
+    .addOption(
+      Object.assign(regionOption(), {
+        description:
+          "with --instance-id: the instance's region, e.g. cn-hangzhou (default: the config's region, else $ALIBABA_CLOUD_REGION_ID)",
+      }),
+    )
     .option(
       '--grpc-port <n>',
       'gRPC port (default: HTTP port + 1000)',
@@ -116,7 +121,7 @@ export const registerNacos: Registrar = (program, io, setExit) => {
     .addOption(
       new Option(
         '--api <api>',
-        'HTTP API of the round trips: auto (by the server generation), or pin v1 or v3 (default: auto, or nacos.api)',
+        'HTTP API of the round trips: auto picks one by the server generation, v1 or v3 pins it (default: auto, or nacos.api)',
       ).choices(['auto', 'v1', 'v3']),
     )
     .option('--grpc-tls', 'TLS on the gRPC port (default: on for an https:// server, or nacos.tls.enabled)')

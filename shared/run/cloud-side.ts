@@ -10,8 +10,8 @@ import {
 import type { CheckReport } from '../report/schema.ts';
 import { isMseWatchError } from '../util/errors.ts';
 import { openApiLimits, type PartBudget, withinBudget } from './openapi-budget.ts';
+import type { PartDeps } from './part-deps.ts';
 import type { RunPlan } from './plan.ts';
-import type { RunDeps } from './run.ts';
 
 // The cloud side of a run with an `audit:` section: the audit (security groups, routes, MSE instances) read
 // through the OpenAPI while the probes run, then each failing endpoint's finding names what explains it. Loaded
@@ -59,7 +59,7 @@ const explainWith = (
 export const auditBeside = async (
   plan: RunPlan,
   catalog: Catalog,
-  deps: Partial<RunDeps>,
+  deps: PartDeps,
   budget: PartBudget,
 ): Promise<CloudSide> => {
   const started = performance.now();

@@ -3,7 +3,7 @@ import type { Config } from '../config/schema.ts';
 import type { MaintenancePeriod } from '../diagnose/audit/instances.ts';
 import { MseWatchError } from '../util/errors.ts';
 import { openApiLimits, type PartBudget, withinBudget } from './openapi-budget.ts';
-import type { RunDeps } from './run.ts';
+import type { PartDeps } from './part-deps.ts';
 
 // `nacos: {instanceId}`: the instance read through the OpenAPI. Loaded only by a run that names an instance,
 // since it brings the OpenAPI client (docs/BENCHMARKS.md: a plain run does not pay for it).
@@ -27,7 +27,7 @@ export type NacosInstanceTarget = {
 export const resolveNacosInstanceTarget = async (
   config: Config,
   instanceId: string,
-  deps: Partial<RunDeps>,
+  deps: PartDeps,
   budget: PartBudget = {},
 ): Promise<NacosInstanceTarget> => {
   if (!config.region)

@@ -7,7 +7,7 @@ import { unresolvedNacosReport } from '../nacos/unresolved.ts';
 import { isMseWatchError } from '../util/errors.ts';
 import { round1 } from '../util/format.ts';
 import type { PartBudget } from './openapi-budget.ts';
-import type { RunDeps } from './run.ts';
+import type { PartDeps } from './part-deps.ts';
 
 // The Nacos part of a run (loaded on demand: the gRPC stack is a cost a plain endpoint check does not pay).
 
@@ -39,7 +39,7 @@ const rest = (budget: PartBudget, started: number): PartBudget => ({
  */
 export const runNacosPart = async (
   config: Config,
-  deps: Partial<RunDeps>,
+  deps: PartDeps,
   budget: PartBudget = {},
   options: { unresolved?: 'report' | 'throw' } = {},
 ): Promise<NacosPart | undefined> => {
