@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 // the FC SDK and the credentials chain load only when a command talks to Alibaba Cloud
 import type { InvokeResult } from '../shared/aliyun/fc-invoke.ts';
+import { parseEndpointUrl } from '../shared/aliyun/openapi-products.ts';
 import { loadCatalog, resolveRegion } from '../shared/catalog/index.ts';
 import type { Config } from '../shared/config/schema.ts';
 import { type Comparison, compareRuns } from '../shared/diagnose/index.ts';
@@ -34,24 +35,16 @@ export type RemoteFlags = {
 const DEFAULT_FUNCTION_TIMEOUT_MS = 60_000;
 
 /**
- * The credentials chain of @alicloud/credentials fails with one long sentence listing every provider it tried
- * (with "enviroment" and "https://undefined/" in it). Here that becomes one line that says what to do; the
- * SDK's own text is shown with --verbose. The proper fix belongs in shared/aliyun (see the CLI report).
+ * shared/aliyun raises `no-credentials` (one line saying what to set) when the credentials chain finds nothing;
+ * here it gains the CLI's pointer to --verbose, which prints what the chain tried (its own long sentence).
  */
-const NO_CREDENTIALS = /unable to get credentials|Access ?Key ?ID must be specified|InvalidCredentials/i;
-
 export const credentialsError = (error: unknown, io: CliIo): unknown => {
-  const texts = [error, (error as { cause?: unknown })?.cause]
-    .map((e) => (e instanceof Error ? e.message : ''))
-    .join(' ');
-  if (!NO_CREDENTIALS.test(texts)) return error;
-  const cause = (error as { cause?: unknown })?.cause;
-  detail(io, `credentials chain: ${cause instanceof Error ? cause.message : texts}`);
-  return new MseWatchError(
-    'no-credentials',
-    'no Alibaba Cloud credentials: set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET (and ALIBABA_CLOUD_SECURITY_TOKEN for STS keys), or configure a profile with `aliyun configure` (--verbose shows what was tried)',
-    { cause: error },
-  );
+  if (!isMseWatchError(error) || error.code !== 'no-credentials') return error;
+  const cause = error.cause;
+  detail(io, `credentials chain: ${cause instanceof Error ? cause.message : String(cause)}`);
+  return new MseWatchError('no-credentials', `${error.message} (--verbose shows what was tried)`, {
+    cause,
+  });
 };
 
 export type InvokeFlags = RemoteFlags & {
@@ -62,14 +55,6 @@ export type InvokeFlags = RemoteFlags & {
   config?: string;
 };
 
-/** `https://host` or `http://host:port` (an internal endpoint, or a test double on loopback). */
-const parseEndpoint = (value: string): { endpoint: string; protocol: 'https' | 'http' } => {
-  const match = /^(https?):\/\/([A-Za-z0-9.-]+(?::\d+)?)\/?$/.exec(value);
-  if (!match)
-    throw new MseWatchError('usage', `--endpoint must look like https://<host>[:port], got "${value}"`);
-  return { protocol: match[1] as 'https' | 'http', endpoint: match[2]! };
-};
-
 /** Invokes the deployed function with the user's credentials and returns its raw answer. */
 export const invokeDeployed = async (
   kind: FunctionKind,
@@ -78,7 +63,8 @@ export const invokeDeployed = async (
 ): Promise<InvokeResult> => {
   const region = flags.region ?? io.env.ALIBABA_CLOUD_REGION_ID;
   if (!region) throw new MseWatchError('usage', 'give --region (the region the function is deployed in)');
-  const endpoint = flags.endpoint ? parseEndpoint(flags.endpoint) : undefined;
+  const parsed = flags.endpoint ? parseEndpointUrl(flags.endpoint, '--endpoint') : undefined;
+  const endpoint = parsed ? { endpoint: parsed.host, protocol: parsed.protocol } : undefined;
   const { callerAccountId, credentialSourceFromEnv, invokeFunction } = await import(
     '../shared/aliyun/fc-invoke.ts'
   );
@@ -218,7 +204,8 @@ export const startFunctionRun = (
     io,
   ).then(
     (result) => ({ summary: parseSummary(result) }),
-    (error: Error) => ({ error: isMseWatchError(error) ? error : (credentialsError(error, io) as Error) }),
+    // invokeDeployed has already worded a missing credential; anything else is the invoke's own error
+    (error: Error) => ({ error }),
   );
 };
 

@@ -7,16 +7,6 @@ import { createRedactor, MASK } from '../shared/util/redact.ts';
 // a field whose schema carries `.meta({ secret: true })`, and whatever an alert channel's driver lists as its
 // secrets (a DingTalk token lives inside the webhook URL, so the URL is masked where the token is).
 
-/**
- * Fields of sections whose schema does not declare its secrets yet. Interim: shared/nacos/config.ts should
- * mark these `.meta({ secret: true })` (and the TLS private key, once it exists); then this list goes.
- */
-const UNDECLARED: ReadonlyArray<ReadonlyArray<string>> = [
-  ['nacos', 'password'],
-  ['nacos', 'secretKey'],
-  ['nacos', 'tls', 'key'],
-];
-
 type Path = Array<string | number>;
 type Def = {
   type: string;
@@ -123,7 +113,6 @@ export const maskConfig = (
     }
   };
   walk(Config, config, [], mark);
-  for (const path of UNDECLARED) mark(path);
   for (const channel of config.alerting?.channels ?? []) secrets.push(...driverFor(channel).secrets(channel));
   const redact = createRedactor(secrets);
   // masked value by value, not in the printed text: "***" alone must be a quoted string in YAML, not an alias

@@ -105,8 +105,10 @@ export const registerAudit: Registrar = (program, io, setExit) => {
         io.stdout,
         flags.json ? jsonText(report) : renderAuditText(report, { color: colorFor(io) }),
       );
-      // each part that could not be audited, one line each (a RAM denial names the action and the statement to add)
-      for (const error of report.errors) await write(io.stderr, `mse-watch: ${error.message}\n`);
+      // each part that could not be audited, one line each (a RAM denial names the action and the statement to
+      // add); what stopped several parts alike (no credentials) is said once
+      for (const message of new Set(report.errors.map((error) => error.message)))
+        await write(io.stderr, `mse-watch: ${message}\n`);
       setExit(report.errors.length > 0 ? EXIT.usage : report.ok ? EXIT.ok : EXIT.problem);
     });
   teach(

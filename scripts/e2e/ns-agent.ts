@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import {
   type NacosFaults,
   type NacosTestServer,
+  type NacosTestServerOptions,
   NO_FAULTS,
   startNacosTestServer,
 } from '../../shared/simulate/nacos/index.ts';
@@ -65,14 +66,22 @@ const ops: Record<string, (request: Request) => Promise<unknown>> = {
     servers.set(key, proxy);
     return { host: proxy.host, port: proxy.port };
   },
-  /** {host, port, grpcPort, auth?, faults?}: the Nacos test server on an address of the namespace. */
+  /**
+   * {host, port, grpcPort, version?, auth?, clientAuth?, adminAuth?, tls?, faults?}: the Nacos test server on an
+   * address of the namespace, as startNacosTestServer takes them (tls: PEM text, {cert, key, http?, grpc?,
+   * clientCa?}).
+   */
   'nacos.start': async (request) => {
     await nacos?.close();
     nacos = await startNacosTestServer({
       host: String(request.host),
       port: Number(request.port),
       grpcPort: Number(request.grpcPort),
+      ...(request.version === undefined ? {} : { version: String(request.version) }),
       ...(request.auth ? { auth: request.auth as { username: string; password: string } } : {}),
+      ...(typeof request.clientAuth === 'boolean' ? { clientAuth: request.clientAuth } : {}),
+      ...(typeof request.adminAuth === 'boolean' ? { adminAuth: request.adminAuth } : {}),
+      ...(request.tls ? { tls: request.tls as NonNullable<NacosTestServerOptions['tls']> } : {}),
       faults: (request.faults ?? {}) as Partial<NacosFaults>,
     });
     servers.set('nacos', { close: async () => nacos?.close() });

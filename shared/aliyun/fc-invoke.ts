@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import openapiImport, * as $OpenApi from '@alicloud/openapi-client';
 import { z } from 'zod';
 import { MseWatchError } from '../util/errors.ts';
-import { type CredentialSource, cjsDefault, credentialClient } from './credentials.ts';
+import { type CredentialSource, cjsDefault, credentialClient, NoCredentialsError } from './credentials.ts';
 import { stripQueries } from './openapi-errors.ts';
 
 export { type CredentialSource, credentialSourceFromEnv } from './credentials.ts';
@@ -123,6 +123,7 @@ export const invokeFunction = async (
 
 /** SDK errors name the code and HTTP status; the hint says what usually causes it. */
 const invokeError = (request: InvokeRequest, error: unknown): MseWatchError => {
+  if (error instanceof NoCredentialsError) return error;
   const e = error as { code?: string; statusCode?: number; message?: string; data?: { Code?: string } };
   const code = e.code ?? e.data?.Code ?? 'error';
   const hints: Record<string, string> = {
@@ -130,8 +131,6 @@ const invokeError = (request: InvokeRequest, error: unknown): MseWatchError => {
     InvalidAccessKeyId: 'the AccessKey id is unknown: check ALIBABA_CLOUD_ACCESS_KEY_ID or your CLI profile',
     SignatureNotMatch: 'the AccessKey secret does not match its id',
     AccessDenied: 'the RAM user needs fc:InvokeFunction on this function (docs/deploy.md has the policy)',
-    InvalidCredentials:
-      'no credentials found: set ALIBABA_CLOUD_ACCESS_KEY_ID/SECRET or configure a CLI profile',
   };
   const hint = hints[code] ?? Object.entries(hints).find(([key]) => code.startsWith(key))?.[1];
   return new MseWatchError(
@@ -177,6 +176,7 @@ export const callerAccountId = async (
     if (!answer.success) throw new Error('the answer has no AccountId');
     return answer.data.AccountId;
   } catch (error) {
+    if (error instanceof NoCredentialsError) throw error;
     throw new MseWatchError(
       'account-unknown',
       `cannot tell the account id from the credentials (STS GetCallerIdentity: ${stripQueries((error as Error).message)}); give --account-id or set ALIBABA_CLOUD_ACCOUNT_ID`,

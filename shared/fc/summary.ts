@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AuditSummary } from '../diagnose/audit/summary.ts';
 import type { NacosReport } from '../nacos/report.ts';
 import { Finding, type ProbeRow } from '../report/schema.ts';
 import { endpointOf } from '../util/format.ts';
@@ -56,6 +57,10 @@ export const FunctionSummary = z.strictObject({
   nacos: z
     .strictObject({
       server: z.string(),
+      /** The MSE instance `server` was resolved from (`nacos.instanceId`). */
+      instanceId: z.string().optional(),
+      /** The run fell in the instance's maintenance period: its alerts are held. */
+      inMaintenance: z.boolean().optional(),
       ok: z.boolean(),
       steps: z.array(z.strictObject({ name: z.string(), status: z.string(), error: z.string().optional() })),
     })
@@ -69,6 +74,8 @@ export const FunctionSummary = z.strictObject({
   delivery: Delivery.optional(),
   /** What the config loader merged or ignored, one line each (a duplicate target merged). */
   warnings: z.array(z.string()).optional(),
+  /** The cloud-side audit (`audit:` in the config): blocked counts, diversions, what could not be read. */
+  audit: AuditSummary.optional(),
 });
 export type FunctionSummary = z.infer<typeof FunctionSummary>;
 
@@ -93,6 +100,7 @@ export type SummaryInput = {
   interception?: FunctionSummary['interception'];
   delivery?: Delivery;
   warnings?: string[];
+  audit?: AuditSummary;
 };
 
 /** The summary contract, built from what the run produced. Pure. */
@@ -132,6 +140,12 @@ export const summarize = (input: SummaryInput): FunctionSummary => {
       ? {
           nacos: {
             server: input.nacos.server,
+            ...(input.nacos.instance
+              ? {
+                  instanceId: input.nacos.instance.instanceId,
+                  inMaintenance: input.nacos.instance.inMaintenance,
+                }
+              : {}),
             ok: input.nacos.ok,
             steps: input.nacos.steps.map((step) => ({
               name: step.name,
@@ -146,5 +160,6 @@ export const summarize = (input: SummaryInput): FunctionSummary => {
     ...(input.interception ? { interception: input.interception } : {}),
     ...(input.delivery ? { delivery: input.delivery } : {}),
     ...(input.warnings && input.warnings.length > 0 ? { warnings: input.warnings } : {}),
+    ...(input.audit ? { audit: input.audit } : {}),
   };
 };

@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { MseWatchError } from '../util/errors.ts';
 import { round1 } from '../util/format.ts';
 import { createRedactor } from '../util/redact.ts';
 import { newCanaryId } from './canary.ts';
-import type { NacosConfig, NacosStepName } from './config.ts';
+import { hasServer, type NacosConfig, type NacosStepName } from './config.ts';
 import type { CheckContext, NacosDeps, StepFn } from './context.ts';
 import { namespaceFor } from './generation.ts';
 import { grpcJsFactory } from './grpc-client.ts';
@@ -36,10 +37,17 @@ export type NacosCheckOptions = { signal?: AbortSignal; budgetMs?: number };
  * MseWatchError only for input it cannot use (a TLS file that cannot be read), before any request.
  */
 export const runNacosCheck = async (
-  config: NacosConfig,
+  nacos: NacosConfig,
   deps: Partial<NacosDeps> = {},
   options: NacosCheckOptions = {},
 ): Promise<NacosReport> => {
+  // `nacos.instanceId` is the run's to resolve (shared/run: through the OpenAPI, with the run's credentials)
+  if (!hasServer(nacos))
+    throw new MseWatchError(
+      'config-invalid',
+      `nacos.instanceId ${nacos.instanceId ?? ''} must be resolved to a server before the check; mse-watch check, nacos and the functions do that`,
+    );
+  const config = nacos;
   const d: NacosDeps = { ...defaultNacosDeps, ...deps };
   const started = d.now();
   const address = parseServer(config.server, config.contextPath);

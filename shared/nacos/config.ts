@@ -30,6 +30,28 @@ const pemKey = z.string().refine((value) => /-----BEGIN [A-Z ]*PRIVATE KEY-----/
 });
 const filePath = z.string().min(1);
 
+/** `host`, `host:port`, or an http(s):// URL. */
+export const NacosServer = z
+  .string()
+  .min(1)
+  .refine((value) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(value) || /^https?:\/\//i.test(value), {
+    message: 'only http:// and https:// servers are supported (or give host:port)',
+  })
+  .refine(
+    (value) => {
+      try {
+        new URL(/^https?:\/\//i.test(value) ? value : `http://${value}`);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { message: 'not a host[:port] or URL' },
+  );
+
+/** An MSE instance id as the console shows it (mse-cn-…, mse_prepaid_public_cn-…). */
+export const MseInstanceId = z.string().regex(/^[A-Za-z0-9_-]+$/, 'an MSE instance id, e.g. mse-cn-…');
+
 /**
  * TLS for the HTTP API (on when `server` is https://) and for the gRPC client port (`enabled`; MSE: the
  * TLSEnabled parameter, engine 2.1.2.1+). Trust: the system roots unless `ca`/`caFile` is given. A client
@@ -45,7 +67,8 @@ export const NacosTls = z
     /** Client certificate chain and key, PEM, for mutual TLS. */
     cert: pemCertificate.optional(),
     certFile: filePath.optional(),
-    key: pemKey.optional(),
+    /** Secret: masked by `config check`, never printed. */
+    key: pemKey.meta({ secret: true }).optional(),
     keyFile: filePath.optional(),
     /** The name the server certificate must carry (and the SNI), when connecting by IP or through a VIP. */
     servername: z.string().min(1).optional(),
@@ -118,23 +141,13 @@ export type NacosCanary = z.infer<typeof NacosCanary>;
 export const NacosConfig = z
   .strictObject({
     /** `host`, `host:port`, or a URL (`https://host:8848` for TLS). Port defaults to 8848. */
-    server: z
-      .string()
-      .min(1)
-      .refine((value) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(value) || /^https?:\/\//i.test(value), {
-        message: 'only http:// and https:// servers are supported (or give host:port)',
-      })
-      .refine(
-        (value) => {
-          try {
-            new URL(/^https?:\/\//i.test(value) ? value : `http://${value}`);
-            return true;
-          } catch {
-            return false;
-          }
-        },
-        { message: 'not a host[:port] or URL' },
-      ),
+    server: NacosServer.optional(),
+    /**
+     * An MSE Nacos instance instead of a typed `server`: the run resolves it through the OpenAPI (QueryClusterInfo,
+     * with the credentials the run has: a function's role, the user's chain) to its intranet address, and holds
+     * the Nacos alerts in the instance's maintenance period. Needs the config's `region`.
+     */
+    instanceId: MseInstanceId.optional(),
     /** gRPC port; default = HTTP port + 1000, as Nacos itself does. */
     grpcPort: z.number().int().min(1).max(65_535).optional(),
     contextPath: z
@@ -142,10 +155,10 @@ export const NacosConfig = z
       .regex(/^\/[A-Za-z0-9_.-]*$/, 'must start with / (e.g. /nacos)')
       .default('/nacos'),
     username: z.string().min(1).optional(),
-    password: z.string().min(1).optional(),
+    password: z.string().min(1).meta({ secret: true }).optional(),
     /** MSE RAM authentication (Spas signatures) instead of a Nacos user. */
     accessKey: z.string().min(1).optional(),
-    secretKey: z.string().min(1).optional(),
+    secretKey: z.string().min(1).meta({ secret: true }).optional(),
     /** Namespace id; "" or omitted = the public namespace (sent as "" to 1.x/2.x, as `public` to 3.x). */
     namespace: z.string().default(''),
     /**
@@ -160,6 +173,19 @@ export const NacosConfig = z
     timeout: duration({ min: 50, max: 120_000 }).default(3000),
   })
   .superRefine((value, ctx) => {
+    if (value.server !== undefined && value.instanceId !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['instanceId'],
+        message: 'give server or instanceId, not both (instanceId is resolved to the server)',
+      });
+    } else if (value.server === undefined && value.instanceId === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['server'],
+        message: 'give server (host[:port] or a URL) or instanceId (an MSE Nacos instance, e.g. mse-cn-…)',
+      });
+    }
     const pairs = [
       ['username', 'password'],
       ['accessKey', 'secretKey'],
@@ -174,7 +200,8 @@ export const NacosConfig = z
         });
       }
     }
-    const https = /^https:\/\//i.test(value.server);
+    // an instance resolves to its intranet address, plain HTTP: TLS there is the gRPC side's (tls.enabled)
+    const https = /^https:\/\//i.test(value.server ?? '');
     if (value.tls && !https && value.tls.enabled !== true) {
       const set = Object.entries(value.tls).filter(
         ([key, field]) => key !== 'enabled' && key !== 'insecureSkipVerify' && field !== undefined,
@@ -198,3 +225,8 @@ export const NacosConfig = z
   });
 export type NacosConfig = z.infer<typeof NacosConfig>;
 export type NacosConfigInput = z.input<typeof NacosConfig>;
+
+/** What the check runs with: a server to talk to (an `instanceId` resolved to its address first). */
+export type ResolvedNacosConfig = NacosConfig & { server: string };
+
+export const hasServer = (config: NacosConfig): config is ResolvedNacosConfig => config.server !== undefined;

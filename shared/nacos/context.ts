@@ -1,4 +1,4 @@
-import type { NacosConfig, NacosStepName } from './config.ts';
+import type { NacosStepName, ResolvedNacosConfig } from './config.ts';
 import type { ApiFamily, ApiVersion, NacosGeneration } from './generation.ts';
 import type { HttpContext, ServerAddress } from './http.ts';
 import type { NacosMessage } from './proto.ts';
@@ -43,7 +43,7 @@ export type Cleanup = { name: string; run: (signal: AbortSignal) => Promise<void
 
 /** State one run shares between its steps. */
 export type CheckContext = {
-  config: NacosConfig;
+  config: ResolvedNacosConfig;
   deps: NacosDeps;
   address: ServerAddress;
   http: HttpContext;

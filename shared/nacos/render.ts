@@ -19,9 +19,19 @@ export const renderNacosText = (report: NacosReport, options: { color: boolean }
   const version = report.version ? `Nacos ${report.version}` : 'version unknown';
   // the generation decides which APIs were used, so the header names it
   const generation = report.generation ? ` · generation ${report.generation}` : '';
+  // a server resolved from nacos.instanceId names the instance it stands for
+  const instance = report.instance ? ` (MSE instance ${report.instance.instanceId})` : '';
   const out = [
-    `${c.bold('Nacos')} ${report.server} · ${version} · ${verdict} · ${Math.round(report.durationMs)} ms${generation}`,
+    `${c.bold('Nacos')} ${report.server}${instance} · ${version} · ${verdict} · ${Math.round(report.durationMs)} ms${generation}`,
   ];
+  const period = report.instance?.maintenancePeriod;
+  if (report.instance?.inMaintenance && period) {
+    out.push(
+      c.yellow(
+        `in the MSE maintenance period of ${report.instance.instanceId} (${period.start}-${period.end} ${period.timezone}): failures may be MSE's work; alerts for this server are held`,
+      ),
+    );
+  }
   out.push(
     textTable(
       ['step', 'status', 'latency', 'detail'],

@@ -62,5 +62,18 @@ export const NacosReport = z.strictObject({
   leftovers: z.array(z.string()).optional(),
   /** Additive: leftovers of earlier runs that this run removed. */
   swept: z.array(z.string()).optional(),
+  /**
+   * Additive: the MSE instance `server` was resolved from (`nacos.instanceId`), its maintenance period (daily,
+   * in its time zone) and whether the run fell inside it (alerts for this server are then held).
+   */
+  instance: z
+    .strictObject({
+      instanceId: z.string(),
+      maintenancePeriod: z
+        .strictObject({ start: z.string(), end: z.string(), timezone: z.string() })
+        .nullable(),
+      inMaintenance: z.boolean(),
+    })
+    .optional(),
 });
 export type NacosReport = z.infer<typeof NacosReport>;

@@ -437,22 +437,33 @@ export const auditParamsFromConfig = (
   maintenanceTimezone: audit.maintenanceTimezone,
 });
 
-/** The OpenAPI client options for an `audit:` section (in FC: the function role's keys from the context). */
+/**
+ * The OpenAPI client options for an `audit:` section (in FC: the function role's keys from the context). One
+ * base URL for every product: the section's `endpoint`, else `fallbackEndpoint` (the shell's
+ * MSE_WATCH_OPENAPI_ENDPOINT), else each product's regional endpoint. A run's other OpenAPI reads
+ * (`nacos.instanceId`) go through the same settings, so `audit` may be absent.
+ */
 export const openApiOptionsFromConfig = (
-  audit: AuditConfig,
+  audit: AuditConfig | undefined,
   region: string,
   credentials: CredentialSource,
+  fallbackEndpoint?: string,
 ): OpenApiOptions => ({
   region,
   credentials,
-  network: audit.network,
-  ...(audit.endpoint ? { endpoint: parseEndpointUrl(audit.endpoint, 'audit.endpoint') } : {}),
+  network: audit?.network ?? 'public',
+  ...(audit?.endpoint
+    ? { endpoint: parseEndpointUrl(audit.endpoint, 'audit.endpoint') }
+    : fallbackEndpoint
+      ? { endpoint: parseEndpointUrl(fallbackEndpoint, 'MSE_WATCH_OPENAPI_ENDPOINT') }
+      : {}),
 });
 
 /**
  * `nacos: {instanceId}`: the instance's Nacos address (intranet domain, 8848) and its maintenance period as an
- * alerting maintenance window over `match`, read with QueryClusterInfo. Throws a one-line error when the
- * instance does not exist, is not Nacos, or has no intranet domain yet.
+ * alerting maintenance window over `match`, read with QueryClusterInfo. Throws a one-line error naming
+ * `nacos.instanceId` when the instance does not exist, is not Nacos, has no intranet domain yet, or cannot be
+ * read (a RAM denial, no credentials).
  */
 export const resolveNacosInstance = async (
   api: OpenApi,
@@ -463,14 +474,20 @@ export const resolveNacosInstance = async (
   server: string;
   maintenanceWindow?: ReturnType<typeof maintenanceWindowFor>;
 }> => {
-  const errors: AuditError[] = [];
-  const [instance] = await readInstances(
-    api,
-    { instanceId, ...(options.timezone ? { maintenanceTimezone: options.timezone } : {}) },
-    errors,
-  );
-  if (!instance)
-    throw new MseWatchError(errors[0]?.code ?? 'not-found', `nacos.instanceId: ${errors[0]?.message}`);
+  let info: ClusterInfo;
+  try {
+    info = await queryClusterInfo(api, instanceId);
+  } catch (error) {
+    const entry = asError('instances', error);
+    throw new MseWatchError(
+      entry.code,
+      entry.code === 'not-found'
+        ? `nacos.instanceId: MSE instance ${instanceId} does not exist in ${api.region}: check the id and the region (${entry.message})`
+        : `nacos.instanceId: cannot read MSE instance ${instanceId}: ${entry.message}`,
+      { cause: error },
+    );
+  }
+  const instance = toInstance(undefined, info, options.timezone ?? MSE_MAINTENANCE_TIMEZONE);
   const server = nacosServerAddress(instance);
   const maintenanceWindow = maintenanceWindowFor(instance, options.match ?? ['nacos/*']);
   return { instance, server, ...(maintenanceWindow ? { maintenanceWindow } : {}) };

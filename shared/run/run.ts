@@ -1,6 +1,8 @@
 import type { AlertDeps, AlertOutcome } from '../alerting/index.ts';
 import type { CredentialSource } from '../aliyun/credential-source.ts';
 import { type Catalog, loadCatalog } from '../catalog/index.ts';
+import type { Config } from '../config/schema.ts';
+import type { AuditSummary } from '../diagnose/audit/summary.ts';
 import { diagnose, INTERCEPTION_CATEGORY } from '../diagnose/index.ts';
 import type { NacosDeps } from '../nacos/context.ts';
 import type { NacosReport } from '../nacos/report.ts';
@@ -20,6 +22,8 @@ export type RunDeps = ProbeDeps & {
    * function the role's STS keys from its context, elsewhere the user's chain.
    */
   credentials: CredentialSource;
+  /** One OpenAPI base URL (the shell's MSE_WATCH_OPENAPI_ENDPOINT), when the config's `audit.endpoint` names none. */
+  openApiEndpoint: string;
 };
 
 /** Which parts of a configured run to do; by default everything the config asks for. */
@@ -39,6 +43,13 @@ export type RunOutcome = {
   report: CheckReport;
   nacos?: NacosReport;
   alerts?: AlertOutcome;
+  /** The cloud-side audit (an `audit:` section): what it found and could not read. */
+  audit?: AuditSummary;
+  /**
+   * The config as the run applied it, when that differs from the one given (`nacos.instanceId` resolved, the
+   * instance's maintenance period among `alerting.maintenanceWindows`): alerting after the run uses this one.
+   */
+  config?: Config;
 };
 
 export const toRow = (result: ProbeResult): ProbeRow => {
@@ -93,7 +104,12 @@ export const runCheck = async (
     concurrency: config.probe.concurrency,
     ...budget,
   };
-  const [probed, intercepted, nacos] = await Promise.all([
+  // the cloud side (`audit:`): read through the OpenAPI while the probes run; its client loads only then
+  const cloud =
+    parts.endpoints && config.audit
+      ? import('./cloud-side.ts').then(({ auditBeside }) => auditBeside(plan, catalog, deps, budget))
+      : undefined;
+  const [probed, intercepted, nacosPart] = await Promise.all([
     probeTargets(
       targets.filter((target) => target.category !== INTERCEPTION_CATEGORY),
       {
@@ -113,13 +129,13 @@ export const runCheck = async (
       { clock, dialer },
     ),
     // loaded on demand: the gRPC stack costs start-up time and memory a plain endpoint check does not need
-    // (see docs/BENCHMARKS.md)
+    // (see docs/BENCHMARKS.md); `nacos.instanceId` is resolved there first
     parts.nacos && config.nacos
-      ? import('../nacos/check.ts').then(({ runNacosCheck }) =>
-          config.nacos ? runNacosCheck(config.nacos, deps.nacos ?? {}, budget) : undefined,
-        )
+      ? import('./nacos-part.ts').then(({ runNacosPart }) => runNacosPart(config, deps, budget))
       : undefined,
   ]);
+  const nacos = nacosPart?.report;
+  const applied = nacosPart?.config ?? config;
   const probes = probed.results.map(toRow);
   const region = parts.endpoints ? plan.region : null;
   const interception = intercepted.results[0];
@@ -132,7 +148,7 @@ export const runCheck = async (
     ...(nacos ? { nacos } : {}),
   });
   const ok = diagnosis.ok && probed.complete;
-  const report: CheckReport = {
+  const judged: CheckReport = {
     region: region?.id ?? null,
     startedAt: startedAt.toISOString(),
     durationMs: round1(clock.now() - started),
@@ -145,10 +161,13 @@ export const runCheck = async (
     findings: diagnosis.findings,
     ...(diagnosis.interception ? { interception: diagnosis.interception } : {}),
   };
+  // each failing endpoint's finding names the security group rule or route that explains it
+  const cloudSide = cloud ? (await cloud).explain(judged) : undefined;
+  const report = cloudSide?.report ?? judged;
   const alerts = parts.alerts
     ? await (await import('../alerting/process.ts')).processAlerts(
         {
-          config,
+          config: applied,
           report,
           ...(nacos ? { nacos } : {}),
           now: clock.wall(),
@@ -164,5 +183,7 @@ export const runCheck = async (
     report,
     ...(nacos ? { nacos } : {}),
     ...(alerts ? { alerts } : {}),
+    ...(cloudSide ? { audit: cloudSide.audit } : {}),
+    ...(applied === config ? {} : { config: applied }),
   };
 };

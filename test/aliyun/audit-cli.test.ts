@@ -1,4 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createOpenApi } from '../../shared/aliyun/openapi.ts';
 import { parseEndpointUrl } from '../../shared/aliyun/openapi-products.ts';
 import { loadCatalog, regionTargets, resolveRegion } from '../../shared/catalog/index.ts';
@@ -7,7 +10,9 @@ import { AuditReport } from '../../shared/diagnose/audit/report.ts';
 import type { ProbeRow } from '../../shared/report/schema.ts';
 import { runAudit } from '../../shared/run/audit.ts';
 import { runCliCapture } from '../support/cli.ts';
+import { stubEmptyCredentialsChain } from '../support/credentials-env.ts';
 import { type FakeOpenApi, type FakeOpenApiOptions, startFakeOpenApi } from '../support/fake-openapi.ts';
+import { closedPort } from '../support/listeners.ts';
 
 const AK = { accessKeyId: 'LTAI5tAuditCli00001', accessKeySecret: 'audit-cli-secret-9876543210fedcba' };
 const TOKEN = 'CAIS.audit-cli-sts-token/0123==';
@@ -490,6 +495,23 @@ describe('mse-watch audit (done when)', () => {
     const unknown = await runCliCapture(['audit', '--region', 'us-east-1'], ENV);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/unknown region "us-east-1"/);
+  });
+
+  it('no credentials: one line saying what to set, once, exit 2; nothing reached the endpoint', async () => {
+    const server = await start();
+    const home = await mkdtemp(join(tmpdir(), 'mse-watch-audit-no-creds-'));
+    stubEmptyCredentialsChain(home, await closedPort());
+    try {
+      const run = await audit(server, ['--security-group', 'sg-ent', '--vpc', 'vpc-app'], {});
+      expect(run.code).toBe(2);
+      expect(run.stderr).toBe(
+        'mse-watch: no Alibaba Cloud credentials: set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET (and ALIBABA_CLOUD_SECURITY_TOKEN for STS keys), or configure a profile with `aliyun configure`\n',
+      );
+      expect(server.requests).toHaveLength(0);
+    } finally {
+      vi.unstubAllEnvs();
+      await rm(home, { recursive: true, force: true });
+    }
   });
 
   it('says which variable holds a bad endpoint', async () => {

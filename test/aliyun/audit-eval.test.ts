@@ -694,4 +694,51 @@ describe('explaining failing probes by the audit', () => {
     );
     expect(findings[1]!.cause).toBe('Refused');
   });
+
+  it("says one explanation once for every endpoint it covers, and ends the finding's sentence once", () => {
+    const rule = {
+      kind: 'security-group-rule' as const,
+      securityGroupId: 'sg-1',
+      ruleId: 'sgr-1',
+      detail: 'rule sgr-1',
+    };
+    const route = {
+      kind: 'route' as const,
+      routeTableId: 'vtb-1',
+      destination: '100.100.17.91/32',
+      nextHopType: 'VpnGateway',
+      nextHopId: 'vpn-1',
+    };
+    const at = (endpoint: string, causes: Array<typeof rule | typeof route>) => ({
+      endpoint,
+      causes,
+      text: '',
+    });
+    const [finding] = withCloudCauses(
+      [
+        {
+          severity: 'critical',
+          category: 'governance-rules',
+          symptom: 's',
+          cause: 'They answer on none of their ports.',
+          action: 'a',
+          endpoints: [
+            '100.100.45.175:8080',
+            '100.100.45.175:8848',
+            '100.100.17.91:8848',
+            '100.100.45.174:8848',
+          ],
+        },
+      ],
+      [
+        at('100.100.45.175:8080', [rule]),
+        at('100.100.45.175:8848', [rule]),
+        at('100.100.17.91:8848', [route]),
+        at('100.100.45.174:8848', [rule]),
+      ],
+    );
+    expect(finding!.cause).toBe(
+      'They answer on none of their ports. Cloud side: 100.100.45.175 (ports 8080, 8848), 100.100.45.174:8848: security group sg-1 drops it by rule sgr-1; 100.100.17.91:8848: route table vtb-1 sends it to VpnGateway vpn-1 (route 100.100.17.91/32)',
+    );
+  });
 });

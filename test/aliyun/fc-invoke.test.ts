@@ -57,7 +57,7 @@ const request = (over: Partial<Parameters<typeof invokeFunction>[0]> = {}) => ({
   ...over,
 });
 
-describe('mse-watch invoke on the wire (@alicloud/fc20230330, signature V3)', () => {
+describe('mse-watch invoke on the wire (@alicloud/openapi-client callApi, ROA, signature V3)', () => {
   it('sends a signed POST /2023-03-30/functions/{name}/invocations and returns the report and log tail', async () => {
     const result = await invokeFunction(request(), { kind: 'static', ...AK });
     expect(result.statusCode).toBe(200);

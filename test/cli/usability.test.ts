@@ -2,11 +2,12 @@ import { chmod, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parse, stringify } from 'yaml';
 import type { Signal } from '../../cli/io.ts';
 import { loadCatalog } from '../../shared/catalog/index.ts';
 import { runCliCapture } from '../support/cli.ts';
+import { stubEmptyCredentialsChain } from '../support/credentials-env.ts';
 import { closedPort, type Listening, tcpListener } from '../support/listeners.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -352,9 +353,11 @@ describe('hints name a command that works', () => {
 });
 
 describe('invoke errors a user can act on', () => {
-  it('no credentials: one line that says what to set, exit 2', async () => {
-    const run = await runCliCapture(
-      [
+  it('no credentials: one line that says what to set, exit 2; --verbose shows what the chain tried', async () => {
+    // the chain reads the process environment and $HOME: emptied here, and the metadata service switched off
+    stubEmptyCredentialsChain(dir, refused);
+    try {
+      const argv = [
         'invoke',
         'probe-endpoints',
         '--region',
@@ -363,14 +366,24 @@ describe('invoke errors a user can act on', () => {
         '1',
         '--endpoint',
         `http://127.0.0.1:${refused}`,
-      ],
-      { HOME: dir },
-    );
-    expect(run.code).toBe(2);
-    expect(run.stderr).toBe(
-      'mse-watch: no Alibaba Cloud credentials: set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET (and ALIBABA_CLOUD_SECURITY_TOKEN for STS keys), or configure a profile with `aliyun configure` (--verbose shows what was tried)\n',
-    );
-    expect(run.stderr).not.toMatch(/enviroment|undefined/);
+      ];
+      const run = await runCliCapture(argv, { HOME: dir });
+      expect(run.code).toBe(2);
+      expect(run.stderr).toBe(
+        'mse-watch: no Alibaba Cloud credentials: set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET (and ALIBABA_CLOUD_SECURITY_TOKEN for STS keys), or configure a profile with `aliyun configure` (--verbose shows what was tried)\n',
+      );
+      expect(run.stderr).not.toMatch(/enviroment|undefined/);
+      const verbose = await runCliCapture([...argv, '--verbose'], { HOME: dir });
+      expect(verbose.code).toBe(2);
+      // the chain's own account, on a line of its own; it never reached for the metadata address
+      expect(verbose.stderr).toMatch(
+        /^mse-watch: credentials chain: unable to get credentials from any of the providers in the chain: .*ECONNREFUSED 127\.0\.0\.1/m,
+      );
+      expect(verbose.stderr).not.toContain('100.100.100.200');
+      expect(verbose.stderr).not.toContain('network rule');
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 
   it('a payload key that is not a config key, or a bad value, is exit 2 (not a run that could not finish)', async () => {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { overlayTls } from '../../cli/commands/nacos.ts';
 import { NACOS_STEPS, NacosReport } from '../../shared/nacos/index.ts';
 import { type NacosTestServer, NO_FAULTS, startNacosTestServer } from '../../shared/simulate/nacos/index.ts';
 import { runCliCapture } from '../support/cli.ts';
@@ -180,5 +181,64 @@ describe('usage errors exit 2', () => {
     expect(run.stdout).toBe('');
     expect(run.stderr).toMatch(message);
     noSecrets(run);
+  });
+});
+
+describe('--api pins the HTTP API of the round trips', () => {
+  it('v1 against 3.2 fails (its v1 APIs are gone), v3 and auto pass', async () => {
+    const server = await startNacosTestServer({
+      version: '3.2',
+      auth: { username: 'nacos', password: PASSWORD },
+    });
+    const apiRun = async (api: string) => {
+      const run = await runCliCapture(
+        ['nacos', ...target(server), '-u', 'nacos', '--timeout', '2s', '--json', '--api', api],
+        { NACOS_PASSWORD: PASSWORD },
+      );
+      noSecrets(run);
+      return { ...run, report: run.stdout ? NacosReport.parse(JSON.parse(run.stdout)) : undefined };
+    };
+    const statusOf = (report: NacosReport | undefined) =>
+      Object.fromEntries(
+        report?.steps.map((s) => [s.name, s.error ? `${s.status}:${s.error.code}` : s.status]) ?? [],
+      );
+    try {
+      const v1 = await apiRun('v1');
+      expect(v1.code).toBe(1);
+      expect(v1.report?.apis?.['config-roundtrip']).toBe('v1');
+      expect(statusOf(v1.report)['config-roundtrip']).toMatch(/^failed:/);
+      for (const api of ['v3', 'auto']) {
+        const run = await apiRun(api);
+        expect(run.code).toBe(0);
+        expect(run.report?.apis?.['config-roundtrip']).toBe('v3');
+      }
+      const bad = await apiRun('v2');
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(/--api/);
+      expect(bad.stderr).toMatch(/auto, v1, v3/);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('overlayTls', () => {
+  it.each([
+    [{}, undefined, undefined],
+    [{ grpcTls: false }, { ca: 'X' }, { ca: 'X', enabled: false }],
+    [{ tlsCa: 'ca.pem' }, { ca: 'X', insecureSkipVerify: true }, { caFile: 'ca.pem' }],
+    [
+      { tlsInsecure: true },
+      { caFile: 'ca.pem', servername: 'n' },
+      { insecureSkipVerify: true, servername: 'n' },
+    ],
+    [
+      { tlsKey: 'k.pem', tlsCert: 'c.pem' },
+      { key: 'K', cert: 'C' },
+      { keyFile: 'k.pem', certFile: 'c.pem' },
+    ],
+    [{ tlsServername: 'nacos.internal' }, undefined, { servername: 'nacos.internal' }],
+  ])('%j over %j gives %j', (flags, file, expected) => {
+    expect(overlayTls(file, flags)).toEqual(expected);
   });
 });

@@ -248,3 +248,171 @@ describe('mse-watch nacos --config with a tls section', () => {
     }
   });
 });
+
+/** `mse-watch nacos` against `server` with the flags, its JSON report, and no secret in its output. */
+const nacosCli = async (server: NacosTestServer, scheme: 'http' | 'https', ...flags: string[]) => {
+  const run = await runCliCapture(
+    [
+      'nacos',
+      '--server',
+      `${scheme}://127.0.0.1:${server.port}`,
+      '--grpc-port',
+      String(server.grpcPort),
+      '-u',
+      USER.username,
+      '--timeout',
+      '2s',
+      '--json',
+      ...flags,
+    ],
+    { NACOS_PASSWORD: USER.password, NO_COLOR: '1' },
+  );
+  const report = run.stdout ? NacosReport.parse(JSON.parse(run.stdout)) : undefined;
+  for (const secret of [USER.password, pki.client.key.split('\n')[1] ?? '']) {
+    expect(run.stdout).not.toContain(secret);
+    expect(run.stderr).not.toContain(secret);
+  }
+  return { ...run, report };
+};
+const statusOf = (report: NacosReport | undefined) =>
+  Object.fromEntries(
+    report?.steps.map((s) => [s.name, s.error ? `${s.status}:${s.error.code}` : s.status]) ?? [],
+  );
+
+describe('mse-watch nacos TLS flags: --grpc-tls/--no-grpc-tls, --tls-ca, --tls-cert/--tls-key, --tls-servername, --tls-insecure', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'mse-watch-nacos-flags-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('--tls-ca with --tls-cert/--tls-key: mutual TLS on HTTP and gRPC, certificates checked against the CA', async () => {
+    const server = await start({
+      version: '3.2',
+      tls: { cert: pki.server.cert, key: pki.server.key, clientCa: pki.ca.cert },
+    });
+    const without = await nacosCli(server, 'https', '--tls-ca', pki.ca.certFile);
+    expect(without.code).toBe(1);
+    expect(statusOf(without.report).liveness).toBe('failed:tls');
+    const run = await nacosCli(
+      server,
+      'https',
+      '--tls-ca',
+      pki.ca.certFile,
+      '--tls-cert',
+      pki.client.certFile,
+      '--tls-key',
+      pki.client.keyFile,
+    );
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.report?.tls).toEqual({ http: true, grpc: true, verify: 'ca' });
+  });
+
+  it('--tls-servername checks a certificate that names only a host name, when checking by IP', async () => {
+    const server = await start({ version: '3.1', tls: { cert: pki.nameOnly.cert, key: pki.nameOnly.key } });
+    const byIp = await nacosCli(server, 'https', '--tls-ca', pki.ca.certFile);
+    expect(statusOf(byIp.report)).toMatchObject({
+      liveness: 'failed:tls',
+      'grpc-server-check': 'failed:tls',
+    });
+    const named = await nacosCli(
+      server,
+      'https',
+      '--tls-ca',
+      pki.ca.certFile,
+      '--tls-servername',
+      'nacos.test',
+    );
+    expect(named.code).toBe(0);
+    expect(named.report?.tls).toEqual({ http: true, grpc: true, verify: 'ca', servername: 'nacos.test' });
+  });
+
+  it('--tls-insecure accepts an untrusted certificate, says so, and wins over a CA from the file', async () => {
+    const untrusted = untrustedServer(pki);
+    const server = await start({ version: '3.2', tls: { cert: untrusted.cert, key: untrusted.key } });
+    const file = join(dir, 'ca-in-file.yaml');
+    await writeFile(
+      file,
+      stringify({ nacos: { server: `https://127.0.0.1:${server.port}`, tls: { caFile: pki.ca.certFile } } }),
+    );
+    const run = await nacosCli(server, 'https', '--config', file, '--tls-insecure');
+    expect(run.code).toBe(0);
+    expect(run.report?.tls).toMatchObject({ verify: 'off' });
+    const text = await runCliCapture(
+      ['nacos', '--config', file, '--grpc-port', String(server.grpcPort), '--tls-insecure', '-u', 'nacos'],
+      { NACOS_PASSWORD: USER.password, NO_COLOR: '1' },
+    );
+    expect(text.stdout).toContain('TLS certificates were NOT verified (tls.insecureSkipVerify)');
+  });
+
+  it('--grpc-tls: plain HTTP with TLS gRPC (the usual MSE set-up); --no-grpc-tls: the reverse', async () => {
+    const grpcOnly = await start({
+      version: '2.5.1',
+      tls: { cert: pki.server.cert, key: pki.server.key, http: false, grpc: true },
+    });
+    const plain = await nacosCli(grpcOnly, 'http');
+    expect(statusOf(plain.report)['grpc-server-check']).toMatch(/^failed:/);
+    const tls = await nacosCli(grpcOnly, 'http', '--grpc-tls', '--tls-ca', pki.ca.certFile);
+    expect(tls.code).toBe(0);
+    expect(tls.report?.tls).toEqual({ http: false, grpc: true, verify: 'ca' });
+
+    const httpOnly = await start({
+      version: '2.5.1',
+      tls: { cert: pki.server.cert, key: pki.server.key, http: true, grpc: false },
+    });
+    const both = await nacosCli(httpOnly, 'https', '--tls-ca', pki.ca.certFile);
+    expect(statusOf(both.report)['grpc-server-check']).toMatch(/^failed:/);
+    const off = await nacosCli(httpOnly, 'https', '--tls-ca', pki.ca.certFile, '--no-grpc-tls');
+    expect(off.code).toBe(0);
+    expect(off.report?.tls).toEqual({ http: true, grpc: false, verify: 'ca' });
+  });
+
+  it('a file flag replaces the inline PEM of its pair in the file (no "give key or keyFile" conflict)', async () => {
+    const server = await start({
+      version: '3.2',
+      tls: { cert: pki.server.cert, key: pki.server.key, clientCa: pki.ca.cert },
+    });
+    // the file holds another CA and another key inline; the flags name the right files
+    const file = join(dir, 'inline.yaml');
+    await writeFile(
+      file,
+      stringify({
+        nacos: {
+          server: `https://127.0.0.1:${server.port}`,
+          tls: { ca: pki.otherCa.cert, cert: pki.otherCa.cert, key: pki.otherCa.key },
+        },
+      }),
+    );
+    const run = await nacosCli(
+      server,
+      'https',
+      '--config',
+      file,
+      '--tls-ca',
+      pki.ca.certFile,
+      '--tls-cert',
+      pki.client.certFile,
+      '--tls-key',
+      pki.client.keyFile,
+    );
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.report?.tls).toMatchObject({ verify: 'ca' });
+  });
+
+  it('TLS flags with TLS off on both sides: exit 2, saying how to turn it on', async () => {
+    const server = await start({ version: '2.5.1' });
+    const run = await nacosCli(server, 'http', '--tls-ca', pki.ca.certFile);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(
+      'mse-watch: nacos: the --tls-* flags need TLS on a side: an https:// --server (HTTP), or --grpc-tls (gRPC)\n',
+    );
+    // a file that cannot be read names the field
+    const missing = await nacosCli(server, 'https', '--tls-ca', join(dir, 'nope.pem'));
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/^mse-watch: nacos\.tls\.caFile: cannot read .*nope\.pem \(ENOENT\)/);
+  });
+});

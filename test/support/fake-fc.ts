@@ -1,7 +1,8 @@
-import { createHash, createHmac, randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { acs3Signature, acs3StringToSign, decodePairs } from './acs-signature.ts';
 
 /**
  * A loopback stand-in for the FC 3.0 data plane that checks InvokeFunction as the FC documentation
@@ -10,13 +11,10 @@ import type { AddressInfo } from 'node:net';
  * The signature is recomputed here from the bytes on the wire, independently of the SDK.
  */
 
-// RFC 3986 unreserved characters stay; everything else is %XX (V3 signature: "percentCode").
-const percentEncode = (value: string) =>
-  encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-
 export type CanonicalParts = { canonicalRequest: string; stringToSign: string; signature: string };
 
-export const acs3Signature = (
+/** The V3 signature of a request as received (the query split at each pair's first "=", as the OpenAPI fake does). */
+export const acs3SignatureOf = (
   method: string,
   rawUrl: string,
   headers: IncomingHttpHeaders,
@@ -24,30 +22,8 @@ export const acs3Signature = (
   hashedPayload: string,
   secret: string,
 ): CanonicalParts => {
-  const [path = '/', query = ''] = rawUrl.split('?');
-  const pairs = query
-    .split('&')
-    .filter((p) => p !== '')
-    .map((p) => {
-      const [k = '', v = ''] = p.split('=');
-      return [decodeURIComponent(k), decodeURIComponent(v.replace(/\+/g, '%20'))] as const;
-    })
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const canonicalQuery = pairs.map(([k, v]) => `${percentEncode(k)}=${percentEncode(v)}`).join('&');
-  const canonicalHeaders = signedHeaders
-    .map((name) => `${name}:${String(headers[name] ?? '').trim()}\n`)
-    .join('');
-  const canonicalRequest = [
-    method,
-    path,
-    canonicalQuery,
-    canonicalHeaders,
-    signedHeaders.join(';'),
-    hashedPayload,
-  ].join('\n');
-  const stringToSign = `ACS3-HMAC-SHA256\n${createHash('sha256').update(canonicalRequest).digest('hex')}`;
-  const signature = createHmac('sha256', secret).update(stringToSign).digest('hex');
-  return { canonicalRequest, stringToSign, signature };
+  const parts = acs3StringToSign(method, rawUrl, headers, signedHeaders, hashedPayload);
+  return { ...parts, signature: acs3Signature(parts.stringToSign, secret) };
 };
 
 export type FakeFcCall = {
@@ -147,7 +123,7 @@ export const startFakeFc = async (options: FakeFcOptions): Promise<FakeFc> => {
       return fail(403, 'InvalidAccessKeyId.NotFound', 'unknown AccessKey id');
     if (options.securityToken !== undefined && h['x-acs-security-token'] !== options.securityToken)
       return fail(403, 'InvalidSecurityToken', 'security token mismatch');
-    const expected = acs3Signature('POST', url, h, signed, payloadHash, options.accessKeySecret);
+    const expected = acs3SignatureOf('POST', url, h, signed, payloadHash, options.accessKeySecret);
     if (expected.signature !== signature)
       return fail(403, 'SignatureNotMatch', 'the request signature does not match');
 
@@ -161,7 +137,7 @@ export const startFakeFc = async (options: FakeFcOptions): Promise<FakeFc> => {
     const fn = options.functions[functionName];
     if (!fn) return fail(404, 'FunctionNotFound', `function '${functionName}' does not exist`);
     const invocationType = h['x-fc-invocation-type'] === 'Async' ? 'Async' : 'Sync';
-    const qualifier = new URLSearchParams(match[2]?.slice(1) ?? '').get('qualifier') ?? undefined;
+    const qualifier = decodePairs(match[2]?.slice(1) ?? '').find(([k]) => k === 'qualifier')?.[1];
     const call: FakeFcCall = {
       functionName,
       ...(qualifier ? { qualifier } : {}),

@@ -1,7 +1,8 @@
-import { createHash, createHmac, randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { acs3Signature, acs3StringToSign, decodePairs, rpcV1Signature } from './acs-signature.ts';
 
 /**
  * A loopback Alibaba Cloud OpenAPI endpoint for ECS 2014-05-26, VPC 2016-04-28, MSE 2019-05-31 and
@@ -23,61 +24,12 @@ import type { AddressInfo } from 'node:net';
  * follow every page; throttling and denials are scripted per action.
  */
 
-// RFC 3986: unreserved characters stay, everything else is %XX with upper-case hex (both signature versions).
-export const percentEncode = (value: string): string =>
-  encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-
-/** Query or form text into ordered pairs, splitting each pair at its first "=" (NextToken values end in "="). */
-export const decodePairs = (text: string): Array<[string, string]> =>
-  text
-    .split('&')
-    .filter((pair) => pair !== '')
-    .map((pair) => {
-      const at = pair.indexOf('=');
-      const [k, v] = at < 0 ? [pair, ''] : [pair.slice(0, at), pair.slice(at + 1)];
-      const decode = (s: string) => decodeURIComponent(s.replace(/\+/g, '%20'));
-      return [decode(k), decode(v)];
-    });
-
-const sortedCanonical = (pairs: Array<[string, string]>): string =>
-  pairs
-    .map(([k, v]) => [percentEncode(k), percentEncode(v)] as const)
-    .sort(([a, av], [b, bv]) => (a < b ? -1 : a > b ? 1 : av < bv ? -1 : av > bv ? 1 : 0))
-    .map(([k, v]) => `${k}=${v}`)
-    .join('&');
-
-export const acs3StringToSign = (
-  method: string,
-  rawUrl: string,
-  headers: IncomingHttpHeaders,
-  signedHeaders: string[],
-  hashedPayload: string,
-): { canonicalRequest: string; stringToSign: string } => {
-  const at = rawUrl.indexOf('?');
-  const path = at < 0 ? rawUrl : rawUrl.slice(0, at);
-  const query = at < 0 ? '' : rawUrl.slice(at + 1);
-  const canonicalHeaders = signedHeaders
-    .map((name) => `${name}:${String(headers[name] ?? '').trim()}\n`)
-    .join('');
-  const canonicalRequest = [
-    method,
-    path,
-    sortedCanonical(decodePairs(query)),
-    canonicalHeaders,
-    signedHeaders.join(';'),
-    hashedPayload,
-  ].join('\n');
-  return {
-    canonicalRequest,
-    stringToSign: `ACS3-HMAC-SHA256\n${createHash('sha256').update(canonicalRequest).digest('hex')}`,
-  };
-};
-
-export const rpcV1Signature = (method: string, params: Array<[string, string]>, secret: string): string => {
-  const canonical = sortedCanonical(params.filter(([k]) => k !== 'Signature'));
-  const stringToSign = `${method}&${percentEncode('/')}&${percentEncode(canonical)}`;
-  return createHmac('sha1', `${secret}&`).update(stringToSign).digest('base64');
-};
+export {
+  acs3StringToSign,
+  decodePairs,
+  percentEncode,
+  rpcV1Signature,
+} from './acs-signature.ts';
 
 const PRODUCT_OF_VERSION: Record<string, FakeProduct> = {
   '2014-05-26': 'ecs',
@@ -155,6 +107,8 @@ export type FakeOpenApiOptions = {
     params: Record<string, string>,
   ) => { status: number; body: unknown } | undefined;
   now?: () => number;
+  /** Milliseconds to hold a correctly signed call of `action` before answering (a slow control plane). */
+  delayMs?: (action: string) => number;
 };
 
 export type FakeOpenApiRequest = {
@@ -174,6 +128,8 @@ export type FakeOpenApi = {
   port: number;
   url: string;
   requests: FakeOpenApiRequest[];
+  /** When each request arrived (Date.now()), in order: to tell what ran beside what. */
+  arrivals: number[];
   /** Only the accepted calls of one action. */
   calls(action: string): FakeOpenApiRequest[];
   metrics: Array<Record<string, string>>;
@@ -210,6 +166,7 @@ const SKEW_MS = 15 * 60_000;
 
 export const startFakeOpenApi = async (options: FakeOpenApiOptions): Promise<FakeOpenApi> => {
   const requests: FakeOpenApiRequest[] = [];
+  const arrivals: number[] = [];
   const metrics: Array<Record<string, string>> = [];
   const nonces = new Set<string>();
   const now = options.now ?? Date.now;
@@ -477,6 +434,7 @@ export const startFakeOpenApi = async (options: FakeOpenApiOptions): Promise<Fak
   };
 
   const server = createServer(async (req, res) => {
+    arrivals.push(Date.now());
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const bodyBytes = Buffer.concat(chunks);
@@ -571,7 +529,7 @@ export const startFakeOpenApi = async (options: FakeOpenApiOptions): Promise<Fak
         if (options.securityToken !== undefined && h['x-acs-security-token'] !== options.securityToken)
           throw new FakeError(400, 'InvalidSecurityToken.Mismatch', 'The security token does not match.');
         const { stringToSign } = acs3StringToSign(method, url, h, signed, payloadHash);
-        const expected = createHmac('sha256', options.accessKeySecret).update(stringToSign).digest('hex');
+        const expected = acs3Signature(stringToSign, options.accessKeySecret);
         if (expected !== signature)
           throw new FakeError(
             400,
@@ -672,6 +630,8 @@ export const startFakeOpenApi = async (options: FakeOpenApiOptions): Promise<Fak
           },
         );
       }
+      const delay = options.delayMs?.(action ?? '') ?? 0;
+      if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
       const scripted = options.override?.(action ?? '', params);
       if (scripted) {
         record.status = scripted.status;
@@ -695,6 +655,7 @@ export const startFakeOpenApi = async (options: FakeOpenApiOptions): Promise<Fak
     port,
     url: `http://127.0.0.1:${port}`,
     requests,
+    arrivals,
     metrics,
     calls: (action) => requests.filter((r) => r.action === action && r.status === 200),
     close: () =>

@@ -101,9 +101,24 @@ export const explainFailures = (rows: readonly ProbeRow[], audit: AuditReport): 
       return { endpoint, causes, text };
     });
 
+/** "100.100.45.175:8848", or "100.100.45.175 (ports 8080, 8848, 9848)" for several ports of one address. */
+const endpointsText = (endpoints: readonly string[]): string => {
+  const ports = new Map<string, string[]>();
+  for (const endpoint of endpoints) {
+    const at = endpoint.lastIndexOf(':');
+    const ip = endpoint.slice(0, at);
+    ports.set(ip, [...(ports.get(ip) ?? []), endpoint.slice(at + 1)]);
+  }
+  return [...ports]
+    .map(([ip, list]) => (list.length === 1 ? `${ip}:${list[0]}` : `${ip} (ports ${list.join(', ')})`))
+    .join(', ');
+};
+
 /**
- * `check` findings with the cloud side added to their cause: each finding's endpoints that the audit explains
- * get "Cloud side: …". Findings without an explained endpoint are returned unchanged.
+ * `check` findings with the cloud side added to their cause: the endpoints of each finding that the audit
+ * explains get "Cloud side: …", endpoints with the same explanation said once ("100.100.45.175 (ports 8080,
+ * 8848, 9848): security group sg-1 drops it by rule sgr-1 …"). Findings without an explained endpoint are
+ * returned unchanged.
  */
 export const withCloudCauses = (
   findings: readonly Finding[],
@@ -114,5 +129,14 @@ export const withCloudCauses = (
       (e) => e.causes.length > 0 && finding.endpoints.includes(e.endpoint),
     );
     if (explained.length === 0) return finding;
-    return { ...finding, cause: `${finding.cause}. Cloud side: ${explained.map((e) => e.text).join('; ')}` };
+    const byCause = new Map<string, string[]>();
+    for (const e of explained) {
+      const cause = e.causes.map(causeText).join('; ');
+      byCause.set(cause, [...(byCause.get(cause) ?? []), e.endpoint]);
+    }
+    const cloud = [...byCause]
+      .map(([cause, endpoints]) => `${endpointsText(endpoints)}: ${cause}`)
+      .join('; ');
+    // the finding's own cause may end its last sentence already
+    return { ...finding, cause: `${finding.cause.replace(/\.+$/, '')}. Cloud side: ${cloud}` };
   });

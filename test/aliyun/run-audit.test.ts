@@ -1,0 +1,387 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { loadCatalog, resolveRegion } from '../../shared/catalog/index.ts';
+import { Config, type ConfigInput } from '../../shared/config/schema.ts';
+import { AuditSummary } from '../../shared/diagnose/audit/summary.ts';
+import { type HandlerDeps, handleProbeEndpoints } from '../../shared/fc/handler.ts';
+import { FunctionSummary, summarize } from '../../shared/fc/summary.ts';
+import { checkConfig } from '../../shared/run/index.ts';
+import { Scenario, type Simulation, startSimulation } from '../../shared/simulate/index.ts';
+import { runCliCapture } from '../support/cli.ts';
+import { type FakeOpenApi, type FakeOpenApiOptions, startFakeOpenApi } from '../support/fake-openapi.ts';
+import { fakeContext, timerEvent } from '../support/fc-context.ts';
+
+// `audit:` in a check config: the run audits the cloud side beside its probes, with the credentials it has (the
+// function's role from the FC context, static keys here), and each failing endpoint's finding names the rule
+// or route that explains it. The catalog addresses are a simulation on loopback; the OpenAPI is the loopback
+// fake, which checks every signature; credentials are always given, so the chain never runs.
+
+const run = promisify(execFile);
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const catalog = loadCatalog();
+const hangzhou = resolveRegion(catalog, 'cn-hangzhou');
+const CONTEXT = fakeContext();
+const ROLE = CONTEXT.credentials;
+const STATIC = {
+  kind: 'static' as const,
+  accessKeyId: ROLE.accessKeyId,
+  accessKeySecret: ROLE.accessKeySecret,
+  securityToken: ROLE.securityToken,
+};
+
+/** A basic group whose priority-1 Drop covers one governance IP, and a VPN route for another. */
+const cloud = (over: Partial<FakeOpenApiOptions> = {}): FakeOpenApiOptions => ({
+  accessKeyId: ROLE.accessKeyId,
+  accessKeySecret: ROLE.accessKeySecret,
+  securityToken: ROLE.securityToken,
+  region: 'cn-hangzhou',
+  pageCap: 2,
+  securityGroups: [
+    {
+      id: 'sg-fn',
+      type: 'normal',
+      vpcId: 'vpc-app',
+      rules: [
+        {
+          SecurityGroupRuleId: 'sgr-drop175',
+          IpProtocol: 'ALL',
+          PortRange: '-1/-1',
+          DestCidrIp: '100.100.45.175/32',
+          Policy: 'Drop',
+          Priority: 1,
+        },
+      ],
+    },
+  ],
+  vSwitches: [
+    { VSwitchId: 'vsw-fn', VpcId: 'vpc-app', CidrBlock: '192.168.1.0/24', RouteTableId: 'vtb-sys' },
+  ],
+  routeTables: [
+    {
+      RouteTableId: 'vtb-sys',
+      RouteTableType: 'System',
+      VpcId: 'vpc-app',
+      VSwitchIds: ['vsw-fn'],
+      entries: [
+        { DestinationCidrBlock: '100.64.0.0/10', Type: 'System', NextHopType: 'service' },
+        {
+          RouteEntryId: 'rte-vpn',
+          DestinationCidrBlock: '100.100.17.91/32',
+          Type: 'Custom',
+          NextHopType: 'VpnGateway',
+          NextHopId: 'vpn-office',
+        },
+      ],
+    },
+  ],
+  clusters: [],
+  ...over,
+});
+
+let simulation: Simulation;
+let fake: FakeOpenApi | undefined;
+beforeAll(async () => {
+  // the two addresses the cloud side blocks are refused on every port; the rest of the region answers
+  simulation = await startSimulation(
+    hangzhou,
+    Scenario.parse({
+      faults: [
+        { endpoint: '100.100.45.175', fault: 'refuse' },
+        { endpoint: '100.100.17.91', fault: 'refuse' },
+      ],
+    }),
+  );
+});
+afterAll(async () => {
+  await simulation.close();
+});
+afterEach(async () => {
+  await fake?.close();
+  fake = undefined;
+});
+
+const configFor = (server: FakeOpenApi, audit: Record<string, unknown> = {}): ConfigInput => ({
+  ...simulation.config,
+  probe: { timeout: '1s', attempts: 1, spacing: '0ms' },
+  audit: { securityGroups: ['sg-fn'], vSwitchId: 'vsw-fn', endpoint: server.url, ...audit },
+});
+
+const causeOf = (findings: Array<{ endpoints: string[]; cause: string }>, endpoint: string): string =>
+  findings.find((f) => f.endpoints.includes(endpoint))?.cause ?? '';
+
+describe('the FC handler with an audit: section', () => {
+  it("audits with the function's role, and a failing endpoint's finding names the rule that drops it", async () => {
+    fake = await startFakeOpenApi(cloud());
+    const lines: string[] = [];
+    const deps: HandlerDeps = {
+      env: {},
+      readFile: (path) => readFile(path, 'utf8'),
+      writeLine: (line) => void lines.push(line),
+      now: Date.now,
+      check: checkConfig,
+    };
+    const summary = FunctionSummary.parse(
+      await handleProbeEndpoints(timerEvent(JSON.stringify(configFor(fake))), CONTEXT, deps),
+    );
+    expect(summary.ok).toBe(false);
+    expect(summary.complete).toBe(true);
+    expect(summary.failed.map((f) => `${f.ip}:${f.port}`).sort()).toEqual([
+      '100.100.17.91:8080',
+      '100.100.17.91:8848',
+      '100.100.17.91:9848',
+      '100.100.45.175:8080',
+      '100.100.45.175:8848',
+      '100.100.45.175:9848',
+    ]);
+    // the security group rule id, and the route, in the findings the function returns (and alerts carry)
+    expect(causeOf(summary.findings, '100.100.45.175:9848')).toContain(
+      'at these addresses. Cloud side: 100.100.45.175 (ports 8080, 8848, 9848): security group sg-fn drops it by rule sgr-drop175 (priority 1 Drop ALL to 100.100.45.175/32 ports -1/-1)',
+    );
+    expect(causeOf(summary.findings, '100.100.17.91:8848')).toContain(
+      '; 100.100.17.91 (ports 8080, 8848, 9848): route table vtb-sys sends it to VpnGateway vpn-office (route 100.100.17.91/32, rte-vpn)',
+    );
+    // the same findings in the logstore's closing records
+    const findingRecords = lines
+      .map((line) => JSON.parse(line) as { kind: string; cause?: string })
+      .filter((r) => r.kind === 'finding');
+    expect(findingRecords.some((r) => r.cause?.includes('sgr-drop175'))).toBe(true);
+    // every call was signed with the role's STS keys: the fake accepted them, each with the context's token
+    const accepted = fake.requests.filter((r) => r.status === 200);
+    expect(accepted.map((r) => r.action)).toEqual(
+      expect.arrayContaining([
+        'DescribeSecurityGroups',
+        'DescribeSecurityGroupAttribute',
+        'DescribeVSwitchAttributes',
+        'DescribeRouteTableList',
+        'DescribeRouteEntryList',
+        'ListClusters',
+      ]),
+    );
+    expect(fake.requests.every((r) => r.status === 200)).toBe(true);
+    expect(
+      accepted.every(
+        (r) =>
+          r.headers['x-acs-security-token'] === ROLE.securityToken ||
+          r.params.SecurityToken === ROLE.securityToken,
+      ),
+    ).toBe(true);
+    for (const secret of [ROLE.accessKeySecret, ROLE.securityToken])
+      expect(lines.join('\n')).not.toContain(secret);
+  });
+
+  it('an audit the OpenAPI refuses (RAM): the run stands, and what the audit could not read is a finding', async () => {
+    fake = await startFakeOpenApi(
+      cloud({ deny: [{ action: 'DescribeSecurityGroupAttribute' }, { action: 'DescribeRouteEntryList' }] }),
+    );
+    const summary = FunctionSummary.parse(
+      await handleProbeEndpoints(timerEvent(JSON.stringify(configFor(fake))), CONTEXT, {
+        env: {},
+        readFile: (path) => readFile(path, 'utf8'),
+        writeLine: () => undefined,
+        now: Date.now,
+        check: checkConfig,
+      }),
+    );
+    expect(summary.complete).toBe(true);
+    expect(summary.counts.probes).toBe(26);
+    const audit = summary.findings.find((f) => f.category === 'audit');
+    expect(audit).toMatchObject({
+      severity: 'warning',
+      symptom:
+        'The cloud-side audit (audit: in the config) could not read everything: failing endpoints may lack the rule or route that explains them',
+      action:
+        'Give the identity the run uses (the function role, or your CLI user) the read-only actions listed in docs/audit.md',
+    });
+    expect(audit?.cause).toContain(
+      'RAM denies ecs:DescribeSecurityGroupAttribute for SubUser mse-watch-auditor',
+    );
+    expect(audit?.cause).toContain('"Action":["vpc:DescribeRouteEntryList"]');
+    // no cloud cause was invented for what could not be read
+    expect(summary.findings.some((f) => f.cause.includes('Cloud side'))).toBe(false);
+  });
+});
+
+describe('checkConfig with an audit: section', () => {
+  it('the outcome carries the audit summary: blocked counts, diversions, explained endpoints', async () => {
+    fake = await startFakeOpenApi(cloud());
+    const outcome = await checkConfig(Config.parse(configFor(fake)), { credentials: STATIC });
+    const audit = AuditSummary.parse(outcome.audit);
+    expect(audit).toMatchObject({
+      ok: false,
+      complete: true,
+      blocked: 3,
+      securityGroups: [{ id: 'sg-fn', type: 'normal', blocked: 3, notEvaluated: 0, allowed: 23 }],
+      diversions: [
+        {
+          routeTableId: 'vtb-sys',
+          routeEntryId: 'rte-vpn',
+          destination: '100.100.17.91/32',
+          nextHopType: 'VpnGateway',
+          nextHopId: 'vpn-office',
+          diverts: 1,
+        },
+      ],
+      instances: [],
+      errors: [],
+    });
+    expect(audit.explained.sort()).toEqual([
+      '100.100.17.91:8080',
+      '100.100.17.91:8848',
+      '100.100.17.91:9848',
+      '100.100.45.175:8080',
+      '100.100.45.175:8848',
+      '100.100.45.175:9848',
+    ]);
+    expect(audit.requests).toBeGreaterThanOrEqual(6);
+    // the summary a function returns carries it as it is
+    const summary = summarize({
+      check: 'endpoints',
+      ok: outcome.ok,
+      complete: true,
+      region: 'cn-hangzhou',
+      runId: 'r',
+      function: 'f',
+      startedAt: outcome.report.startedAt,
+      durationMs: 1,
+      budgetMs: 1,
+      probes: outcome.report.probes,
+      findings: outcome.report.findings,
+      audit,
+    });
+    expect(FunctionSummary.parse(summary).audit).toEqual(audit);
+  });
+
+  it('runs beside the probes: the first OpenAPI call arrives before the slowest probe has ended', async () => {
+    fake = await startFakeOpenApi(cloud());
+    const slow = await startSimulation(
+      hangzhou,
+      Scenario.parse({ faults: [{ endpoint: '100.100.45.175:9848', fault: 'drop' }] }),
+    );
+    try {
+      let lastProbe = 0;
+      await checkConfig(
+        Config.parse({ ...configFor(fake), ...slow.config }),
+        { credentials: STATIC },
+        {
+          onProbe: () => {
+            lastProbe = Date.now();
+          },
+        },
+      );
+      // the dropped endpoint takes the probe timeout (1 s); the audit did not wait for it to start
+      expect(fake.arrivals[0]).toBeLessThan(lastProbe);
+    } finally {
+      await slow.close();
+    }
+  });
+
+  it('an audit that outlasts the budget is given up, the run ends with its probes and says why', async () => {
+    fake = await startFakeOpenApi(cloud({ delayMs: () => 10_000 }));
+    const outcome = await checkConfig(
+      Config.parse(configFor(fake)),
+      { credentials: STATIC },
+      { budgetMs: 2500 },
+    );
+    expect(outcome.report.complete).toBe(true);
+    expect(outcome.report.probes).toHaveLength(26);
+    expect(outcome.audit?.complete).toBe(false);
+    expect(outcome.audit?.errors).toEqual([
+      {
+        section: 'run',
+        code: 'budget',
+        message: "the cloud-side audit did not finish within the run's time budget (2500 ms)",
+      },
+    ]);
+    expect(outcome.report.findings.at(-1)).toMatchObject({ category: 'audit', severity: 'warning' });
+  });
+
+  it('without a region there is nothing to audit, and the finding says to set one', async () => {
+    fake = await startFakeOpenApi(cloud());
+    const outcome = await checkConfig(
+      Config.parse({
+        targets: [{ host: '127.0.0.1', port: 9, mode: 'tcp' }],
+        probe: { timeout: '1s', attempts: 1 },
+        audit: { securityGroups: ['sg-fn'], endpoint: fake.url },
+      }),
+      { credentials: STATIC },
+    );
+    expect(outcome.audit?.errors.map((e) => e.code)).toEqual(['no-region']);
+    expect(outcome.report.findings.find((f) => f.category === 'audit')?.cause).toContain(
+      'set region in the config',
+    );
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  it('MSE_WATCH_OPENAPI_ENDPOINT (RunDeps.openApiEndpoint) points the audit when audit.endpoint does not', async () => {
+    fake = await startFakeOpenApi(cloud());
+    const { endpoint: _none, ...withoutEndpoint } = configFor(fake).audit as Record<string, unknown>;
+    const outcome = await checkConfig(Config.parse({ ...configFor(fake), audit: withoutEndpoint }), {
+      credentials: STATIC,
+      openApiEndpoint: fake.url,
+    });
+    expect(outcome.audit?.errors).toEqual([]);
+    expect(outcome.audit?.blocked).toBe(3);
+  });
+});
+
+describe('mse-watch check with an audit: section', () => {
+  it("audits with the user's credentials chain (keys in the environment) and prints the cloud side", async () => {
+    fake = await startFakeOpenApi(cloud());
+    const dir = await mkdtemp(join(tmpdir(), 'mse-watch-check-audit-'));
+    // the chain reads the process environment: the keys are put there, so it never looks further
+    vi.stubEnv('ALIBABA_CLOUD_ACCESS_KEY_ID', ROLE.accessKeyId);
+    vi.stubEnv('ALIBABA_CLOUD_ACCESS_KEY_SECRET', ROLE.accessKeySecret);
+    vi.stubEnv('ALIBABA_CLOUD_SECURITY_TOKEN', ROLE.securityToken);
+    try {
+      const file = join(dir, 'mse-watch.json');
+      await writeFile(file, JSON.stringify(configFor(fake)));
+      const cli = await runCliCapture(['check', '--config', file, '--json'], {
+        ALIBABA_CLOUD_ACCESS_KEY_ID: ROLE.accessKeyId,
+        ALIBABA_CLOUD_ACCESS_KEY_SECRET: ROLE.accessKeySecret,
+        ALIBABA_CLOUD_SECURITY_TOKEN: ROLE.securityToken,
+      });
+      expect(cli.code).toBe(1);
+      const document = JSON.parse(cli.stdout) as { findings: Array<{ endpoints: string[]; cause: string }> };
+      expect(causeOf(document.findings, '100.100.45.175:8848')).toContain(
+        'security group sg-fn drops it by rule sgr-drop175',
+      );
+      expect(fake.requests.length).toBeGreaterThan(0);
+      expect(fake.requests.every((r) => r.status === 200)).toBe(true);
+      for (const secret of [ROLE.accessKeySecret, ROLE.securityToken]) {
+        expect(cli.stdout).not.toContain(secret);
+        expect(cli.stderr).not.toContain(secret);
+      }
+    } finally {
+      vi.unstubAllEnvs();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a plain run does not load the OpenAPI client', () => {
+  it('checkConfig without audit: never imports @alicloud/openapi-client', async () => {
+    // a fresh process: which CommonJS packages has it loaded (require.cache) after a run?
+    const script = (then: string) => `
+      import { createRequire } from 'node:module';
+      import { checkConfig } from './shared/run/index.ts';
+      import { Config } from './shared/config/schema.ts';
+      await checkConfig(Config.parse({
+        targets: [{ host: '127.0.0.1', port: 9, mode: 'tcp' }],
+        probe: { timeout: '200ms', attempts: 1 },
+      }), { credentials: { kind: 'static', accessKeyId: 'a', accessKeySecret: 'b' } });
+      ${then}
+      const loaded = Object.keys(createRequire(import.meta.url).cache);
+      process.stdout.write(JSON.stringify(loaded.some((path) => path.includes('@alicloud/openapi-client'))));
+    `;
+    const node = (code: string) =>
+      run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: root });
+    expect((await node(script(''))).stdout).toBe('false');
+    // the same probe, once the client is imported: it shows up (so the check above can fail)
+    expect((await node(script("await import('./shared/aliyun/openapi.ts');"))).stdout).toBe('true');
+  });
+});
