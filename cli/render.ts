@@ -26,6 +26,7 @@ export const checkDocument = (
   ...(interrupted ? { complete: false, ok: false, interrupted } : {}),
   ...(outcome.nacos ? { nacos: outcome.nacos } : {}),
   ...(outcome.alerts ? { alerts: outcome.alerts } : {}),
+  ...(outcome.audit ? { audit: outcome.audit } : {}),
   ...(compared === undefined
     ? {}
     : 'error' in compared

@@ -7,6 +7,7 @@ import { type Agent, REPO_ROOT, startAgent } from '../../../scripts/e2e/agent.ts
 import type { Fault } from '../../../scripts/e2e/fault-rules.ts';
 import { type RegionFixture, regionFixture } from '../../../scripts/e2e/region.ts';
 import { createVpc, type RunResult, type Vpc } from '../../../scripts/e2e/vpc.ts';
+import { AuditSummary } from '../../../shared/diagnose/audit/summary.ts';
 import { FunctionSummary } from '../../../shared/fc/summary.ts';
 import { NacosReport } from '../../../shared/nacos/report.ts';
 import { CheckReport } from '../../../shared/report/schema.ts';
@@ -45,6 +46,7 @@ export type Notices = { dingtalk: Received; webhook: Received };
 export const CheckJson = CheckReport.extend({
   nacos: NacosReport.optional(),
   alerts: z.unknown().optional(),
+  audit: AuditSummary.optional(),
 });
 export type CheckJson = z.infer<typeof CheckJson>;
 
