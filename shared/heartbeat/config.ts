@@ -33,7 +33,9 @@ const PingUrl = z.string().superRefine((value, ctx) => {
     });
   }
   if (url.hash) ctx.addIssue({ code: 'custom', message: 'must not have a #fragment' });
-});
+})
+  // masked wherever a config is shown (`config check`, --verbose): the URL itself is the credential
+  .meta({ secret: true });
 
 export const HeartbeatMode = z.enum(['run', 'exit-code']);
 export type HeartbeatMode = z.infer<typeof HeartbeatMode>;
