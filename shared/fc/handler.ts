@@ -262,7 +262,7 @@ const handle = async (
     // around the run (shared/run/record.ts): the heartbeat's /start now, the recording after it
     recording = startRecording(
       parsed.config,
-      { shell: 'function', signal: AbortSignal.timeout(budget.hardDeadlineMs) },
+      { shell: 'function', signal: AbortSignal.timeout(Math.max(0, Math.round(budget.hardDeadlineMs))) },
       deps.record,
     );
     ran = await runWithin(budget, execute, parsed.config, log, runDeps);

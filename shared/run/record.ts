@@ -180,34 +180,40 @@ export const startRecording = (
     }
   };
 
+  const finishRun: Recording['finish'] = async (end, finishOptions = {}) => {
+    const budget =
+      finishOptions.budgetMs === undefined
+        ? undefined
+        : AbortSignal.timeout(Math.max(0, Math.round(finishOptions.budgetMs)));
+    const signal = combined(options.signal, budget);
+    const start = await started;
+    if (end.kind === 'interrupted') {
+      return { ...(start ? { heartbeat: { start } } : {}), problems };
+    }
+    let run: Run | undefined;
+    try {
+      run = end.kind === 'completed' ? historyRun(config, end.outcome, deps.catalog) : undefined;
+    } catch (error) {
+      // a report history cannot read is a bug of ours: said, and the heartbeat still told
+      problems.push(`history: could not read this run's report (${describe(error)}); please report this`);
+    }
+    const [history, finish] = await Promise.all([
+      run && recordsHistory(config, options.shell) ? appendToHistory(run, signal) : undefined,
+      heartbeat?.finish(runEnd(end, run), signal),
+    ]);
+    return {
+      ...(history ? { history } : {}),
+      ...(heartbeat ? { heartbeat: { ...(start ? { start } : {}), ...(finish ? { finish } : {}) } } : {}),
+      problems,
+    };
+  };
   return {
-    finish: async (end, finishOptions = {}) => {
-      const budget =
-        finishOptions.budgetMs === undefined
-          ? undefined
-          : AbortSignal.timeout(Math.max(0, finishOptions.budgetMs));
-      const signal = combined(options.signal, budget);
-      const start = await started;
-      if (end.kind === 'interrupted') {
-        return { ...(start ? { heartbeat: { start } } : {}), problems };
-      }
-      let run: Run | undefined;
-      try {
-        run = end.kind === 'completed' ? historyRun(config, end.outcome, deps.catalog) : undefined;
-      } catch (error) {
-        // a report history cannot read is a bug of ours: said, and the heartbeat still told
-        problems.push(`history: could not read this run's report (${describe(error)}); please report this`);
-      }
-      const [history, finish] = await Promise.all([
-        run && recordsHistory(config, options.shell) ? appendToHistory(run, signal) : undefined,
-        heartbeat?.finish(runEnd(end, run), signal),
-      ]);
-      return {
-        ...(history ? { history } : {}),
-        ...(heartbeat ? { heartbeat: { ...(start ? { start } : {}), ...(finish ? { finish } : {}) } } : {}),
-        problems,
-      };
-    },
+    // never rejects: a fault of the recording is one more line, never the end of the run
+    finish: (end, finishOptions) =>
+      finishRun(end, finishOptions).catch((error: unknown) => {
+        problems.push(`the run could not be recorded: ${describe(error)}`);
+        return { problems };
+      }),
   };
 };
 

@@ -62,8 +62,10 @@ export const feishu: ChannelDefinition<typeof FeishuChannel> = {
   schema: FeishuChannel,
   render(notice, channel, context) {
     const composed = compose(notice);
-    const mentions = channel.atUserIds.map((id) => `<at id=${id}></at>`);
-    if (channel.atAll) mentions.push('<at id=all></at>');
+    // a daily digest is for reading, not for waking people: nobody is mentioned
+    const mention = notice.kind !== 'digest';
+    const mentions = mention ? channel.atUserIds.map((id) => `<at id=${id}></at>`) : [];
+    if (mention && channel.atAll) mentions.push('<at id=all></at>');
     const content =
       truncateBytes(markdownBody(composed, { heading: false, quote: false }).join('\n'), MAX_CONTENT_BYTES) +
       (mentions.length ? `\n${mentions.join(' ')}` : '');
