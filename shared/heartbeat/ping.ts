@@ -121,13 +121,14 @@ export const sendPing = async (
   const body = options.body === undefined ? undefined : redact(options.body).slice(0, MAX_BODY);
   const attempts = 1 + config.retries;
   let last: Omit<PingOutcome, 'signal' | 'target' | 'attempts'> = { ok: false };
-  const stopped = (attempt: number): PingOutcome => {
+  const stopped = (attempts: number): PingOutcome => {
     const outcome = {
       signal: name,
       target,
+      ...last,
       ok: false,
-      attempts: attempt,
-      error: "not sent: the run's time was up",
+      attempts,
+      error: attempts === 0 ? "not sent: the run's time was up" : (last.error ?? "the run's time was up"),
     };
     deps.log(`heartbeat ${name} to ${target}: ${outcome.error}`);
     return outcome;

@@ -244,6 +244,27 @@ describe('sendPing against a loopback Healthchecks', () => {
     expect(performance.now() - started).toBeGreaterThanOrEqual(300);
   });
 
+  it("stops at the caller's signal (the run's budget, the service stopping): no more tries, no more waits", async () => {
+    next.push('hang', 'hang', 'hang');
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 100);
+    const started = performance.now();
+    const outcome = await sendPing(
+      config({ timeout: '5s', retries: 2, retryDelay: '5s' }),
+      'success',
+      { signal: controller.signal },
+      deps,
+    );
+    expect(outcome).toMatchObject({ ok: false, attempts: 1 });
+    expect(outcome.error).toBe("no answer before the run's time was up");
+    expect(performance.now() - started).toBeLessThan(2000);
+    // already stopped: not even one request
+    const before = pings.length;
+    const none = await sendPing(config(), 'start', { signal: AbortSignal.abort() }, deps);
+    expect(none).toMatchObject({ ok: false, attempts: 0, error: "not sent: the run's time was up" });
+    expect(pings.length).toBe(before);
+  });
+
   it('survives a connection cut mid-request and a port nobody listens on', async () => {
     next.push('close');
     expect(await sendPing(config({ retries: 1 }), 'success', {}, deps)).toMatchObject({
