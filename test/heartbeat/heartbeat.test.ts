@@ -1,6 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { maskConfig } from '../../cli/secrets.ts';
+import { parseConfig } from '../../shared/config/load.ts';
 import {
   createHeartbeat,
   defaultHeartbeatDeps,
@@ -137,6 +139,16 @@ describe('heartbeat config', () => {
     expect(issue.path.join('.')).toBe(path);
     expect(issue.message).toContain(message);
     expect(JSON.stringify(result.error!.issues)).not.toContain(UUID);
+  });
+});
+
+describe('the ping URL is a secret wherever a config is shown', () => {
+  it('config check and --verbose print it as *** (the schema marks it secret)', () => {
+    const config = parseConfig({ region: 'cn-hangzhou', heartbeat: { url: `https://hc-ping.com/${UUID}` } });
+    const { masked, secrets } = maskConfig(config);
+    expect(masked.heartbeat?.url).toBe('***');
+    expect(secrets).toContain(`https://hc-ping.com/${UUID}`);
+    expect(JSON.stringify(masked)).not.toContain(UUID);
   });
 });
 
