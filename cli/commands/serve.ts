@@ -34,7 +34,8 @@ const listenFlag = (value: string): string => {
     parseListen(value);
     return value;
   } catch (error) {
-    throw new InvalidArgumentError((error as Error).message.replace(/^--listen /, ''));
+    // commander says which flag and value; the reason and the hint are ours
+    throw new InvalidArgumentError((error as Error).message.replace(/^--listen "[^"]*": /, ''));
   }
 };
 

@@ -6,6 +6,8 @@ export const DEFAULT_LISTEN = { host: '127.0.0.1', port: 9860 } as const;
 
 export type ListenAddress = { host: string; port: number };
 
+export const LISTEN_HINT = 'write HOST:PORT, e.g. 127.0.0.1:9860, 0.0.0.0:9860 or [::1]:9860';
+
 /**
  * `HOST:PORT`, `[IPv6]:PORT`, `:PORT` (every interface) or `PORT` (loopback). Port 0 picks a free port (tests).
  * A host name is refused: an address says exactly which interface is exposed.
@@ -13,10 +15,7 @@ export type ListenAddress = { host: string; port: number };
 export const parseListen = (value: string): ListenAddress => {
   const text = value.trim();
   const fail = (why: string): never => {
-    throw new MseWatchError(
-      'usage',
-      `--listen "${value}" ${why}: write HOST:PORT, e.g. 127.0.0.1:9860, 0.0.0.0:9860 or [::1]:9860`,
-    );
+    throw new MseWatchError('usage', `--listen "${value}": ${why}; ${LISTEN_HINT}`);
   };
   let host: string;
   let port: string;
@@ -25,14 +24,14 @@ export const parseListen = (value: string): ListenAddress => {
     port = text;
   } else {
     const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:[\]]*)):(\d+)$/.exec(text);
-    if (!match) return fail('is not an address');
+    if (!match) return fail('not an address');
     host = match[1] ?? match[2] ?? '';
     port = match[3] ?? '';
     if (host === '') host = '0.0.0.0';
   }
-  if (isIP(host) === 0) return fail(`has "${host}", which is not an IP address`);
+  if (isIP(host) === 0) return fail(`the host "${host}" is not an IP address`);
   const number = Number(port);
-  if (!Number.isInteger(number) || number < 0 || number > 65_535) return fail('has a port outside 0-65535');
+  if (!Number.isInteger(number) || number < 0 || number > 65_535) return fail('the port is outside 0-65535');
   return { host, port: number };
 };
 

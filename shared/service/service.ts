@@ -50,6 +50,9 @@ export type Service = {
   done: Promise<{ runs: number }>;
 };
 
+/** How long the recording of a run that completed as the stop came may still take (history, heartbeat end). */
+export const STOP_GRACE_MS = 3000;
+
 /** /healthz: fresh while the last completed run ended less than `freshFor(every)` ago. */
 export type Health = {
   ok: boolean;
@@ -202,6 +205,16 @@ export const startService = async (
   const runOnce = async (): Promise<number> => {
     const started = deps.monotonic();
     const delay = () => nextDelay(options.everyMs, deps.monotonic() - started, deps.random);
+    let cut = false;
+    // the recording of a run that completed just before the stop may still finish, for a moment: its history
+    // entry and its heartbeat end are what the stop would otherwise lose
+    const recording = new AbortController();
+    let grace: NodeJS.Timeout | undefined;
+    const onStop = () => {
+      grace = setTimeout(() => recording.abort(), STOP_GRACE_MS);
+    };
+    if (options.signal.aborted) onStop();
+    else options.signal.addEventListener('abort', onStop, { once: true });
     running = true;
     try {
       const { outcome, recorded } = await recordRun(
@@ -212,10 +225,18 @@ export const startService = async (
             // a run never outlasts its interval: the next one is due then
             budgetMs: options.everyMs,
           }),
-        { shell: 'serve', signal: options.signal, interrupted: () => options.signal.aborted },
+        {
+          shell: 'serve',
+          signal: recording.signal,
+          interrupted: () => {
+            cut = options.signal.aborted;
+            return cut;
+          },
+        },
         deps.record,
       );
-      if (options.signal.aborted) return 0;
+      // a run the signal cut short is abandoned; one that completed just before the signal counts
+      if (cut) return 0;
       runs++;
       last = { at: deps.now(), ok: outcome.ok };
       const nextInMs = delay();
@@ -230,6 +251,8 @@ export const startService = async (
       return nextInMs;
     } finally {
       running = false;
+      options.signal.removeEventListener('abort', onStop);
+      clearTimeout(grace);
     }
   };
 

@@ -55,9 +55,12 @@ describe('--listen', () => {
   });
 
   it.each([
-    ['localhost:9860', 'which is not an IP address'],
-    ['127.0.0.1:70000', 'a port outside 0-65535'],
-    ['127.0.0.1', 'is not an address'],
+    [
+      'localhost:9860',
+      '--listen "localhost:9860": the host "localhost" is not an IP address; write HOST:PORT',
+    ],
+    ['127.0.0.1:70000', 'the port is outside 0-65535'],
+    ['127.0.0.1', '--listen "127.0.0.1": not an address'],
   ])('refuses %s', (text, why) => {
     expect(() => parseListen(text)).toThrow(why);
   });
