@@ -67,7 +67,7 @@ export const Config = z.strictObject({
   nacos: NacosConfig.optional(),
   alerting: AlertingConfig.optional(),
   state: StateConfig.optional(),
-  /** The run history beside the alert state (uptime, incidents, the status page) and CloudMonitor publishing. */
+  /** Recording runs into the history beside the alert state (uptime, incidents, the status page, /metrics). */
   history: HistoryConfig.optional(),
   /** A dead man's switch pinged around every run (healthchecks.io convention). */
   heartbeat: HeartbeatConfig.optional(),

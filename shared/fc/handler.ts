@@ -270,7 +270,7 @@ const handle = async (
   const { outcome } = ran;
   const report = outcome?.report;
   if (report?.region) log.setRegion(report.region);
-  // record beside alerting, inside the same budget: history, the heartbeat's end, CloudMonitor; problems are warnings
+  // record beside alerting, inside the same budget: the history and the heartbeat's end; problems are warnings
   const recorded = recording?.finish(
     outcome
       ? { kind: 'completed', outcome }
