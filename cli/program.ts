@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import pkg from '../package.json' with { type: 'json' };
 import { loadCatalog } from '../shared/catalog/index.ts';
 import type { Registrar } from './command.ts';
+import { registerAck } from './commands/ack.ts';
 import { registerAllowlist } from './commands/allowlist.ts';
 import { registerAudit } from './commands/audit.ts';
 import { registerCatalog } from './commands/catalog.ts';
@@ -9,9 +10,12 @@ import { registerCheck } from './commands/check.ts';
 import { registerCompletion } from './commands/completion.ts';
 import { registerConfig } from './commands/config.ts';
 import { registerDemo } from './commands/demo.ts';
+import { registerHistory } from './commands/history.ts';
 import { registerInvoke } from './commands/invoke.ts';
 import { registerNacos } from './commands/nacos.ts';
 import { registerNotify } from './commands/notify.ts';
+import { registerServe } from './commands/serve.ts';
+import { registerSilence } from './commands/silence.ts';
 import { registerSimulate } from './commands/simulate.ts';
 import { describeCommanderError, describeError } from './errors.ts';
 import { EXIT, exitForSignal } from './exit.ts';
@@ -23,7 +27,11 @@ const registrars: Registrar[] = [
   registerCheck,
   registerNacos,
   registerConfig,
+  registerServe,
+  registerHistory,
   registerNotify,
+  registerAck,
+  registerSilence,
   registerCatalog,
   registerAllowlist,
   registerAudit,

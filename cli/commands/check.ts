@@ -1,12 +1,13 @@
 import { writeFile } from 'node:fs/promises';
 import { ProbeConfig } from '../../shared/config/schema.ts';
 import { checkConfig } from '../../shared/run/index.ts';
+import { recordRun } from '../../shared/run/record.ts';
 import type { Registrar } from '../command.ts';
 import { type CheckFlags, resolveCheckConfig } from '../config.ts';
 import { describeSystemError, isSystemError } from '../errors.ts';
 import { EXIT, exitForSignal } from '../exit.ts';
 import { teach } from '../help.ts';
-import { type CliIo, PREFIX, stopOn, write } from '../io.ts';
+import { type CliIo, PREFIX, stopOn, warn, write } from '../io.ts';
 import { compareOptions, configOption, duration, integer, regionOption } from '../options.ts';
 import { type CompareFlags, finishComparison, startFunctionRun } from '../remote.ts';
 import { checkDocument, checkText, jsonText } from '../render.ts';
@@ -72,7 +73,13 @@ export const registerCheck: Registrar = (program, io, setExit) => {
       const stop = stopOn(io);
       const functionRun = flags.compareWithFunction ? startFunctionRun(config, flags, io) : undefined;
       const onProbe = progress(io, flags.json ?? false);
-      const ran = await checkConfig(config, {}, { signal: stop.signal, ...(onProbe ? { onProbe } : {}) });
+      // around the run (shared/run/record.ts): the heartbeat, and the history when the config has a state.dir
+      const { outcome: ran, recorded } = await recordRun(
+        config,
+        () => checkConfig(config, {}, { signal: stop.signal, ...(onProbe ? { onProbe } : {}) }),
+        { shell: 'cli', signal: stop.signal, interrupted: () => stop.stoppedBy() !== undefined },
+      );
+      for (const problem of recorded.problems) warn(io, problem);
       // an interrupted run is incomplete in every output, whatever the engine managed to finish
       const outcome = stop.stoppedBy()
         ? { ...ran, ok: false, report: { ...ran.report, ok: false, complete: false } }

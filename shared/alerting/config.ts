@@ -85,6 +85,16 @@ export const RetryConfig = z.strictObject({
   maxPending: z.number().int().min(10).default(500),
 });
 
+/**
+ * The daily digest: the last day's uptime and incidents (from the run history), queued once a day for each of
+ * `channels` (default: all) by the first run after `at`, in `alerting.timezone`, and delivered like any notice.
+ */
+export const DigestConfig = z.strictObject({
+  at: ClockTime,
+  channels: z.array(z.string().min(1)).min(1).optional(),
+});
+export type DigestConfig = z.infer<typeof DigestConfig>;
+
 export const StormGuardConfig = z.strictObject({
   /** "Nothing reachable" and "region unreachable" need at least this many probes to be told from one bad target. */
   minProbes: z.number().int().min(1).default(2),
@@ -112,6 +122,7 @@ export const AlertingConfig = z
     stormGuard: StormGuardConfig.default(StormGuardConfig.parse({})),
     retry: RetryConfig.default(RetryConfig.parse({})),
     channels: z.array(ChannelConfig).default([]),
+    digest: DigestConfig.optional(),
   })
   .superRefine((alerting, ctx) => {
     const seen = new Map<string, number>();
@@ -125,6 +136,14 @@ export const AlertingConfig = z
           message: `channel name "${name}" is already used by channels[${first}]; give each channel its own name`,
         });
       } else seen.set(name, index);
+    });
+    (alerting.digest?.channels ?? []).forEach((name, index) => {
+      if (!seen.has(name))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['digest', 'channels', index],
+          message: `no channel is named "${name}"; the channels are: ${[...seen.keys()].join(', ') || 'none'}`,
+        });
     });
   });
 export type AlertingConfig = z.infer<typeof AlertingConfig>;

@@ -1,18 +1,16 @@
 import { formatDuration } from '../util/duration.ts';
+import { ackActive } from './ack.ts';
 import type { AlertingConfig } from './config.ts';
 import type { AlertEvent, AlertState, Change, KeyState, Observation } from './model.ts';
-import { muteReason } from './silence.ts';
+import { type AnySilence, muteReason } from './silence.ts';
 
 export type EvaluationConfig = Pick<
   AlertingConfig,
-  | 'failureThreshold'
-  | 'successThreshold'
-  | 'window'
-  | 'flap'
-  | 'reminderInterval'
-  | 'silences'
-  | 'maintenanceWindows'
->;
+  'failureThreshold' | 'successThreshold' | 'window' | 'flap' | 'reminderInterval' | 'maintenanceWindows'
+> & {
+  /** The config's silences and those stored by `mse-watch silence add` (processAlerts merges them). */
+  silences: readonly AnySilence[];
+};
 
 export type Evaluation = {
   /** The next state (keys only; outbox and channels are passed through untouched). */
@@ -198,6 +196,15 @@ export const evaluate = (
           ? 'reminder'
           : undefined;
     if (!due) continue;
+    const ack = ackActive(state.ack, now) ? state.ack : undefined;
+    // someone is working on it: the state changes are still told, the reminders are not
+    if (due === 'reminder' && ack) {
+      suppressed.push({
+        key: observation.key,
+        by: `acknowledged by ${ack.by}${ack.until === 'resolved' ? ' until it resolves' : ` until ${ack.until}`}`,
+      });
+      continue;
+    }
     const inhibitor = observation.inhibitedBy.find(inhibiting);
     const muted = inhibitor ? `inhibited by ${inhibitor}` : muteReason(config, observation.key, now);
     if (muted) {
@@ -218,8 +225,16 @@ export const evaluate = (
       // the diagnosis is this run's: a recovery has none, a reminder gets the current one
       ...(due !== 'resolved' && observation.cause ? { cause: observation.cause } : {}),
       ...(due !== 'resolved' && observation.action ? { action: observation.action } : {}),
+      ...(ack ? { ack } : {}),
     });
     keys[observation.key] = { ...state, announced: target, announcedAt: at };
+  }
+  // an acknowledgement belongs to one incident: it ends when the key is whole again (or its time is up)
+  for (const [name, state] of Object.entries(keys)) {
+    if (state.ack && (!ackActive(state.ack, now) || (state.status === 'ok' && !state.flapping))) {
+      const { ack: _ack, ...rest } = state;
+      keys[name] = rest;
+    }
   }
   return { state: { ...previous, keys }, events, suppressed };
 };

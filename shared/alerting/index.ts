@@ -1,5 +1,14 @@
 // The alerting public API: processAlerts for runs, the pure evaluator for tests, the channels for `notify`.
 
+export {
+  type AckRequest,
+  ackActive,
+  acknowledge,
+  isTroubled,
+  type KeyStatus,
+  troubleList,
+  unacknowledge,
+} from './ack.ts';
 export { isLoopbackHost } from './channels/common.ts';
 export type {
   ChannelDriver,
@@ -16,7 +25,10 @@ export {
   type ChannelConfig,
   type ChannelKind,
   channelName,
+  DigestConfig,
 } from './config.ts';
+export { buildDigest, DIGEST_WINDOW_MS, digestBody, digestDue } from './digest.ts';
+export { editAlertState } from './edit.ts';
 export { type Evaluation, type EvaluationConfig, evaluate } from './evaluate.ts';
 export {
   CHANNEL_KEY_PREFIX,
@@ -28,12 +40,15 @@ export {
   regionKey,
 } from './keys.ts';
 export {
+  Ack,
   AlertEvent,
   AlertState,
+  DigestBody,
   freshAlertState,
   Notice,
   Observation,
   type ObservationInput,
+  StoredSilence,
 } from './model.ts';
 export { buildNotice, compose, mergeNotices } from './notice.ts';
 export { type NacosSteps, observe } from './observations.ts';
@@ -51,6 +66,16 @@ export {
 } from './process.ts';
 export { channelLabel, redactor } from './redact.ts';
 export { renderAlertText } from './render-text.ts';
-export { inMaintenance, keyPattern, matchesKey, muteReason } from './silence.ts';
+export { type AnySilence, inMaintenance, keyPattern, matchesKey, muteReason } from './silence.ts';
 export { CLOCK_TOLERANCE_MS, clampFutureTimes, decodeAlertState } from './state-codec.ts';
+export {
+  addSilence,
+  effectiveSilences,
+  type ListedSilence,
+  MAX_STORED_SILENCES,
+  pruneSilences,
+  removeSilences,
+  type SilenceRequest,
+  silenceList,
+} from './stored-silences.ts';
 export { sendTestNotices, type TestResult } from './test-notice.ts';

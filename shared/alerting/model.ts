@@ -29,6 +29,20 @@ export type Change = z.infer<typeof Change>;
 // Everything below is also what the state file holds. Those schemas are loose on purpose: a state file written
 // by a newer mse-watch may carry fields this one does not know; they are kept, never a reason to reject the file.
 
+const Iso = z.iso.datetime();
+
+/**
+ * Someone is working on a firing key (`mse-watch ack`): its reminders stop until it resolves, or until `until`
+ * when that is a time (whichever comes first). Every later event of the key says who acknowledged it.
+ */
+export const Ack = z.looseObject({
+  at: Iso,
+  by: z.string(),
+  until: z.union([z.literal('resolved'), Iso]),
+  comment: z.string().optional(),
+});
+export type Ack = z.infer<typeof Ack>;
+
 export const AlertEvent = z.looseObject({
   key: z.string(),
   group: z.string(),
@@ -46,13 +60,75 @@ export const AlertEvent = z.looseObject({
   /** The diagnosis of a failing key: why it fails and what to do (absent for a recovery). */
   cause: z.string().optional(),
   action: z.string().optional(),
+  /** Set while someone acknowledged the key (`mse-watch ack`); an unreadable one is dropped, not the event. */
+  ack: Ack.optional().catch(undefined),
 });
 export type AlertEvent = z.infer<typeof AlertEvent>;
+
+/** One incident line of a digest. */
+export const DigestIncident = z.looseObject({
+  category: z.string(),
+  start: Iso,
+  end: Iso.nullable(),
+  durationMs: z.number(),
+  cause: z.string(),
+  endpoints: z.array(z.string()),
+  /** Endpoints beyond those listed. */
+  more: z.number().int(),
+  failedRuns: z.number().int(),
+});
+
+/** The last day of one region, as a digest reports it (from the run history). */
+export const DigestRegion = z.looseObject({
+  region: z.string(),
+  runs: z.number().int(),
+  /** Runs that found everything fine, of those observed: the day's uptime as an exact count. */
+  up: z.number().int(),
+  observed: z.number().int(),
+  lastRunAt: Iso.nullable(),
+  ok: z.boolean().nullable(),
+  simulation: z.string().optional(),
+  categories: z.array(
+    z.looseObject({
+      category: z.string(),
+      up: z.number().int(),
+      observed: z.number().int(),
+      incidents: z.number().int(),
+    }),
+  ),
+  incidents: z.array(DigestIncident),
+  /** Incidents beyond those listed. */
+  moreIncidents: z.number().int(),
+  ongoing: z.number().int(),
+  resolved: z.number().int(),
+  mttrMs: z.number().nullable(),
+  longestMs: z.number().nullable(),
+});
+
+/** What a daily digest carries: the last day's uptime and incidents, and what is held back right now. */
+export const DigestBody = z.looseObject({
+  from: Iso,
+  to: Iso,
+  regions: z.array(DigestRegion),
+  acks: z.array(Ack.extend({ key: z.string() })),
+  silences: z.array(
+    z.looseObject({
+      id: z.string().optional(),
+      match: z.array(z.string()),
+      end: z.string(),
+      comment: z.string().optional(),
+    }),
+  ),
+  /** Said when there was nothing to report from (no history recorded). */
+  note: z.string().optional(),
+});
+export type DigestBody = z.infer<typeof DigestBody>;
 
 export const Notice = z.looseObject({
   /** Stable: derived from the run and its events, never from a send; receivers drop repeats by it. */
   id: z.string(),
-  kind: z.enum(['alert', 'test']),
+  /** `digest`: the daily digest (`alerting.digest`), always a message of its own; it has no events. */
+  kind: z.enum(['alert', 'test', 'digest']),
   /** The alerting `name`, shown in titles. */
   source: z.string(),
   createdAt: z.iso.datetime(),
@@ -66,10 +142,10 @@ export const Notice = z.looseObject({
   simulation: z.string().optional(),
   /** A message that carries a backlog: the ids of the notices in it, oldest first. */
   notices: z.array(z.string()).optional(),
+  /** The digest's content (kind `digest`). */
+  digest: DigestBody.optional(),
 });
 export type Notice = z.infer<typeof Notice>;
-
-const Iso = z.iso.datetime();
 
 export const KeyState = z.looseObject({
   group: z.string(),
@@ -93,6 +169,8 @@ export const KeyState = z.looseObject({
   lastSeen: Iso,
   detail: z.string().optional(),
   verdict: z.string().optional(),
+  /** Someone acknowledged the key (`mse-watch ack`); an unreadable one is dropped, never the key. */
+  ack: Ack.optional().catch(undefined),
 });
 export type KeyState = z.infer<typeof KeyState>;
 
@@ -146,7 +224,28 @@ export const DeliveredRecord = z.looseObject({
 });
 
 /**
+ * A silence added with `mse-watch silence add`, kept in the state beside the config's own and merged with them
+ * when a run is judged. `id` is what `silence remove` takes.
+ */
+export const StoredSilence = z.looseObject({
+  id: z.string().min(1),
+  match: z.array(z.string().min(1)).min(1),
+  start: Iso,
+  end: Iso,
+  comment: z.string().optional(),
+  createdBy: z.string().optional(),
+  createdAt: Iso,
+});
+export type StoredSilence = z.infer<typeof StoredSilence>;
+
+/** The last daily digest: which local day it was for, and when it was queued. */
+export const DigestState = z.looseObject({ lastDay: z.string(), at: Iso });
+export type DigestState = z.infer<typeof DigestState>;
+
+/**
  * 2: broken channels, message ids fixed before the first try (`batch`), cause/action/vantage in notices.
+ * Also in 2, added later (all optional, so no new version): acknowledgements on keys and events, stored
+ * silences, the digest's day, and `digest` notices.
  * Version 1 files read as they are (every addition is optional); see state-codec.ts for the rules.
  */
 export const STATE_VERSION = 2;
@@ -158,6 +257,9 @@ export const AlertState = z.looseObject({
   channels: z.record(z.string(), ChannelState),
   /** The last deliveries, newest last (bounded), for `notify` output and post-mortems. */
   delivered: z.array(DeliveredRecord),
+  /** Silences added from the CLI (`mse-watch silence add`), merged with the config's at evaluation time. */
+  silences: z.array(StoredSilence).optional(),
+  digest: DigestState.optional(),
 });
 export type AlertState = z.infer<typeof AlertState>;
 

@@ -84,13 +84,24 @@ export type Message = {
   fixed: boolean;
 };
 
+/**
+ * The entries of the next message, oldest first: a backlog of alerts goes out as one message, but a digest is
+ * always a message of its own (it has its own layout), so alerts queued before it go first, then the digest.
+ */
+const unfixedMessage = (pending: readonly OutboxEntry[]): OutboxEntry[] => {
+  const first = pending[0];
+  if (!first || first.notice.kind === 'digest') return first ? [first] : [];
+  const digestAt = pending.findIndex((entry) => entry.notice.kind === 'digest');
+  return digestAt < 0 ? [...pending] : pending.slice(0, digestAt);
+};
+
 export const nextMessage = (state: AlertState, name: string): Message | undefined => {
   const pending = state.outbox.filter((entry) => entry.channel === name);
   if (pending.length === 0) return undefined;
   const batch = pending.find((entry) => entry.batch !== undefined)?.batch;
   const entries =
     batch === undefined
-      ? pending.filter((entry) => entry.batch === undefined)
+      ? unfixedMessage(pending.filter((entry) => entry.batch === undefined))
       : pending.filter((entry) => entry.batch === batch);
   return { entries, notice: mergeNotices(entries.map((entry) => entry.notice)), fixed: batch !== undefined };
 };

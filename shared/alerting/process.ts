@@ -1,5 +1,7 @@
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { History } from '../history/schema.ts';
+import { historyStore } from '../history/store.ts';
 import type { CheckReport } from '../report/schema.ts';
 import { StateConfig } from '../state/config.ts';
 import { createFileStore, defaultStateDir } from '../state/file-store.ts';
@@ -8,6 +10,7 @@ import { RETRY_AFTER_CAP_MS } from './channels/http.ts';
 import { driverFor } from './channels/index.ts';
 import { AlertingConfig } from './config.ts';
 import { type DeliveryDeps, deliverChannel, type StateHolder } from './delivery.ts';
+import { buildDigest, digestBody, digestDue } from './digest.ts';
 import { evaluate } from './evaluate.ts';
 import { channelKey } from './keys.ts';
 import { type AlertEvent, AlertState, freshAlertState } from './model.ts';
@@ -17,6 +20,7 @@ import { boundOutbox, enqueue, namedChannels } from './outbox.ts';
 import { AlertOutcome, type NoticeOutcome } from './outcome.ts';
 import { redactor } from './redact.ts';
 import { clampFutureTimes, decodeAlertState } from './state-codec.ts';
+import { effectiveSilences, pruneSilences } from './stored-silences.ts';
 
 export type AlertLogger = {
   info(message: string, fields?: Record<string, unknown>): void;
@@ -33,6 +37,8 @@ export type AlertDeps = {
   monotonic: () => number;
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   random: () => number;
+  /** The run history, read for the daily digest only (default: history.json beside the state). */
+  history: () => Promise<History | undefined>;
 };
 
 /** The parts of the config alerting reads (any config with these sections will do). */
@@ -81,6 +87,13 @@ const abortableSleep = async (ms: number, signal?: AbortSignal): Promise<void> =
   }
 };
 
+/** The history beside the alert state, read without its lock (writes are atomic renames); none when absent. */
+const readHistory = (config: AlertRunConfig) => async (): Promise<History | undefined> => {
+  const store = historyStore(config);
+  const { state } = await store.load({ readOnly: true });
+  return Object.keys(state.regions).length > 0 ? state : undefined;
+};
+
 export const defaultAlertDeps = (config: AlertRunConfig): AlertDeps => ({
   fetch: globalThis.fetch,
   store: alertStore(config),
@@ -89,6 +102,7 @@ export const defaultAlertDeps = (config: AlertRunConfig): AlertDeps => ({
   monotonic: () => performance.now(),
   sleep: abortableSleep,
   random: Math.random,
+  history: readHistory(config),
 });
 
 const describeError = (error: unknown): string => {
@@ -263,11 +277,19 @@ export const processAlerts = async (
     for (const note of notes) logger.warn(note);
 
     const observations = observe(input.report, input.nacos, alerting);
-    const evaluation = evaluate(clamped.state, observations, input.now, alerting, {
-      forgetAfterMs: stateConfig.forgetAfter,
-    });
+    // the config's silences and those added with `mse-watch silence add`, judged alike
+    const silences = effectiveSilences(alerting, clamped.state, input.now);
+    const evaluation = evaluate(
+      clamped.state,
+      observations,
+      input.now,
+      { ...alerting, silences },
+      { forgetAfterMs: stateConfig.forgetAfter },
+    );
     const named = namedChannels(alerting.channels);
     let state = evaluation.state;
+    if (state.silences !== undefined)
+      state = { ...state, silences: pruneSilences(state.silences, input.now) };
     if (evaluation.events.length > 0 && named.length > 0) {
       const notice = buildNotice(evaluation.events, {
         now: input.now,
@@ -277,6 +299,28 @@ export const processAlerts = async (
         ...(input.report.simulation ? { simulation: input.report.simulation.note } : {}),
       });
       state = enqueue(state, notice, named);
+    }
+    // the daily digest: queued once a day by the first run after its time, delivered like any notice
+    const digest = alerting.digest;
+    const digestChannels = named.filter(({ name }) => !digest?.channels || digest.channels.includes(name));
+    const due = digest ? digestDue(state, digest, alerting.timezone, input.now) : undefined;
+    if (due?.due && digestChannels.length > 0 && !input.signal?.aborted) {
+      let history: History | undefined;
+      try {
+        history = await (deps.history ?? readHistory(input.config))();
+      } catch (error) {
+        // a digest without numbers still goes out, saying why; the run's alerting is not impaired by it
+        notes.push(`could not read the run history for the digest: ${redact(describeError(error))}`);
+        logger.warn(notes.at(-1)!);
+      }
+      const notice = buildDigest(digestBody(history, state, silences, input.now), {
+        now: input.now,
+        source: alerting.name,
+        timezone: alerting.timezone,
+        vantage,
+      });
+      state = enqueue(state, notice, digestChannels);
+      state = { ...state, digest: { lastDay: due.day, at: input.now.toISOString() } };
     }
     const bounded = boundOutbox(state, alerting.channels, alerting.retry);
     for (const drop of bounded.dropped) logger.warn('dropped pending notices', { ...drop });

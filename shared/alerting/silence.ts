@@ -35,18 +35,21 @@ export const inMaintenance = (window: MaintenanceWindow, now: Date): boolean => 
   return minute < end && window.days.includes(day(-1));
 };
 
-export const inSilence = (silence: Silence, now: Date): boolean =>
+/** A silence from the config, or one stored by `mse-watch silence add` (which has an id). */
+export type AnySilence = Silence & { id?: string };
+
+export const inSilence = (silence: Pick<Silence, 'start' | 'end'>, now: Date): boolean =>
   now.getTime() >= Date.parse(silence.start) && now.getTime() < Date.parse(silence.end);
 
 /** Why announcements for `key` are held right now, or undefined. State is still tracked meanwhile. */
 export const muteReason = (
-  config: Pick<AlertingConfig, 'silences' | 'maintenanceWindows'>,
+  config: { silences: readonly AnySilence[]; maintenanceWindows: AlertingConfig['maintenanceWindows'] },
   key: string,
   now: Date,
 ): string | undefined => {
   for (const silence of config.silences) {
     if (inSilence(silence, now) && matchesKey(silence.match, key)) {
-      return `silence until ${silence.end}${silence.comment ? ` (${silence.comment})` : ''}`;
+      return `silence${silence.id ? ` ${silence.id}` : ''} until ${silence.end}${silence.comment ? ` (${silence.comment})` : ''}`;
     }
   }
   for (const window of config.maintenanceWindows) {

@@ -3,10 +3,12 @@ import {
   AlertState,
   ChannelState,
   DeliveredRecord,
+  DigestState,
   freshAlertState,
   KeyState,
   OutboxEntry,
   STATE_VERSION,
+  StoredSilence,
 } from './model.ts';
 
 // Reading the state file forward-compatibly. The outbox is the one thing a bad read must never cost: a pending
@@ -93,6 +95,9 @@ export const decodeAlertState = (raw: unknown): Decoded => {
   const outbox = salvageList(migrated.outbox, OutboxEntry);
   const channels = salvageRecord(migrated.channels, ChannelState);
   const delivered = salvageList(migrated.delivered, DeliveredRecord);
+  // added later in version 2, so absent from older files: absent stays absent
+  const silences = salvageList(migrated.silences, StoredSilence);
+  const digest = migrated.digest === undefined ? undefined : DigestState.safeParse(migrated.digest);
   const losses = [
     keys.dropped ? plural(keys.dropped, 'unreadable key', 'unreadable keys') : '',
     outbox.dropped ? plural(outbox.dropped, 'unreadable outbox entry', 'unreadable outbox entries') : '',
@@ -100,19 +105,31 @@ export const decodeAlertState = (raw: unknown): Decoded => {
     delivered.dropped
       ? plural(delivered.dropped, 'unreadable delivery record', 'unreadable delivery records')
       : '',
+    silences.dropped ? plural(silences.dropped, 'unreadable silence', 'unreadable silences') : '',
+    digest && !digest.success ? 'the unreadable day of the last digest' : '',
   ].filter(Boolean);
   const wrong = [
     keys.wrongShape ? 'keys' : '',
     outbox.wrongShape ? 'outbox' : '',
     channels.wrongShape ? 'channels' : '',
     delivered.wrongShape ? 'delivered' : '',
+    silences.wrongShape ? 'silences' : '',
   ].filter(Boolean);
   if (wrong.length > 0)
     notes.push(`its ${wrong.join(', ')} did not have the expected shape and were set aside`);
   if (losses.length > 0)
     notes.push(`dropped ${losses.join(', ')}; everything else (${outbox.kept.length} pending) was kept`);
 
-  const { version: _version, keys: _k, outbox: _o, channels: _c, delivered: _d, ...unknown } = migrated;
+  const {
+    version: _version,
+    keys: _k,
+    outbox: _o,
+    channels: _c,
+    delivered: _d,
+    silences: _s,
+    digest: _g,
+    ...unknown
+  } = migrated;
   const state = AlertState.parse({
     ...unknown,
     version: STATE_VERSION,
@@ -120,6 +137,8 @@ export const decodeAlertState = (raw: unknown): Decoded => {
     outbox: outbox.kept,
     channels: channels.kept,
     delivered: delivered.kept,
+    ...(migrated.silences === undefined ? {} : { silences: silences.kept }),
+    ...(digest?.success ? { digest: digest.data } : {}),
   });
   return { state, notes, lossy: losses.length > 0 || wrong.length > 0 };
 };
@@ -180,10 +199,15 @@ export const clampFutureTimes = (
     };
   }
   const outbox = state.outbox.map((entry) => ({ ...entry, queuedAt: clamp(entry.queuedAt) }));
+  // a digest "already sent" for a day that has not come yet would hold back every digest until it does
+  const digestAt = state.digest ? Date.parse(state.digest.at) : Number.NaN;
+  const dropDigest = digestAt > limit;
+  if (dropDigest) furthest = Math.max(furthest, digestAt - at);
   if (furthest === 0) return { state };
+  const { digest: _digest, ...rest } = state;
   const minutes = Math.round(furthest / 60_000);
   return {
-    state: { ...state, keys, channels, outbox },
+    state: { ...(dropDigest ? rest : state), keys, channels, outbox },
     note: `the state held times up to ${minutes >= 120 ? `${Math.round(minutes / 60)} h` : `${minutes} min`} ahead of this run's clock (written while a clock was ahead?); they were set to now, so no retry, reminder or flap stays held back by them`,
   };
 };

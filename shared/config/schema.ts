@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { AlertingConfig } from '../alerting/config.ts';
 import { AuditConfig } from '../aliyun/audit-config.ts';
 import { Port } from '../catalog/schema.ts';
+import { HeartbeatConfig } from '../heartbeat/config.ts';
+import { HistoryConfig } from '../history/config.ts';
 import { NacosConfig } from '../nacos/config.ts';
 import { ProbeMode } from '../probes/types.ts';
 import { SimulationConfig } from '../simulate/config.ts';
@@ -65,6 +67,10 @@ export const Config = z.strictObject({
   nacos: NacosConfig.optional(),
   alerting: AlertingConfig.optional(),
   state: StateConfig.optional(),
+  /** Recording runs into the history beside the alert state (uptime, incidents, the status page, /metrics). */
+  history: HistoryConfig.optional(),
+  /** A dead man's switch pinged around every run (healthchecks.io convention). */
+  heartbeat: HeartbeatConfig.optional(),
   sls: SlsConfig.optional(),
   /** The cloud-side audit (security groups, routes, MSE instances) a function runs beside its probes. */
   audit: AuditConfig.optional(),

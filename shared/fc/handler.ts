@@ -3,6 +3,7 @@ import { credentialSourceFromKeys } from '../aliyun/credential-source.ts';
 import type { Config } from '../config/schema.ts';
 import type { ProbeRow } from '../report/schema.ts';
 import type { CheckFn, RunDeps, RunOptions, RunOutcome } from '../run/index.ts';
+import { type RecordDeps, type Recording, startRecording } from '../run/record.ts';
 // records and sink, not the sinks index: that one also brings the SLS client into the bundle
 import { closingRecords, probeRecord, warningRecord } from '../sinks/records.ts';
 import type { LogSink } from '../sinks/sink.ts';
@@ -32,6 +33,8 @@ export type HandlerDeps = {
   slsDeps?: Partial<SlsSinkDeps>;
   /** Extra sinks beside stdout. */
   sinks?: LogSink[];
+  /** Test seams of the recording around the run (the history store, the heartbeat's fetch). */
+  record?: Partial<RecordDeps>;
 };
 
 /** What each function runs once its config is known: the parts of a run it is for. */
@@ -250,16 +253,33 @@ const handle = async (
   log.setRegion(config?.region ?? null);
   // run
   let ran: Ran = { rows: [] };
+  let recording: Recording | undefined;
   if ('failure' in parsed) ran = { rows: [], failure: parsed.failure };
   else {
     await addSlsSink(parsed.config, context, deps, log);
     // what the run reads through the OpenAPI (the audit, an MSE instance by id) it reads with the function's role
     const runDeps = { ...deps.runDeps, credentials: credentialSourceFromKeys(contextCredentials(context)) };
+    // around the run (shared/run/record.ts): the heartbeat's /start now, the recording after it
+    recording = startRecording(
+      parsed.config,
+      { shell: 'function', signal: AbortSignal.timeout(Math.max(0, Math.round(budget.hardDeadlineMs))) },
+      deps.record,
+    );
     ran = await runWithin(budget, execute, parsed.config, log, runDeps);
   }
   const { outcome } = ran;
   const report = outcome?.report;
   if (report?.region) log.setRegion(report.region);
+  // record beside alerting, inside the same budget: the history and the heartbeat's end; problems are warnings
+  const recorded = recording?.finish(
+    outcome
+      ? { kind: 'completed', outcome }
+      : {
+          kind: 'failed',
+          reason: ran.failure === undefined ? (ran.reason ?? 'time budget') : failureReason(ran.failure),
+        },
+    { budgetMs: budget.hardDeadlineMs - elapsedMs() },
+  );
   // alert: the section is always there when the config has `alerting:`, and says why when it could not run
   let alerts: AlertOutcome | undefined;
   if (config?.alerting) {
@@ -271,6 +291,7 @@ const handle = async (
             : 'alerting did not run: the check failed (see reason); pending notices wait for the next run',
         );
   }
+  for (const problem of (await recorded)?.problems ?? []) warn(problem);
   const reasons = [
     ran.failure === undefined ? ran.reason : failureReason(ran.failure),
     outcome ? alertReason(alerts, budget) : undefined,

@@ -14,26 +14,30 @@ const isLoopbackHost = (hostname: string): boolean =>
   hostname === 'localhost' || hostname === '[::1]' || /^127(?:\.\d{1,3}){3}$/.test(hostname);
 
 /** The ping address. Never echoed in messages: its UUID (or ping key) is the secret that lets anyone ping. */
-const PingUrl = z.string().superRefine((value, ctx) => {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    ctx.addIssue({
-      code: 'custom',
-      message: `not a URL; expected the check's ping URL, e.g. https://hc-ping.com/<uuid> (put the uuid in \${env:NAME})`,
-    });
-    return;
-  }
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
-    ctx.addIssue({
-      code: 'custom',
-      message:
-        'must be an https:// URL (http:// is accepted only for loopback hosts such as 127.0.0.1): the ping URL is a secret',
-    });
-  }
-  if (url.hash) ctx.addIssue({ code: 'custom', message: 'must not have a #fragment' });
-});
+const PingUrl = z
+  .string()
+  .superRefine((value, ctx) => {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      ctx.addIssue({
+        code: 'custom',
+        message: `not a URL; expected the check's ping URL, e.g. https://hc-ping.com/<uuid> (put the uuid in \${env:NAME})`,
+      });
+      return;
+    }
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          'must be an https:// URL (http:// is accepted only for loopback hosts such as 127.0.0.1): the ping URL is a secret',
+      });
+    }
+    if (url.hash) ctx.addIssue({ code: 'custom', message: 'must not have a #fragment' });
+  })
+  // masked wherever a config is shown (`config check`, --verbose): the URL itself is the credential
+  .meta({ secret: true });
 
 export const HeartbeatMode = z.enum(['run', 'exit-code']);
 export type HeartbeatMode = z.infer<typeof HeartbeatMode>;

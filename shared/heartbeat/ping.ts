@@ -102,7 +102,12 @@ export const heartbeatRedactor = (base: string): { redact: Redact; target: strin
 export const sendPing = async (
   config: HeartbeatConfig,
   signal: HeartbeatSignal,
-  options: { rid?: string; body?: string } = {},
+  options: {
+    rid?: string;
+    body?: string;
+    /** Ends every attempt and every wait at once: the caller's time budget, or the service stopping. */
+    signal?: AbortSignal;
+  } = {},
   deps: HeartbeatDeps = defaultHeartbeatDeps,
 ): Promise<PingOutcome> => {
   const { redact, target } = heartbeatRedactor(config.url);
@@ -116,8 +121,22 @@ export const sendPing = async (
   const body = options.body === undefined ? undefined : redact(options.body).slice(0, MAX_BODY);
   const attempts = 1 + config.retries;
   let last: Omit<PingOutcome, 'signal' | 'target' | 'attempts'> = { ok: false };
+  const stopped = (attempts: number): PingOutcome => {
+    const outcome = {
+      signal: name,
+      target,
+      ...last,
+      ok: false,
+      attempts,
+      error: attempts === 0 ? "not sent: the run's time was up" : (last.error ?? "the run's time was up"),
+    };
+    deps.log(`heartbeat ${name} to ${target}: ${outcome.error}`);
+    return outcome;
+  };
   for (let attempt = 1; attempt <= attempts; attempt++) {
+    if (options.signal?.aborted) return stopped(attempt - 1);
     if (attempt > 1) await deps.sleep(config.retryDelay * 2 ** (attempt - 2));
+    if (options.signal?.aborted) return stopped(attempt - 1);
     try {
       const response = await deps.fetch(url, {
         method: body === undefined ? 'GET' : 'POST',
@@ -126,7 +145,9 @@ export const sendPing = async (
           ...(body === undefined ? {} : { 'content-type': 'text/plain; charset=utf-8' }),
         },
         ...(body === undefined ? {} : { body }),
-        signal: AbortSignal.timeout(config.timeout),
+        signal: options.signal
+          ? AbortSignal.any([AbortSignal.timeout(config.timeout), options.signal])
+          : AbortSignal.timeout(config.timeout),
         redirect: 'follow',
       });
       const text = await response.text().catch(() => '');
@@ -142,8 +163,9 @@ export const sendPing = async (
       }
     } catch (error) {
       const err = error as Error & { cause?: { code?: string; message?: string } };
-      const why =
-        err.name === 'TimeoutError' || err.name === 'AbortError'
+      const why = options.signal?.aborted
+        ? "no answer before the run's time was up"
+        : err.name === 'TimeoutError' || err.name === 'AbortError'
           ? `no answer in ${config.timeout} ms`
           : `${err.message}${err.cause?.code ? ` (${err.cause.code})` : err.cause?.message ? ` (${err.cause.message})` : ''}`;
       last = { ok: false, error: redact(why) };
@@ -162,9 +184,9 @@ export type Heartbeat = {
   /** The run id that ties this run's pings together (a canonical lower-case UUID). */
   readonly rid: string;
   /** `<url>/start`, unless the config turns it off. */
-  start(): Promise<PingOutcome | undefined>;
+  start(signal?: AbortSignal): Promise<PingOutcome | undefined>;
   /** Success, `/fail` or `/<exit code>`, as the config's mode says. */
-  finish(end: RunEnd): Promise<PingOutcome>;
+  finish(end: RunEnd, signal?: AbortSignal): Promise<PingOutcome>;
 };
 
 /** The signal a finished run sends in each mode. */
@@ -187,12 +209,17 @@ export const createHeartbeat = (config: HeartbeatConfig, deps: Partial<Heartbeat
   const rid = all.randomUUID().toLowerCase();
   return {
     rid,
-    start: async () => (config.start ? sendPing(config, 'start', { rid }, all) : undefined),
-    finish: (end) =>
+    start: async (signal) =>
+      config.start ? sendPing(config, 'start', { rid, ...(signal ? { signal } : {}) }, all) : undefined,
+    finish: (end, signal) =>
       sendPing(
         config,
         finishSignal(config, end),
-        { rid, ...(config.body && end.summary !== undefined ? { body: end.summary } : {}) },
+        {
+          rid,
+          ...(config.body && end.summary !== undefined ? { body: end.summary } : {}),
+          ...(signal ? { signal } : {}),
+        },
         all,
       ),
   };

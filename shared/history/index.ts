@@ -2,6 +2,7 @@
 
 export { appendRun, compact, currentRun, NACOS_CATEGORY, nacosVerdict, subjectKey } from './append.ts';
 export { CAUSE_MEANING } from './codes.ts';
+export { HistoryConfig, type HistoryConfigInput, limitsOf } from './config.ts';
 export { formatMinute, formatPercent, humanDuration } from './format.ts';
 export {
   type Incident,
@@ -39,6 +40,8 @@ export {
   RegionHistory,
   Subject,
 } from './schema.ts';
+export { decodeHistory, HISTORY_FILE, historyStore } from './store.ts';
+export { renderHistoryText } from './text.ts';
 export {
   type CategoryUptime,
   countSeries,
@@ -55,4 +58,4 @@ export {
   uptime,
   uptimeSlots,
 } from './uptime.ts';
-export { HistoryView, type HistoryViewOptions, historyView, renderHistoryText } from './view.ts';
+export { HistoryView, type HistoryViewOptions, historyView } from './view.ts';

@@ -173,10 +173,23 @@ export const runFromReport = (report: ReportInput, nacos?: NacosInput): Run =>
       latencyMs: row.latencyMs,
       ...(row.error ? { error: { code: row.error.code, message: row.error.message } } : {}),
     })),
-    categories: report.categories.map((c) => ({ ...c })),
+    categories: report.categories.map((c) => ({
+      category: c.category,
+      verdict: c.verdict,
+      reachable: c.reachable,
+      total: c.total,
+    })),
     ...(nacos ? { nacos: nacosOf(nacos) } : {}),
     findings: [
-      ...report.findings.map((f) => ({ ...f, endpoints: [...f.endpoints] })),
+      // the fields history keeps, by name: a finding grows fields (kind, reason) the history does not need
+      ...report.findings.map((f) => ({
+        severity: f.severity,
+        category: f.category,
+        symptom: f.symptom,
+        cause: f.cause,
+        action: f.action,
+        endpoints: [...f.endpoints],
+      })),
       ...(nacos ? nacosFindings(nacos) : []),
     ],
   });

@@ -19,3 +19,11 @@ export {
   type Sample,
 } from './exposition.ts';
 export { type AlertSummary, alertSummary, type MetricsInput, renderMetrics } from './prometheus.ts';
+export {
+  loadStatusSnapshot,
+  STATUS_PATHS,
+  type StatusOptions,
+  type StatusResponse,
+  type StatusSnapshot,
+  statusResponse,
+} from './status-routes.ts';

@@ -1,4 +1,6 @@
+import { ackActive } from '../alerting/ack.ts';
 import type { AlertState } from '../alerting/model.ts';
+import { inSilence } from '../alerting/silence.ts';
 import { currentRun, type History, UPTIME_WINDOW_NAMES, UPTIME_WINDOWS, uptime } from '../history/index.ts';
 import { type Family, renderExposition, type Sample } from './exposition.ts';
 
@@ -10,9 +12,21 @@ export type AlertSummary = {
   pending: Readonly<Record<string, number>>;
   /** Failed deliveries in a row, per channel. */
   channelFailures: Readonly<Record<string, number>>;
+  /** Firing keys someone acknowledged (`mse-watch ack`), whose reminders are off. */
+  acknowledged?: number;
+  /** Silences holding announcements back right now, the config's and the stored ones. */
+  silencesActive?: number;
 };
 
-export const alertSummary = (state: AlertState): AlertSummary => {
+/**
+ * What /metrics says of alerting, from the state file (and the config's silences, when known: a status function
+ * reads only the state). `now` decides which acknowledgements and silences still hold.
+ */
+export const alertSummary = (
+  state: AlertState,
+  options: { now?: Date; configSilences?: ReadonlyArray<{ start: string; end: string }> } = {},
+): AlertSummary => {
+  const now = options.now ?? new Date();
   const keys = Object.values(state.keys);
   const pending: Record<string, number> = {};
   for (const channel of Object.keys(state.channels)) pending[channel] = 0;
@@ -24,6 +38,11 @@ export const alertSummary = (state: AlertState): AlertSummary => {
     channelFailures: Object.fromEntries(
       Object.entries(state.channels).map(([channel, s]) => [channel, s.consecutiveFailures]),
     ),
+    acknowledged: keys.filter((key) => (key.status === 'firing' || key.flapping) && ackActive(key.ack, now))
+      .length,
+    silencesActive: [...(options.configSilences ?? []), ...(state.silences ?? [])].filter((silence) =>
+      inSilence(silence, now),
+    ).length,
   };
 };
 
@@ -224,6 +243,26 @@ export const renderMetrics = (input: MetricsInput): string => {
         type: 'gauge',
         samples: [{ value: input.alerts.flapping }],
       },
+      ...(input.alerts.acknowledged === undefined
+        ? []
+        : [
+            {
+              name: 'mse_watch_alerts_acknowledged',
+              help: 'Alert keys firing that someone acknowledged (mse-watch ack): their reminders are off.',
+              type: 'gauge' as const,
+              samples: [{ value: input.alerts.acknowledged }],
+            },
+          ]),
+      ...(input.alerts.silencesActive === undefined
+        ? []
+        : [
+            {
+              name: 'mse_watch_silences_active',
+              help: 'Silences holding announcements back now (from the config and mse-watch silence add).',
+              type: 'gauge' as const,
+              samples: [{ value: input.alerts.silencesActive }],
+            },
+          ]),
       {
         name: 'mse_watch_notices_pending',
         help: 'Notices waiting in the outbox for delivery to the channel.',

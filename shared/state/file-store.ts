@@ -24,6 +24,11 @@ export type FileStoreOptions<T> = {
   pollMs?: number;
   /** File operations (a test hands in a full disk). */
   fs?: Partial<StoreFs>;
+  /**
+   * Written without indentation: for large, machine-read files (the run history) where indentation alone
+   * doubles what goes to disk (and to NAS) on every save. Small files people read (the alert state) stay indented.
+   */
+  compact?: boolean;
 };
 
 /** Temporary files of a writer that died are swept once they are this old. */
@@ -129,7 +134,9 @@ export const createFileStore = <T>(options: FileStoreOptions<T>): StateStore<T> 
     try {
       const handle = await fs.open(temporary, 'wx', 0o600);
       try {
-        await handle.writeFile(`${JSON.stringify(state, null, 1)}\n`);
+        await handle.writeFile(
+          `${options.compact ? JSON.stringify(state) : JSON.stringify(state, null, 1)}\n`,
+        );
         await handle.sync();
       } finally {
         await handle.close();

@@ -2,12 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { CHANNELS, driverFor } from '../../shared/alerting/channels/index.ts';
 import type { HttpRequest } from '../../shared/alerting/channels/types.ts';
 import { ChannelConfig } from '../../shared/alerting/config.ts';
+import { buildDigest } from '../../shared/alerting/digest.ts';
 import { NETWORK_KEY } from '../../shared/alerting/keys.ts';
 import type { AlertEvent, Notice } from '../../shared/alerting/model.ts';
 import { buildNotice, compose, mergeNotices } from '../../shared/alerting/notice.ts';
 
 const NOW = new Date('2026-11-21T04:02:00.000Z');
 const SIGNED_AT = new Date('2026-11-21T04:02:03.456Z');
+const DIGEST_AT = new Date('2026-11-21T01:00:00.000Z');
 
 const event = (key: string, change: AlertEvent['change'], extra: Partial<AlertEvent> = {}): AlertEvent => ({
   key,
@@ -83,6 +85,83 @@ const notices: Record<string, Notice> = {
   ),
   test: buildNotice([], { now: NOW, source: 'mse-watch', timezone: 'Asia/Shanghai', kind: 'test' }),
 };
+// an acknowledged key: its recovery says who worked on it
+notices.acked = buildNotice(
+  [
+    event('cn-hangzhou/100.100.27.5:8848', 'resolved', {
+      verdict: 'ok 4/4',
+      ack: {
+        at: '2026-11-21T04:01:30.000Z',
+        by: 'alice@ops-bastion-1',
+        until: 'resolved',
+        comment: 'security group rule restored',
+      },
+    }),
+  ],
+  { now: NOW, source: 'mse-watch prod', timezone: 'Asia/Shanghai', vantage: 'host ops-bastion-1' },
+);
+// the daily digest: a day with one resolved and one ongoing incident, an acknowledgement and a silence
+notices.digest = buildDigest(
+  {
+    from: '2026-11-20T01:00:00.000Z',
+    to: '2026-11-21T01:00:00.000Z',
+    regions: [
+      {
+        region: 'cn-hangzhou',
+        runs: 1440,
+        up: 1401,
+        observed: 1440,
+        lastRunAt: '2026-11-21T00:59:00.000Z',
+        ok: false,
+        categories: [
+          { category: 'basic-info', up: 1436, observed: 1440, incidents: 1 },
+          { category: 'governance-rules', up: 1405, observed: 1440, incidents: 1 },
+          { category: 'nacos', up: 1440, observed: 1440, incidents: 0 },
+        ],
+        incidents: [
+          {
+            category: 'basic-info',
+            start: '2026-11-21T00:56:00.000Z',
+            end: null,
+            durationMs: 240_000,
+            cause: 'refused',
+            endpoints: ['100.100.27.5:8848'],
+            more: 0,
+            failedRuns: 4,
+          },
+          {
+            category: 'governance-rules',
+            start: '2026-11-20T15:00:00.000Z',
+            end: '2026-11-20T15:35:00.000Z',
+            durationMs: 2_100_000,
+            cause: 'timeout',
+            endpoints: ['100.100.27.9:9848', '100.100.27.10:9848'],
+            more: 0,
+            failedRuns: 35,
+          },
+        ],
+        moreIncidents: 0,
+        ongoing: 1,
+        resolved: 1,
+        mttrMs: 2_100_000,
+        longestMs: 2_100_000,
+      },
+    ],
+    acks: [
+      {
+        key: 'cn-hangzhou/100.100.27.5:8848',
+        at: '2026-11-21T00:58:00.000Z',
+        by: 'alice@ops-bastion-1',
+        until: 'resolved',
+        comment: 'security group rule restored',
+      },
+    ],
+    silences: [
+      { id: 's-1a2b3c', match: ['*:9848'], end: '2026-11-21T04:00:00.000Z', comment: 'planned change' },
+    ],
+  },
+  { now: DIGEST_AT, source: 'mse-watch prod', timezone: 'Asia/Shanghai', vantage: 'host ops-bastion-1' },
+);
 notices.backlog = {
   ...mergeNotices([
     notices.firing!,

@@ -1,6 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { maskConfig } from '../../cli/secrets.ts';
+import { parseConfig } from '../../shared/config/load.ts';
 import {
   createHeartbeat,
   defaultHeartbeatDeps,
@@ -140,6 +142,16 @@ describe('heartbeat config', () => {
   });
 });
 
+describe('the ping URL is a secret wherever a config is shown', () => {
+  it('config check and --verbose print it as *** (the schema marks it secret)', () => {
+    const config = parseConfig({ region: 'cn-hangzhou', heartbeat: { url: `https://hc-ping.com/${UUID}` } });
+    const { masked, secrets } = maskConfig(config);
+    expect(masked.heartbeat?.url).toBe('***');
+    expect(secrets).toContain(`https://hc-ping.com/${UUID}`);
+    expect(JSON.stringify(masked)).not.toContain(UUID);
+  });
+});
+
 describe('ping addresses (healthchecks.io convention)', () => {
   it.each([
     ['start', `https://hc-ping.com/${UUID}/start`],
@@ -242,6 +254,27 @@ describe('sendPing against a loopback Healthchecks', () => {
     const outcome = await sendPing(config({ timeout: '150ms', retries: 1 }), 'start', {}, deps);
     expect(outcome).toMatchObject({ ok: false, attempts: 2, error: 'no answer in 150 ms' });
     expect(performance.now() - started).toBeGreaterThanOrEqual(300);
+  });
+
+  it("stops at the caller's signal (the run's budget, the service stopping): no more tries, no more waits", async () => {
+    next.push('hang', 'hang', 'hang');
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 100);
+    const started = performance.now();
+    const outcome = await sendPing(
+      config({ timeout: '5s', retries: 2, retryDelay: '5s' }),
+      'success',
+      { signal: controller.signal },
+      deps,
+    );
+    expect(outcome).toMatchObject({ ok: false, attempts: 1 });
+    expect(outcome.error).toBe("no answer before the run's time was up");
+    expect(performance.now() - started).toBeLessThan(2000);
+    // already stopped: not even one request
+    const before = pings.length;
+    const none = await sendPing(config(), 'start', { signal: AbortSignal.abort() }, deps);
+    expect(none).toMatchObject({ ok: false, attempts: 0, error: "not sent: the run's time was up" });
+    expect(pings.length).toBe(before);
   });
 
   it('survives a connection cut mid-request and a port nobody listens on', async () => {

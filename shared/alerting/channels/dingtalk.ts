@@ -96,15 +96,20 @@ export const dingtalk: ChannelDefinition<typeof DingTalkChannel> = {
       url.searchParams.set('sign', dingtalkSign(channel.secret, timestamp));
     }
     // A mention shows only when the @ text is in the body as well as in `at` (DingTalk markdown).
-    const mentions = [...channel.atMobiles, ...channel.atUserIds].map((who) => `@${who}`);
-    if (channel.atAll) mentions.push('@all');
+    // a daily digest is for reading, not for waking people: nobody is mentioned
+    const mention = notice.kind !== 'digest';
+    const atMobiles = mention ? channel.atMobiles : [];
+    const atUserIds = mention ? channel.atUserIds : [];
+    const atAll = mention && channel.atAll;
+    const mentions = [...atMobiles, ...atUserIds].map((who) => `@${who}`);
+    if (atAll) mentions.push('@all');
     const lines = markdownBody(composed, { heading: true, quote: true });
     const tail = mentions.length ? `\n\n${mentions.join(' ')}` : '';
     const text = truncateBytes(lines.join('\n'), MAX_TEXT_BYTES - Buffer.byteLength(tail)) + tail;
     const body = {
       msgtype: 'markdown',
       markdown: { title: composed.title, text },
-      at: { atMobiles: channel.atMobiles, atUserIds: channel.atUserIds, isAtAll: channel.atAll },
+      at: { atMobiles, atUserIds, isAtAll: atAll },
     };
     return jsonPost(url.toString(), body);
   },

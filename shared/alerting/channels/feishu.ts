@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
-import { compose, markdownBody, truncateBytes } from '../notice.ts';
+import { compose, markdownBody, type Status, truncateBytes } from '../notice.ts';
 import { channelCommon, webhookUrl } from './common.ts';
 import { hostOf, jsonPost, sendForCode, type VendorCode } from './http.ts';
 import type { ChannelDefinition } from './types.ts';
@@ -44,7 +44,12 @@ export const FEISHU_CODES: Record<number, VendorCode> = {
   9499: { meaning: 'bad request', failure: 'permanent', fix: 'report this as a mse-watch bug' },
 };
 const MAX_CONTENT_BYTES = 20_000;
-const TEMPLATE = { firing: 'red', resolved: 'green', test: 'blue' } as const;
+const TEMPLATE = {
+  firing: 'red',
+  resolved: 'green',
+  test: 'blue',
+  digest: 'turquoise',
+} as const satisfies Record<Status, string>;
 
 /**
  * Feishu signs nothing of the message: sign = base64(HmacSHA256(key = timestamp + "\n" + secret, message = "")),
@@ -57,8 +62,10 @@ export const feishu: ChannelDefinition<typeof FeishuChannel> = {
   schema: FeishuChannel,
   render(notice, channel, context) {
     const composed = compose(notice);
-    const mentions = channel.atUserIds.map((id) => `<at id=${id}></at>`);
-    if (channel.atAll) mentions.push('<at id=all></at>');
+    // a daily digest is for reading, not for waking people: nobody is mentioned
+    const mention = notice.kind !== 'digest';
+    const mentions = mention ? channel.atUserIds.map((id) => `<at id=${id}></at>`) : [];
+    if (mention && channel.atAll) mentions.push('<at id=all></at>');
     const content =
       truncateBytes(markdownBody(composed, { heading: false, quote: false }).join('\n'), MAX_CONTENT_BYTES) +
       (mentions.length ? `\n${mentions.join(' ')}` : '');

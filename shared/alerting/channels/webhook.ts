@@ -44,6 +44,7 @@ export const webhookPayload = (notice: Notice) => {
     ...(notice.simulation ? { simulation: notice.simulation } : {}),
     ...(notice.droppedBefore ? { droppedBefore: notice.droppedBefore } : {}),
     events: notice.events,
+    ...(notice.digest ? { digest: notice.digest } : {}),
   };
 };
 

@@ -53,12 +53,14 @@ export const wecom: ChannelDefinition<typeof WeComChannel> = {
   render(notice, channel) {
     const composed = compose(notice);
     const lines = markdownBody(composed, { heading: true, quote: true });
+    // a daily digest is for reading, not for waking people: nobody is mentioned
+    const mention = notice.kind !== 'digest';
+    const userIds = mention ? channel.mentionedUserIds : [];
+    const mobiles = mention ? channel.mentionedMobiles : [];
     let body: unknown;
     if (channel.format === 'markdown') {
       // markdown mentions by user id only, inline as <@id>
-      const tail = channel.mentionedUserIds.length
-        ? `\n${channel.mentionedUserIds.map((id) => `<@${id}>`).join(' ')}`
-        : '';
+      const tail = userIds.length ? `\n${userIds.map((id) => `<@${id}>`).join(' ')}` : '';
       const content = truncateBytes(lines.join('\n'), MAX_BYTES.markdown - Buffer.byteLength(tail)) + tail;
       body = { msgtype: 'markdown', markdown: { content } };
     } else {
@@ -67,8 +69,8 @@ export const wecom: ChannelDefinition<typeof WeComChannel> = {
         msgtype: 'text',
         text: {
           content: truncateBytes(plain.join('\n'), MAX_BYTES.text),
-          mentioned_list: channel.mentionedUserIds,
-          mentioned_mobile_list: channel.mentionedMobiles,
+          mentioned_list: userIds,
+          mentioned_mobile_list: mobiles,
         },
       };
     }
