@@ -1,6 +1,4 @@
-import { setMaxListeners } from 'node:events';
-import pLimit from 'p-limit';
-import type { AttemptOptions } from './attempt.ts';
+import type { AttemptOptions, RoundStop } from './attempt.ts';
 import { defaultProbeDeps, type ProbeDeps } from './deps.ts';
 import { probeHttp } from './http.ts';
 import { probeTcp } from './tcp.ts';
@@ -31,7 +29,8 @@ export type EngineOptions = {
   /** The caller's whole budget for the round; every attempt's timeout is clamped to what is left of it. */
   budgetMs?: number;
   signal?: AbortSignal;
-  onResult?: (result: ProbeResult, done: number, total: number) => void;
+  /** Told of each target as it ends: `index` is its place in `targets`. */
+  onResult?: (result: ProbeResult, done: number, total: number, index: number) => void;
 };
 
 /** Shortest attempt worth starting: below this a timeout says nothing about the network. */
@@ -46,17 +45,73 @@ const notProbed = (target: ProbeTarget): ProbeResult => ({
   error: { code: 'DEADLINE', message: "not probed: the run's time budget ran out first" },
 });
 
+// Built field by field, not with spreads: a spread-built object costs a copy, and every later JSON.stringify of
+// it takes a slower path (docs/BENCHMARKS.md).
 const resultOf = (target: ProbeTarget, attempts: Attempt[]): ProbeResult => {
-  const decisive = attempts.find((attempt) => attempt.status === 'ok') ?? attempts[attempts.length - 1];
+  let decisive: Attempt | undefined;
+  for (const attempt of attempts)
+    if (attempt.status === 'ok') {
+      decisive = attempt;
+      break;
+    }
+  decisive ??= attempts[attempts.length - 1];
   if (!decisive) return notProbed(target);
-  return {
+  const result: ProbeResult = {
     target,
     status: decisive.status,
     latencyMs: decisive.latencyMs,
     phases: decisive.phases,
     attempts,
-    ...(decisive.httpStatus === undefined ? {} : { httpStatus: decisive.httpStatus }),
-    ...(decisive.error === undefined ? {} : { error: decisive.error }),
+  };
+  if (decisive.httpStatus !== undefined) result.httpStatus = decisive.httpStatus;
+  if (decisive.error !== undefined) result.error = decisive.error;
+  return result;
+};
+
+/**
+ * What can stop a round before its attempts end by themselves: the budget's deadline and the caller's signal, one
+ * timer and one listener for the whole round, removed when it ends (a listener left on a caller's signal would
+ * keep the round's attempts alive as long as the signal lives). Undefined when there is neither.
+ */
+type Round = RoundStop & {
+  /** Ends the pauses between attempts with the round (made only once a retry pauses). */
+  readonly pauses: AbortSignal;
+  close(): void;
+};
+
+const openRound = (signal: AbortSignal | undefined, budgetMs: number | undefined): Round | undefined => {
+  if (!signal && budgetMs === undefined) return undefined;
+  const inFlight = new Set<() => void>();
+  let stopped = false;
+  const stop = () => {
+    if (stopped) return;
+    stopped = true;
+    // each stop settles its attempt, which deletes it from the set: iterating a Set that shrinks is safe
+    for (const stopAttempt of inFlight) stopAttempt();
+    inFlight.clear();
+    sleeping?.abort();
+  };
+  let sleeping: AbortController | undefined;
+  const timer = budgetMs === undefined ? undefined : setTimeout(stop, Math.max(0, Math.ceil(budgetMs)));
+  // like AbortSignal.timeout: the deadline alone does not keep the process alive
+  timer?.unref();
+  signal?.addEventListener('abort', stop, { once: true });
+  if (signal?.aborted) stop();
+  return {
+    get stopped() {
+      return stopped;
+    },
+    add: (stopAttempt) => void inFlight.add(stopAttempt),
+    delete: (stopAttempt) => void inFlight.delete(stopAttempt),
+    get pauses() {
+      sleeping ??= new AbortController();
+      if (stopped) sleeping.abort();
+      return sleeping.signal;
+    },
+    close: () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', stop);
+    },
   };
 };
 
@@ -70,52 +125,59 @@ export const probeTargets = async (
   options: EngineOptions,
   deps: ProbeDeps = defaultProbeDeps,
 ): Promise<{ results: ProbeResult[]; complete: boolean }> => {
-  const started = deps.clock.now();
+  const { clock } = deps;
+  const started = clock.now();
   const deadline = options.budgetMs === undefined ? Number.POSITIVE_INFINITY : started + options.budgetMs;
-  const deadlineSignal = AbortSignal.any([
-    ...(options.signal ? [options.signal] : []),
-    ...(Number.isFinite(deadline) ? [AbortSignal.timeout(Math.max(0, Math.ceil(deadline - started)))] : []),
-  ]);
-  // every in-flight attempt listens for the deadline: thousands of listeners are expected, not a leak
-  setMaxListeners(0, deadlineSignal);
-  const limit = pLimit(options.concurrency);
+  const round = openRound(options.signal, options.budgetMs);
+  const total = targets.length;
+  const results: ProbeResult[] = new Array(total);
   let done = 0;
   let complete = true;
 
-  const probeOne = async (target: ProbeTarget): Promise<ProbeResult> => {
+  const probeOne = async (target: ProbeTarget, index: number): Promise<ProbeResult> => {
     const attempts: Attempt[] = [];
-    const first = deps.clock.now();
+    const first = clock.now();
     for (let n = 0; n < options.attempts; n++) {
-      if (n > 0) await deps.clock.sleep(options.spacingMs, deadlineSignal);
-      const now = deps.clock.now();
+      if (n > 0) await clock.sleep(options.spacingMs, round?.pauses);
+      const now = clock.now();
       const left = deadline - now;
-      if (deadlineSignal.aborted || left < MIN_ATTEMPT_MS) {
+      if (round?.stopped || left < MIN_ATTEMPT_MS) {
         complete = false;
         break;
       }
       // Attempt n ends by first + (n+1)·timeout + n·spacing at the latest: timer latency in one attempt or pause
       // shortens the next instead of adding up, so A attempts stay within A × timeout + the pauses.
       const scheduled = first + (n + 1) * options.timeoutMs + n * options.spacingMs - now;
-      const attempt = await probeOnce(
-        target,
-        {
-          timeoutMs: Math.max(MIN_ATTEMPT_MS, Math.min(options.timeoutMs, left, scheduled)),
-          signal: deadlineSignal,
-        },
-        deps,
-      );
+      const attemptOptions: AttemptOptions = {
+        timeoutMs: Math.max(MIN_ATTEMPT_MS, Math.min(options.timeoutMs, left, scheduled)),
+      };
+      if (round) attemptOptions.round = round;
+      const attempt = await probeOnce(target, attemptOptions, deps);
       attempts.push(attempt);
       if (attempt.status === 'ok') break;
       // a refused or unreachable answer is the kernel's own verdict, but one retry still rules out a blip
     }
     // cut short by the deadline, not judged by the network: the run must say it is incomplete
-    if (deadlineSignal.aborted && attempts.at(-1)?.status !== 'ok') complete = false;
+    if (round?.stopped && attempts[attempts.length - 1]?.status !== 'ok') complete = false;
     const result = resultOf(target, attempts);
     done++;
-    options.onResult?.(result, done, targets.length);
+    options.onResult?.(result, done, total, index);
     return result;
   };
 
-  const results = await Promise.all(targets.map((target) => limit(() => probeOne(target))));
+  // a pool of `concurrency` workers, each taking the next target as it finishes one: no promise per target made
+  // up front, and the order of the results is the order of the targets
+  let next = 0;
+  const worker = async () => {
+    while (next < total) {
+      const index = next++;
+      results[index] = await probeOne(targets[index] as ProbeTarget, index);
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(options.concurrency, total) }, worker));
+  } finally {
+    round?.close();
+  }
   return { results, complete };
 };

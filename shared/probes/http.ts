@@ -1,4 +1,5 @@
-import { type AttemptOptions, armTimers, settleOnce, timeoutAttempt } from './attempt.ts';
+import { round1 } from '../util/format.ts';
+import { type AttemptOptions, armTimers, settleOnce, timedFromConnect, timeoutAttempt } from './attempt.ts';
 import { classifyError } from './classify.ts';
 import type { ProbeDeps } from './deps.ts';
 import type { Attempt, HttpSpec, ProbeTarget } from './types.ts';
@@ -9,6 +10,9 @@ const STATUS_LINE = /^HTTP\/\d(?:\.\d)? (\d{3})/;
  * GET / over a fresh socket. Written on the socket rather than with node:http so that connect and first byte
  * are timed separately and no agent reuses a connection: each attempt must cross the firewall itself.
  * Any HTTP answer proves reachability, whatever its status, unless the target lists the statuses it expects.
+ * Timed from the socket's own events: `connectMs` from its connect(2) to `connect`, `firstByteMs` adds the wait
+ * from the request written to the first byte, and leaves out the event loop's turns between the two (curl's
+ * time_connect and time_starttransfer measure the same).
  */
 export const probeHttp = (
   target: ProbeTarget,
@@ -17,15 +21,17 @@ export const probeHttp = (
   deps: ProbeDeps,
 ): Promise<Attempt> =>
   new Promise((resolve) => {
-    const start = deps.clock.now();
+    const { clock } = deps;
+    let from = clock.now();
     const socket = deps.dialer.tcp({ host: target.host, port: target.port });
     let connectMs: number | undefined;
+    let writtenAt = 0;
     const finish = settleOnce<Attempt>(socket, (attempt) => {
       dispose();
       resolve(attempt);
     });
     const dispose = armTimers(options, () => {
-      const latencyMs = deps.clock.now() - start;
+      const latencyMs = clock.now() - from;
       if (connectMs === undefined) finish(timeoutAttempt(latencyMs, options.timeoutMs, 'TCP handshake'));
       // connected but silent: an MSE HTTP endpoint always answers, so something on the path swallowed the
       // request (a proxy, an inspection device) and clients of this endpoint hang: a failure of its own
@@ -36,19 +42,26 @@ export const probeHttp = (
           phases: { connectMs },
           error: {
             code: 'NO_HTTP_ANSWER',
-            message: `connected, but no HTTP answer within ${options.timeoutMs} ms`,
+            message: `connected, but no HTTP answer within ${round1(options.timeoutMs).toFixed(1)} ms`,
           },
         });
     });
+    if (timedFromConnect(socket, target.host))
+      socket.on('connectionAttempt', () => {
+        from = clock.now();
+      });
     socket.once('connect', () => {
-      connectMs = deps.clock.now() - start;
+      connectMs = clock.now() - from;
       socket.write(
         `GET / HTTP/1.1\r\nHost: ${target.host}:${target.port}\r\nUser-Agent: mse-watch\r\nAccept: */*\r\nConnection: close\r\n\r\n`,
       );
+      writtenAt = clock.now();
     });
     let buffered = '';
+    let firstByteMs: number | undefined;
     socket.on('data', (chunk: Buffer) => {
-      const firstByteMs = deps.clock.now() - start;
+      // the first chunk's time, even when the status line takes more than one
+      firstByteMs ??= (connectMs ?? 0) + (clock.now() - writtenAt);
       buffered += chunk.toString('latin1');
       if (!buffered.includes('\r\n') && buffered.length < 64) return;
       const phases = { connectMs: connectMs ?? firstByteMs, firstByteMs };
@@ -83,7 +96,7 @@ export const probeHttp = (
       if (connectMs !== undefined)
         finish({
           status: 'reset',
-          latencyMs: deps.clock.now() - start,
+          latencyMs: clock.now() - from,
           phases: { connectMs },
           error: { code: 'EOF', message: 'the connection was closed before any HTTP answer' },
         });
@@ -93,7 +106,7 @@ export const probeHttp = (
       const phases = connectMs === undefined ? {} : { connectMs };
       finish({
         status: reason,
-        latencyMs: deps.clock.now() - start,
+        latencyMs: clock.now() - from,
         phases,
         error: { code, message: error.message },
       });

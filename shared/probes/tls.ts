@@ -1,10 +1,13 @@
 import { isIP } from 'node:net';
-import { type AttemptOptions, armTimers, settleOnce, timeoutAttempt } from './attempt.ts';
+import { type AttemptOptions, armTimers, settleOnce, timedFromConnect, timeoutAttempt } from './attempt.ts';
 import { classifyError } from './classify.ts';
 import type { ProbeDeps } from './deps.ts';
 import type { Attempt, ProbeTarget, TlsSpec } from './types.ts';
 
-/** TCP, then a verified TLS handshake: for extra targets such as a public MSE endpoint behind TLS. */
+/**
+ * TCP, then a verified TLS handshake: for extra targets such as a public MSE endpoint behind TLS. Timed from the
+ * socket's connect(2) (timedFromConnect): `connectMs` to `connect`, `tlsMs` to `secureConnect`.
+ */
 export const probeTls = (
   target: ProbeTarget,
   spec: TlsSpec,
@@ -12,7 +15,8 @@ export const probeTls = (
   deps: ProbeDeps,
 ): Promise<Attempt> =>
   new Promise((resolve) => {
-    const start = deps.clock.now();
+    const { clock } = deps;
+    let from = clock.now();
     const servername = spec.servername ?? (isIP(target.host) ? undefined : target.host);
     const socket = deps.dialer.tls({
       host: target.host,
@@ -27,17 +31,21 @@ export const probeTls = (
     const dispose = armTimers(options, () =>
       finish(
         timeoutAttempt(
-          deps.clock.now() - start,
+          clock.now() - from,
           options.timeoutMs,
           connectMs === undefined ? 'TCP handshake' : 'TLS handshake',
         ),
       ),
     );
+    if (timedFromConnect(socket, target.host))
+      socket.on('connectionAttempt', () => {
+        from = clock.now();
+      });
     socket.once('connect', () => {
-      connectMs = deps.clock.now() - start;
+      connectMs = clock.now() - from;
     });
     socket.once('secureConnect', () => {
-      const tlsMs = deps.clock.now() - start;
+      const tlsMs = clock.now() - from;
       finish({ status: 'ok', latencyMs: tlsMs, phases: { connectMs: connectMs ?? tlsMs, tlsMs } });
     });
     socket.once('error', (error: NodeJS.ErrnoException) => {
@@ -46,7 +54,7 @@ export const probeTls = (
       const reason = connectMs !== undefined && classified.reason === 'error' ? 'tls' : classified.reason;
       finish({
         status: reason,
-        latencyMs: deps.clock.now() - start,
+        latencyMs: clock.now() - from,
         phases: connectMs === undefined ? {} : { connectMs },
         error: { code: classified.code, message: error.message },
       });
