@@ -81,7 +81,10 @@ const readDiscovered = async (flag: string | undefined, io: CliIo): Promise<Disc
   try {
     text = await readFile(source.file, 'utf8');
   } catch (error) {
-    throw new MseWatchError('config-missing', `cannot read config ${source.file}: ${(error as Error).message}`);
+    throw new MseWatchError(
+      'config-missing',
+      `cannot read config ${source.file}: ${(error as Error).message}`,
+    );
   }
   return { raw: parseConfigDocument(text, source.file), source, name: source.file };
 };

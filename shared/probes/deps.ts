@@ -36,7 +36,8 @@ export type Dialer = {
  * option beyond host and port takes `net.connect`'s own path.
  */
 const tcpDial = (options: TcpDial): Socket => {
-  for (const key in options) if (key !== 'host' && key !== 'port') return netConnect(options as NetConnectOpts);
+  for (const key in options)
+    if (key !== 'host' && key !== 'port') return netConnect(options as NetConnectOpts);
   return new Socket().connect(options.port, options.host);
 };
 
