@@ -1,6 +1,7 @@
 import { isIP, type Socket } from 'node:net';
 import { round1 } from '../util/format.ts';
-import type { Attempt } from './types.ts';
+import type { ProbeDeps } from './deps.ts';
+import type { Attempt, ProbeSpec, ProbeTarget } from './types.ts';
 
 /**
  * What stops every attempt of a round at once (the round's deadline, the caller's signal): the engine keeps one
@@ -19,6 +20,20 @@ export type RoundStop = {
  * early: the engine's round, or a caller's own signal when an attempt is made outside a round.
  */
 export type AttemptOptions = { timeoutMs: number; signal?: AbortSignal; round?: RoundStop };
+
+/**
+ * One attempt at a target by one kind of prober, with that prober's own options: it calls `done` once, later
+ * (never before it returns), with what it saw; network failures are data, never exceptions. Callbacks rather
+ * than a promise per attempt: the engine runs thousands a round, and the promise machinery was a measurable
+ * part of a probe's cost (docs/BENCHMARKS.md). `probeOnce` (engine.ts) wraps one in a promise.
+ */
+export type Prober<S extends ProbeSpec> = (
+  target: ProbeTarget,
+  spec: S,
+  options: AttemptOptions,
+  deps: ProbeDeps,
+  done: (attempt: Attempt) => void,
+) => void;
 
 /** Resolves once, whatever fires first; the socket is always destroyed. */
 export const settleOnce = <T>(socket: Socket, finish: (value: T) => void) => {

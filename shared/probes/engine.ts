@@ -1,25 +1,21 @@
-import type { AttemptOptions, RoundStop } from './attempt.ts';
+import type { AttemptOptions, Prober, RoundStop } from './attempt.ts';
 import { defaultProbeDeps, type ProbeDeps } from './deps.ts';
 import { probeHttp } from './http.ts';
 import { probeTcp } from './tcp.ts';
 import { probeTls } from './tls.ts';
 import type { Attempt, ProbeMode, ProbeResult, ProbeSpec, ProbeTarget } from './types.ts';
 
-type ProbeFn<S extends ProbeSpec> = (
-  target: ProbeTarget,
-  spec: S,
-  options: AttemptOptions,
-  deps: ProbeDeps,
-) => Promise<Attempt>;
-
 /** One file per probe kind behind one function type, in one typed map; each prober takes its own options. */
 export const PROBES = { tcp: probeTcp, http: probeHttp, tls: probeTls } satisfies {
-  [K in ProbeMode]: ProbeFn<Extract<ProbeSpec, { kind: K }>>;
+  [K in ProbeMode]: Prober<Extract<ProbeSpec, { kind: K }>>;
 };
 
-/** One attempt at a target by its own prober and options (the map is typed per kind; the call is by spec). */
+/** The prober of a target's kind (the map is typed per kind; the call is by spec). */
+const proberOf = (target: ProbeTarget): Prober<ProbeSpec> => PROBES[target.spec.kind] as Prober<ProbeSpec>;
+
+/** One attempt at a target by its own prober and options. */
 export const probeOnce = (target: ProbeTarget, options: AttemptOptions, deps: ProbeDeps): Promise<Attempt> =>
-  (PROBES[target.spec.kind] as ProbeFn<ProbeSpec>)(target, target.spec, options, deps);
+  new Promise((resolve) => proberOf(target)(target, target.spec, options, deps, resolve));
 
 export type EngineOptions = {
   timeoutMs: number;
@@ -119,65 +115,99 @@ const openRound = (signal: AbortSignal | undefined, budgetMs: number | undefined
  * Probes every target, all of them at once up to the concurrency limit, so a round costs about one timeout
  * (times the attempts) whatever the number of failing endpoints. Failures are data: this never throws for
  * the network. Results keep the order of `targets`.
+ *
+ * Driven by the probers' callbacks: `concurrency` targets in flight, each starting the next as it ends, with no
+ * promise or async function per target or attempt (the promise machinery was a measurable part of a probe's
+ * cost; docs/BENCHMARKS.md). Only the pause before a retry is a promise.
  */
-export const probeTargets = async (
+export const probeTargets = (
   targets: ProbeTarget[],
   options: EngineOptions,
   deps: ProbeDeps = defaultProbeDeps,
-): Promise<{ results: ProbeResult[]; complete: boolean }> => {
-  const { clock } = deps;
-  const started = clock.now();
-  const deadline = options.budgetMs === undefined ? Number.POSITIVE_INFINITY : started + options.budgetMs;
-  const round = openRound(options.signal, options.budgetMs);
-  const total = targets.length;
-  const results: ProbeResult[] = new Array(total);
-  let done = 0;
-  let complete = true;
+): Promise<{ results: ProbeResult[]; complete: boolean }> =>
+  new Promise((resolve, reject) => {
+    const { clock } = deps;
+    const started = clock.now();
+    const deadline = options.budgetMs === undefined ? Number.POSITIVE_INFINITY : started + options.budgetMs;
+    const round = openRound(options.signal, options.budgetMs);
+    const total = targets.length;
+    const results: ProbeResult[] = new Array(total);
+    let next = 0;
+    let running = 0;
+    let done = 0;
+    let complete = true;
+    let failed = false;
 
-  const probeOne = async (target: ProbeTarget, index: number): Promise<ProbeResult> => {
-    const attempts: Attempt[] = [];
-    const first = clock.now();
-    for (let n = 0; n < options.attempts; n++) {
-      if (n > 0) await clock.sleep(options.spacingMs, round?.pauses);
-      const now = clock.now();
-      const left = deadline - now;
-      if (round?.stopped || left < MIN_ATTEMPT_MS) {
-        complete = false;
-        break;
+    const settle = (error?: unknown) => {
+      round?.close();
+      if (error === undefined) resolve({ results, complete });
+      else {
+        failed = true;
+        reject(error);
       }
-      // Attempt n ends by first + (n+1)·timeout + n·spacing at the latest: timer latency in one attempt or pause
-      // shortens the next instead of adding up, so A attempts stay within A × timeout + the pauses.
-      const scheduled = first + (n + 1) * options.timeoutMs + n * options.spacingMs - now;
-      const attemptOptions: AttemptOptions = {
-        timeoutMs: Math.max(MIN_ATTEMPT_MS, Math.min(options.timeoutMs, left, scheduled)),
-      };
-      if (round) attemptOptions.round = round;
-      const attempt = await probeOnce(target, attemptOptions, deps);
-      attempts.push(attempt);
-      if (attempt.status === 'ok') break;
-      // a refused or unreachable answer is the kernel's own verdict, but one retry still rules out a blip
-    }
-    // cut short by the deadline, not judged by the network: the run must say it is incomplete
-    if (round?.stopped && attempts[attempts.length - 1]?.status !== 'ok') complete = false;
-    const result = resultOf(target, attempts);
-    done++;
-    options.onResult?.(result, done, total, index);
-    return result;
-  };
+    };
 
-  // a pool of `concurrency` workers, each taking the next target as it finishes one: no promise per target made
-  // up front, and the order of the results is the order of the targets
-  let next = 0;
-  const worker = async () => {
-    while (next < total) {
-      const index = next++;
-      results[index] = await probeOne(targets[index] as ProbeTarget, index);
+    /** A target's attempts, one after the other, on a fixed schedule. */
+    const probeOne = (index: number) => {
+      const target = targets[index] as ProbeTarget;
+      const probe = proberOf(target);
+      const attempts: Attempt[] = [];
+      const first = clock.now();
+
+      const end = () => {
+        // cut short by the deadline, not judged by the network: the run must say it is incomplete
+        if (round?.stopped && attempts[attempts.length - 1]?.status !== 'ok') complete = false;
+        const result = resultOf(target, attempts);
+        results[index] = result;
+        done++;
+        running--;
+        options.onResult?.(result, done, total, index);
+        pump();
+      };
+
+      const attempt = () => {
+        const n = attempts.length;
+        const now = clock.now();
+        const left = deadline - now;
+        if (round?.stopped || left < MIN_ATTEMPT_MS) {
+          complete = false;
+          end();
+          return;
+        }
+        // Attempt n ends by first + (n+1)·timeout + n·spacing at the latest: timer latency in one attempt or pause
+        // shortens the next instead of adding up, so A attempts stay within A × timeout + the pauses.
+        const scheduled = first + (n + 1) * options.timeoutMs + n * options.spacingMs - now;
+        const attemptOptions: AttemptOptions = {
+          timeoutMs: Math.max(MIN_ATTEMPT_MS, Math.min(options.timeoutMs, left, scheduled)),
+        };
+        if (round) attemptOptions.round = round;
+        probe(target, target.spec, attemptOptions, deps, (seen) => {
+          if (failed) return;
+          try {
+            attempts.push(seen);
+            // a refused or unreachable answer is the kernel's own verdict, but one retry still rules out a blip
+            if (seen.status === 'ok' || attempts.length >= options.attempts) end();
+            else clock.sleep(options.spacingMs, round?.pauses).then(attempt).catch(settle);
+          } catch (error) {
+            settle(error);
+          }
+        });
+      };
+      attempt();
+    };
+
+    /** Starts targets until `concurrency` are in flight; the round ends when none is left. */
+    const pump = () => {
+      while (running < options.concurrency && next < total) {
+        running++;
+        probeOne(next++);
+      }
+      if (running === 0 && next >= total) settle();
+    };
+
+    try {
+      pump();
+    } catch (error) {
+      settle(error);
     }
-  };
-  try {
-    await Promise.all(Array.from({ length: Math.min(options.concurrency, total) }, worker));
-  } finally {
-    round?.close();
-  }
-  return { results, complete };
-};
+  });
