@@ -22,6 +22,11 @@ export type HandlerDeps = {
   readFile: (path: string) => Promise<string>;
   /** One JSON line at a time to stdout, which FC ships to the logConfig logstore. */
   writeLine: (line: string) => void;
+  /**
+   * Whole JSON lines, several at once, to stdout. When given, the lines of one event-loop turn leave in one write
+   * (a write per probe line cost about a sixth of a warm probe's CPU); else writeLine, a line at a time.
+   */
+  writeLines?: (text: string) => void;
   /** Wall clock, milliseconds. */
   now: () => number;
   /** Starts a run from a config (shared/run's checkConfig; tests hand in one that hangs or records). */
@@ -233,7 +238,7 @@ const handle = async (
   const secrets = contextSecrets(context);
   const log = invocationLog(
     { runId: context.requestId, monitor: context.function.name },
-    createStdoutSink(deps.writeLine, secrets),
+    createStdoutSink(deps.writeLine, secrets, deps.writeLines),
     deps.now,
   );
   for (const sink of deps.sinks ?? []) log.add(sink);
