@@ -27,6 +27,12 @@ export type EngineOptions = {
   signal?: AbortSignal;
   /** Told of each target as it ends: `index` is its place in `targets`. */
   onResult?: (result: ProbeResult, done: number, total: number, index: number) => void;
+  /**
+   * false: each result goes only to onResult and the returned list is empty. A caller that keeps its own rows
+   * need not hold the results too: with thousands of targets they outlive the young generation and are promoted,
+   * which is most of what a function's memory grows by from one invocation to the next (docs/BENCHMARKS.md).
+   */
+  keepResults?: boolean;
 };
 
 /** Shortest attempt worth starting: below this a timeout says nothing about the network. */
@@ -131,7 +137,8 @@ export const probeTargets = (
     const deadline = options.budgetMs === undefined ? Number.POSITIVE_INFINITY : started + options.budgetMs;
     const round = openRound(options.signal, options.budgetMs);
     const total = targets.length;
-    const results: ProbeResult[] = new Array(total);
+    const keep = options.keepResults !== false;
+    const results: ProbeResult[] = keep ? new Array(total) : [];
     let next = 0;
     let running = 0;
     let done = 0;
@@ -158,7 +165,7 @@ export const probeTargets = (
         // cut short by the deadline, not judged by the network: the run must say it is incomplete
         if (round?.stopped && attempts[attempts.length - 1]?.status !== 'ok') complete = false;
         const result = resultOf(target, attempts);
-        results[index] = result;
+        if (keep) results[index] = result;
         done++;
         running--;
         options.onResult?.(result, done, total, index);

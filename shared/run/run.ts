@@ -106,6 +106,7 @@ export const runCheck = async (
       {
         ...probeOptions,
         attempts: config.probe.attempts,
+        keepResults: false,
         onResult: (result, done, total, index) => {
           const row = toRow(result);
           probes[index] = row;
