@@ -1,7 +1,7 @@
 import { round1 } from '../util/format.ts';
 import { armTimers, type Prober, settleOnce, timedFromConnect, timeoutAttempt } from './attempt.ts';
 import { classifyError } from './classify.ts';
-import type { Attempt, HttpSpec, ProbeTarget } from './types.ts';
+import type { Attempt, HttpSpec } from './types.ts';
 
 const STATUS_LINE = /^HTTP\/\d(?:\.\d)? (\d{3})/;
 
