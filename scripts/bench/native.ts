@@ -11,6 +11,8 @@ export type Native = {
   cFloor: string;
   /** wait4 rusage with microsecond CPU (scripts/bench/rusage.c), in place of GNU time. */
   rusage: string;
+  /** The timing section's reference client (scripts/bench/c-timing.c). */
+  cTiming: string;
   /** `cc --version`'s first line. */
   compiler: string;
   cleanup(): Promise<void>;
@@ -39,6 +41,7 @@ export const buildNative = async (): Promise<Native | { skipped: string }> => {
   return {
     cFloor: compile('c-floor'),
     rusage: compile('rusage'),
+    cTiming: compile('c-timing'),
     compiler,
     cleanup: () => rm(dir, { recursive: true, force: true }),
   };

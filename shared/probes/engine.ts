@@ -35,6 +35,13 @@ export type EngineOptions = {
   keepResults?: boolean;
 };
 
+/**
+ * Connections dialled in one turn of the event loop at most. Their connect(2) calls and then their callbacks are
+ * handled one after the other, so a batch adds its own processing to every connection's measured time: about
+ * 40 µs a connection, 0.3 ms for 8 (docs/BENCHMARKS.md, the timing section); a round still dials thousands a second.
+ */
+const DIALS_PER_TURN = 8;
+
 /** Shortest attempt worth starting: below this a timeout says nothing about the network. */
 const MIN_ATTEMPT_MS = 20;
 
@@ -169,7 +176,7 @@ export const probeTargets = (
         done++;
         running--;
         options.onResult?.(result, done, total, index);
-        pump();
+        schedule();
       };
 
       const attempt = () => {
@@ -203,18 +210,35 @@ export const probeTargets = (
       attempt();
     };
 
-    /** Starts targets until `concurrency` are in flight; the round ends when none is left. */
+    /**
+     * Starts targets until `concurrency` are in flight, at most DIALS_PER_TURN in one turn of the event loop; the
+     * round ends when none is left. Dials happen in their own turn (setImmediate), never inside the callback of a
+     * probe that just ended: a connection's time runs from its connect(2) until the loop hears it connected, and
+     * every dial and callback the loop does in between is queueing that would be counted as network time.
+     */
+    let scheduled = false;
     const pump = () => {
-      while (running < options.concurrency && next < total) {
-        running++;
-        probeOne(next++);
+      scheduled = false;
+      try {
+        for (let dialled = 0; running < options.concurrency && next < total; dialled++) {
+          if (dialled === DIALS_PER_TURN) {
+            schedule();
+            return;
+          }
+          running++;
+          probeOne(next++);
+        }
+        if (running === 0 && next >= total) settle();
+      } catch (error) {
+        settle(error);
       }
-      if (running === 0 && next >= total) settle();
     };
-
-    try {
-      pump();
-    } catch (error) {
-      settle(error);
-    }
+    const schedule = () => {
+      if (scheduled || failed) return;
+      scheduled = true;
+      setImmediate(pump);
+    };
+    // the first dials in a turn of their own too: what the caller still does synchronously (and any garbage
+    // collection its start-up left due) happens before any connection's clock starts
+    schedule();
   });
