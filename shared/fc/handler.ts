@@ -222,7 +222,7 @@ const failureReason = (failure: unknown): string =>
 
 /** How much the old generation may grow across invocations before the handler asks for a full collection. */
 const HEAP_HINT_BYTES = 4 * 1024 * 1024;
-/** The old generation's size after the last full collection the handler asked for (0: none yet). */
+/** The old generation's size after the last full collection the handler asked for (at first: after the first run). */
 let heapSettledAt = 0;
 
 const oldGenerationBytes = (): number => {
@@ -246,7 +246,9 @@ const settleHeap = () => {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (typeof gc !== 'function') return;
   const used = oldGenerationBytes();
-  if (heapSettledAt !== 0 && used - heapSettledAt < HEAP_HINT_BYTES) return;
+  // the first invocation only takes the measure: a cold start does not pay for a collection
+  if (heapSettledAt === 0) heapSettledAt = used;
+  if (used - heapSettledAt < HEAP_HINT_BYTES) return;
   gc();
   heapSettledAt = oldGenerationBytes();
 };
