@@ -80,6 +80,10 @@ if (what === 'all' || what === 'cli') {
     external: dependencies.filter((name) => !CLI_BUNDLED.includes(name)),
     plugins: [zodEnglishOnly],
     banner: { js: REQUIRE_BANNER },
+    // V8 keeps every module's source for lazy compilation: whitespace and syntax minified, it is a third smaller
+    // (−2.5 MiB at start); names are kept, so a bug's stack trace still reads (and index.mjs.map maps it back)
+    minifyWhitespace: true,
+    minifySyntax: true,
   });
 }
 
