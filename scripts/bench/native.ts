@@ -13,6 +13,8 @@ export type Native = {
   rusage: string;
   /** The timing section's reference client (scripts/bench/c-timing.c). */
   cTiming: string;
+  /** The timing section's listeners, an epoll HTTP responder (scripts/bench/c-serve.c). */
+  cServe: string;
   /** `cc --version`'s first line. */
   compiler: string;
   cleanup(): Promise<void>;
@@ -42,6 +44,7 @@ export const buildNative = async (): Promise<Native | { skipped: string }> => {
     cFloor: compile('c-floor'),
     rusage: compile('rusage'),
     cTiming: compile('c-timing'),
+    cServe: compile('c-serve'),
     compiler,
     cleanup: () => rm(dir, { recursive: true, force: true }),
   };

@@ -1,7 +1,9 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { REPO_ROOT } from '../e2e/agent.ts';
 import { median } from './measure.ts';
@@ -111,25 +113,50 @@ const rowsOf = (scenario: string, mse: Sample, ref: Sample): TimingRow[] => {
   return rows;
 };
 
+/** The timing section's own listeners, served from C (c-serve.c) so that no client waits for a busy server. */
+const serve = async (binary: string, count: number) => {
+  const child = spawn(binary, [String(count), '127.0.0.1'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout! });
+  const [line] = (await Promise.race([
+    once(lines, 'line'),
+    once(child, 'exit').then(([code]) => {
+      throw new Error(`c-serve exited ${code}`);
+    }),
+  ])) as [string];
+  return {
+    targets: (JSON.parse(line) as { targets: string[] }).targets,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const exited = once(child, 'exit');
+      child.stdin?.end();
+      await exited;
+    },
+  };
+};
+
 /**
  * Honest timing (issue 11, point 9): what mse-watch reports as a probe's connect and first byte, against a C
  * client (scripts/bench/c-timing.c) on the same loopback listeners, probing them in the same shape (a batch at
  * once, or one target), whose clock reads and event handling cost next to nothing: the difference is what
- * mse-watch's own queueing adds. Two scenarios: a batch probed at once (`perMode` TCP and `perMode` HTTP
- * targets, a region's size), and a single HTTP target (a fresh process whose first probe runs cold code). Each
- * side's figure per target is its median over the runs; a row is the median over the targets. Loopback only.
+ * mse-watch's own handling adds. The listeners are a C epoll server (c-serve.c) that answers a request in the
+ * turn it reads it, so neither client's first byte waits on a busy server. Two scenarios: a batch probed at once
+ * (`perMode` TCP and `perMode` HTTP targets, a region's size), and a single HTTP target (a fresh process whose
+ * first probe runs cold code). Each side's figure per target is its median over the runs; a row is the median
+ * over the targets. Loopback only.
  */
 export const benchTiming = async (
-  targets: readonly string[],
-  cTiming: string | undefined,
+  native: { cTiming: string; cServe: string } | undefined,
   options: TimingOptions,
   log: (line: string) => void,
 ): Promise<TimingResult> => {
-  if (!cTiming) return { skipped: 'no C compiler for the reference client' };
-  if (targets.length < 2 * options.perMode + 1)
-    return { skipped: `needs ${2 * options.perMode + 1} listeners, has ${targets.length}` };
-  const dir = await mkdtemp(join(tmpdir(), 'mw-bench-timing-'));
+  if (!native) return { skipped: 'no C compiler for the reference client and its listeners' };
+  const server = await serve(native.cServe, 2 * options.perMode + 1);
+  const { targets } = server;
+  const cTiming = native.cTiming;
+  let dir: string | undefined;
   try {
+    dir = await mkdtemp(join(tmpdir(), 'mw-bench-timing-'));
+    const inDir = dir;
     const batch = targets.slice(0, 2 * options.perMode).map((target, i) => {
       const [host, port] = target.split(':');
       return { host: host!, port: Number(port), mode: (i % 2 === 0 ? 'tcp' : 'http') as Mode };
@@ -139,8 +166,8 @@ export const benchTiming = async (
       return { host: host!, port: Number(port), mode: 'http' as Mode };
     });
     const write = async (name: string, list: typeof batch) => {
-      const config = join(dir, `${name}.json`);
-      const lines = join(dir, `${name}.txt`);
+      const config = join(inDir, `${name}.json`);
+      const lines = join(inDir, `${name}.txt`);
       await writeFile(
         config,
         JSON.stringify({
@@ -174,6 +201,7 @@ export const benchTiming = async (
       ],
     };
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    if (dir) await rm(dir, { recursive: true, force: true });
+    await server.stop();
   }
 };
