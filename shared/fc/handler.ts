@@ -221,7 +221,7 @@ const failureReason = (failure: unknown): string =>
     : `internal error: ${(failure as Error)?.message ?? String(failure)}`;
 
 /** How much the old generation may grow across invocations before the handler asks for a full collection. */
-const HEAP_HINT_BYTES = 4 * 1024 * 1024;
+const HEAP_HINT_BYTES = 2 * 1024 * 1024;
 /** The old generation's size after the last full collection the handler asked for (at first: after the first run). */
 let heapSettledAt = 0;
 

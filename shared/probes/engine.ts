@@ -125,9 +125,9 @@ const openRound = (signal: AbortSignal | undefined, budgetMs: number | undefined
 };
 
 /**
- * Probes every target, all of them at once up to the concurrency limit, so a round costs about one timeout
- * (times the attempts) whatever the number of failing endpoints. Failures are data: this never throws for
- * the network. Results keep the order of `targets`.
+ * Probes every target, as many at once as the concurrency allows (dialled at most DIALS_PER_TURN a turn), so a
+ * round costs about one timeout (times the attempts) whatever the number of failing endpoints. Failures are
+ * data: this never throws for the network. Results keep the order of `targets`.
  *
  * Driven by the probers' callbacks: `concurrency` targets in flight, each starting the next as it ends, with no
  * promise or async function per target or attempt (the promise machinery was a measurable part of a probe's
