@@ -69,7 +69,9 @@ export const cliStaticImports = async (): Promise<{ packages: string[]; builtins
   const text = readFileSync(join(REPO_ROOT, 'dist/cli/index.mjs'), 'utf8');
   // the bundle is minified (several statements a line): an import statement follows a line start, `;` or `}`
   const specifiers = new Set(
-    [...text.matchAll(/(?:^|[;}])\s*import\s*(?:[\w*{}\s,$]*?\bfrom\s*)?["']([^"']+)["']/gm)].map((m) => m[1]!),
+    [...text.matchAll(/(?:^|[;}])\s*import\s*(?:[\w*{}\s,$]*?\bfrom\s*)?["']([^"']+)["']/gm)].map(
+      (m) => m[1]!,
+    ),
   );
   const all = [...specifiers].filter((s) => !s.startsWith('.'));
   const preloaded = await preloadedBuiltins();
