@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { loadConfigFile, parseConfig, parseConfigDocument } from '../shared/config/load.ts';
-import type { Config, ConfigInput } from '../shared/config/schema.ts';
+import { parseConfig, parseConfigDocument } from '../shared/config/load.ts';
+import type { Config } from '../shared/config/schema.ts';
 import { MseWatchError } from '../shared/util/errors.ts';
 import { type CliIo, detail, note, warn } from './io.ts';
 
@@ -57,6 +58,37 @@ export const loadOptions = (io: CliIo): LoadOptions => ({
   onWarning: (message) => warn(io, message),
 });
 
+/** The discovered config's document, before any schema: what a command may merge its flags into. */
+type Discovered = { raw: unknown; source: ConfigSource; name: string };
+
+/**
+ * Reads the discovered config (or none), saying on stderr which file it was when the user did not name it.
+ * Returns undefined when there is no config anywhere.
+ */
+const readDiscovered = async (flag: string | undefined, io: CliIo): Promise<Discovered | undefined> => {
+  const source = discoverConfig(flag, io);
+  if (!source) {
+    detail(io, `no config: no --config, no $${CONFIG_ENV}, no ./${LOCAL_CONFIG}`);
+    return undefined;
+  }
+  if (source.from === 'flag') detail(io, `config: ${describeSource(source)}`);
+  else note(io, `using config ${describeSource(source)}`);
+  if (source.kind === 'inline') {
+    const name = `$${CONFIG_ENV}`;
+    return { raw: parseConfigDocument(source.text, name), source, name };
+  }
+  let text: string;
+  try {
+    text = await readFile(source.file, 'utf8');
+  } catch (error) {
+    throw new MseWatchError(
+      'config-missing',
+      `cannot read config ${source.file}: ${(error as Error).message}`,
+    );
+  }
+  return { raw: parseConfigDocument(text, source.file), source, name: source.file };
+};
+
 /**
  * Loads the discovered config (or none), saying on stderr which file it was when the user did not name it.
  * Returns undefined when there is no config anywhere.
@@ -65,19 +97,9 @@ export const loadDiscovered = async (
   flag: string | undefined,
   io: CliIo,
 ): Promise<{ config: Config; source: ConfigSource } | undefined> => {
-  const source = discoverConfig(flag, io);
-  if (!source) {
-    detail(io, `no config: no --config, no $${CONFIG_ENV}, no ./${LOCAL_CONFIG}`);
-    return undefined;
-  }
-  if (source.from === 'flag') detail(io, `config: ${describeSource(source)}`);
-  else note(io, `using config ${describeSource(source)}`);
-  const options = loadOptions(io);
-  if (source.kind === 'inline') {
-    const raw = parseConfigDocument(source.text, `$${CONFIG_ENV}`);
-    return { config: parseConfig(raw, { ...options, source: `$${CONFIG_ENV}` }), source };
-  }
-  return { config: await loadConfigFile(source.file, options), source };
+  const found = await readDiscovered(flag, io);
+  if (!found) return undefined;
+  return { config: parseConfig(found.raw, { ...loadOptions(io), source: found.name }), source: found.source };
 };
 
 /** The same, for commands that cannot do without one. */
@@ -106,24 +128,38 @@ export type CheckFlags = {
   html?: string;
 };
 
-/** The config file (discovered), then flags on top: flags win, and the merged whole is validated once. */
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === 'object' && !Array.isArray(value);
+
+/**
+ * The config file (discovered), then flags on top: flags win, merged into the document before the schema sees
+ * it, so the whole is validated (and `${env:NAME}` resolved, duplicates merged, warned about) once. A document
+ * or `probe:` section that is not a mapping is left as it is, for the schema to name.
+ */
 export const resolveCheckConfig = async (flags: CheckFlags, io: CliIo): Promise<Config> => {
-  const found = await loadDiscovered(flags.config, io);
-  const base = found?.config ?? parseConfig({}, loadOptions(io));
-  const merged: ConfigInput = {
-    ...base,
-    ...(flags.region === undefined ? {} : { region: flags.region }),
-    ...(flags.includeArms ? { includeArms: true } : {}),
-    probe: {
-      ...base.probe,
-      ...(flags.timeout === undefined ? {} : { timeout: flags.timeout }),
-      ...(flags.attempts === undefined ? {} : { attempts: flags.attempts }),
-      ...(flags.concurrency === undefined ? {} : { concurrency: flags.concurrency }),
-    },
-  };
-  const source = found
-    ? `${found.source.kind === 'file' ? found.source.file : `$${CONFIG_ENV}`} with flags`
-    : 'flags';
-  // warnings were given when the file was loaded; the merge with flags must not repeat them
-  return parseConfig(merged, { env: io.env, source });
+  const found = await readDiscovered(flags.config, io);
+  const raw = found?.raw ?? {};
+  const probeFlags: Record<string, unknown> = {};
+  if (flags.timeout !== undefined) probeFlags.timeout = flags.timeout;
+  if (flags.attempts !== undefined) probeFlags.attempts = flags.attempts;
+  if (flags.concurrency !== undefined) probeFlags.concurrency = flags.concurrency;
+  let merged = raw;
+  if (isPlainObject(raw)) {
+    const document: Record<string, unknown> = { ...raw };
+    if (flags.region !== undefined) document.region = flags.region;
+    if (flags.includeArms) document.includeArms = true;
+    if (Object.keys(probeFlags).length > 0) {
+      const probe = document.probe;
+      if (probe === undefined) document.probe = probeFlags;
+      else if (isPlainObject(probe)) document.probe = { ...probe, ...probeFlags };
+    }
+    merged = document;
+  } else if (raw === null || raw === undefined) {
+    merged = {
+      ...(flags.region === undefined ? {} : { region: flags.region }),
+      ...(flags.includeArms ? { includeArms: true } : {}),
+      ...(Object.keys(probeFlags).length > 0 ? { probe: probeFlags } : {}),
+    };
+  }
+  return parseConfig(merged, { ...loadOptions(io), source: found?.name ?? 'flags' });
 };

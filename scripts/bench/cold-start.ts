@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { REPO_ROOT } from '../e2e/agent.ts';
+import { functionNodeOptions } from './function-env.ts';
 import { median } from './measure.ts';
 
 export type ColdSample = { loadMs: number; firstProbeMs: number; handlerMs: number };
@@ -37,6 +38,8 @@ export const benchColdStart = async (options: { fn: string; runs: number }): Pro
   const port = typeof address === 'object' && address ? address.port : 0;
   const runs: ColdSample[] = [];
   let error: string | undefined;
+  // as deployed: the function's NODE_OPTIONS from s.yaml
+  const nodeOptions = functionNodeOptions(options.fn);
   try {
     for (let run = 0; run <= options.runs; run++) {
       firstConnection = undefined;
@@ -44,6 +47,7 @@ export const benchColdStart = async (options: { fn: string; runs: number }): Pro
         cwd: REPO_ROOT,
         env: {
           ...process.env,
+          ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
           MSE_WATCH_CONFIG: JSON.stringify({
             targets: [{ host: '127.0.0.1', port, mode: 'tcp', name: 'bench' }],
             probe: { timeout: 2000, attempts: 1 },

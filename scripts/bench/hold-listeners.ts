@@ -1,5 +1,5 @@
 // Holds N listening TCP sockets on one loopback address for the benchmark, so no measured process pays for the
-// servers. argv: <count> <host> <first port> <last port>. Ports come from the range given (the caller keeps it
+// servers; a connection that sends a request gets a small HTTP answer. argv: <count> <host> <first port> <last port>. Ports come from the range given (the caller keeps it
 // below the kernel's ephemeral range, so listeners never take the ports the probers' own connections need);
 // a port someone else holds is skipped. Prints {"targets":["host:port",...]} once listening (fewer than asked
 // when the range runs out); exits when stdin closes (the bench ended or died).
@@ -15,9 +15,15 @@ if (!/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)) {
   process.exit(2);
 }
 
-// accept and let the prober close first: every prober here completes a handshake and hangs up
+/** What an HTTP prober gets: a whole answer at once, as soon as its request arrives. */
+const ANSWER =
+  'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok';
+
+// accept and let the prober close first: a TCP prober completes a handshake and hangs up; an HTTP prober (the
+// timing section) sends a request and gets its answer at once
 const onConnection = (socket: Socket) => {
   socket.on('error', () => undefined);
+  socket.once('data', () => socket.end(ANSWER));
   socket.resume();
 };
 

@@ -67,7 +67,12 @@ const preloadedBuiltins = async (): Promise<Set<string>> => {
  */
 export const cliStaticImports = async (): Promise<{ packages: string[]; builtins: string[] }> => {
   const text = readFileSync(join(REPO_ROOT, 'dist/cli/index.mjs'), 'utf8');
-  const specifiers = new Set([...text.matchAll(/^import\s[^;]*?from\s+"([^"]+)"/gm)].map((m) => m[1]!));
+  // the bundle is minified (several statements a line): an import statement follows a line start, `;` or `}`
+  const specifiers = new Set(
+    [...text.matchAll(/(?:^|[;}])\s*import\s*(?:[\w*{}\s,$]*?\bfrom\s*)?["']([^"']+)["']/gm)].map(
+      (m) => m[1]!,
+    ),
+  );
   const all = [...specifiers].filter((s) => !s.startsWith('.'));
   const preloaded = await preloadedBuiltins();
   return {

@@ -11,6 +11,10 @@ export type Native = {
   cFloor: string;
   /** wait4 rusage with microsecond CPU (scripts/bench/rusage.c), in place of GNU time. */
   rusage: string;
+  /** The timing section's reference client (scripts/bench/c-timing.c). */
+  cTiming: string;
+  /** The timing section's listeners, an epoll HTTP responder (scripts/bench/c-serve.c). */
+  cServe: string;
   /** `cc --version`'s first line. */
   compiler: string;
   cleanup(): Promise<void>;
@@ -39,6 +43,8 @@ export const buildNative = async (): Promise<Native | { skipped: string }> => {
   return {
     cFloor: compile('c-floor'),
     rusage: compile('rusage'),
+    cTiming: compile('c-timing'),
+    cServe: compile('c-serve'),
     compiler,
     cleanup: () => rm(dir, { recursive: true, force: true }),
   };

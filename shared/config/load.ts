@@ -50,6 +50,21 @@ export const interpolateEnv = (
   return value;
 };
 
+/**
+ * Whether any string of a value may hold `${env:NAME}`. One native serialisation is far cheaper than the walk,
+ * which rebuilds every object of a config with thousands of targets (docs/BENCHMARKS.md), and most configs name
+ * no variable at all.
+ */
+const mentionsEnv = (value: unknown): boolean => {
+  try {
+    const text = JSON.stringify(value);
+    return text === undefined || text.includes('${env:');
+  } catch {
+    // not JSON (a BigInt from somewhere): the walk decides
+    return true;
+  }
+};
+
 export type ParseOptions = {
   source?: string;
   env?: Record<string, string | undefined>;
@@ -114,7 +129,7 @@ export const parseConfig = (raw: unknown, options: ParseOptions = {}): Config =>
   // before any recursive walk: a value from anywhere (a trigger payload) may be nested without bound
   const deep = depthProblem(raw);
   if (deep) throw new MseWatchError('config-invalid', `invalid config ${source}: ${deep}`);
-  const resolved = interpolateEnv(raw ?? {}, options.env ?? {});
+  const resolved = mentionsEnv(raw ?? {}) ? interpolateEnv(raw ?? {}, options.env ?? {}) : (raw ?? {});
   const result = Config.safeParse(resolved);
   if (!result.success) throw new MseWatchError('config-invalid', formatConfigIssues(source, result.error));
   return mergeDuplicateTargets(result.data, source, options.onWarning);

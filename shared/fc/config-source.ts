@@ -42,6 +42,23 @@ export type ConfigSourceDeps = {
   onWarning?: (message: string) => void;
 };
 
+const ENV_NAME = /\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+/** The values of the variables a config text refers to: a change to one of them is a change of the config. */
+const referencedEnv = (text: string, env: Record<string, string | undefined>): string => {
+  let values = '';
+  for (const [, name] of text.matchAll(ENV_NAME))
+    values += `\u0000${name}=${env[name as string] ?? '\u0001'}`;
+  return values;
+};
+
+/**
+ * The last config an instance parsed, with what it was parsed from and the warnings it gave: a warm instance's
+ * next invocation with the same MSE_WATCH_CONFIG text, payload and referenced variables reuses it (the schema
+ * walk over thousands of targets is a few ms a run). Only a config that parsed is kept; a failure is found again.
+ */
+let last: { key: string; config: Config; warnings: string[] } | undefined;
+
 /**
  * MSE_WATCH_CONFIG (inline YAML/JSON or a file path) merged with the trigger payload, then
  * `${env:NAME}` resolved from the function's environment and checked once by the config schema.
@@ -51,29 +68,42 @@ export const loadFunctionConfig = async (
   deps: ConfigSourceDeps,
 ): Promise<Config> => {
   const value = deps.env[CONFIG_ENV]?.trim() ?? '';
-  let base: Record<string, unknown> = {};
-  let source = 'trigger payload';
-  if (value !== '') {
-    if (looksLikePath(value)) {
-      let text: string;
-      try {
-        text = await deps.readFile(value);
-      } catch (error) {
-        throw new MseWatchError(
-          'config-missing',
-          `${CONFIG_ENV} points to ${value}, which cannot be read: ${(error as Error).message}`,
-        );
-      }
-      base = parseText(text, value);
-      source = `${value} + trigger payload`;
-    } else {
-      base = parseText(value, CONFIG_ENV);
-      source = `${CONFIG_ENV} + trigger payload`;
+  let text: string | undefined;
+  if (value !== '' && looksLikePath(value)) {
+    try {
+      text = await deps.readFile(value);
+    } catch (error) {
+      throw new MseWatchError(
+        'config-missing',
+        `${CONFIG_ENV} points to ${value}, which cannot be read: ${(error as Error).message}`,
+      );
     }
   }
-  return parseConfig(mergeConfig(base, payload), {
+  const payloadText = JSON.stringify(payload) ?? '';
+  const configText = text ?? value;
+  const key = `${value}\u0000${configText}\u0000${payloadText}${referencedEnv(configText + payloadText, deps.env)}`;
+  if (last?.key === key) {
+    for (const warning of last.warnings) deps.onWarning?.(warning);
+    return last.config;
+  }
+  let base: Record<string, unknown> = {};
+  let source = 'trigger payload';
+  if (text !== undefined) {
+    base = parseText(text, value);
+    source = `${value} + trigger payload`;
+  } else if (value !== '') {
+    base = parseText(value, CONFIG_ENV);
+    source = `${CONFIG_ENV} + trigger payload`;
+  }
+  const warnings: string[] = [];
+  const config = parseConfig(mergeConfig(base, payload), {
     source,
     env: deps.env,
-    ...(deps.onWarning ? { onWarning: deps.onWarning } : {}),
+    onWarning: (message) => {
+      warnings.push(message);
+      deps.onWarning?.(message);
+    },
   });
+  last = { key, config, warnings };
+  return config;
 };

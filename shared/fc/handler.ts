@@ -1,3 +1,4 @@
+import { getHeapSpaceStatistics } from 'node:v8';
 import type { AlertOutcome } from '../alerting/outcome.ts';
 import { credentialSourceFromKeys } from '../aliyun/credential-source.ts';
 import type { Config } from '../config/schema.ts';
@@ -23,6 +24,11 @@ export type HandlerDeps = {
   readFile: (path: string) => Promise<string>;
   /** One JSON line at a time to stdout, which FC ships to the logConfig logstore. */
   writeLine: (line: string) => void;
+  /**
+   * Whole JSON lines, several at once, to stdout. When given, the lines of one event-loop turn leave in one write
+   * (a write per probe line cost about a sixth of a warm probe's CPU); else writeLine, a line at a time.
+   */
+  writeLines?: (text: string) => void;
   /** Wall clock, milliseconds. */
   now: () => number;
   /** Starts a run from a config (shared/run's checkConfig; tests hand in one that hangs or records). */
@@ -217,6 +223,39 @@ const failureReason = (failure: unknown): string =>
     ? failure.message
     : `internal error: ${(failure as Error)?.message ?? String(failure)}`;
 
+/** How much the old generation may grow across invocations before the handler asks for a full collection. */
+const HEAP_HINT_BYTES = 2 * 1024 * 1024;
+/** The old generation's size after the last full collection the handler asked for (at first: after the first run). */
+let heapSettledAt = 0;
+
+const oldGenerationBytes = (): number => {
+  let bytes = 0;
+  for (const space of getHeapSpaceStatistics())
+    if (space.space_name === 'old_space' || space.space_name === 'large_object_space')
+      bytes += space.space_used_size;
+  return bytes;
+};
+
+/**
+ * Keeps a warm instance's memory flat. What a run keeps until it ends (its rows and report) outlives V8's young
+ * generation and is promoted; V8 collects the old generation only when it reaches a limit sized for the whole
+ * heap, so from one invocation to the next the instance's RSS creeps up. When the function runs with
+ * `--expose-gc` (NODE_OPTIONS in s.yaml), the handler asks for a full collection at the end of an invocation once
+ * the old generation has grown by HEAP_HINT_BYTES since the last one: with a region's few dozen endpoints that is
+ * rarely, with thousands of targets every few invocations (each costs about a run's worth of marking; the trade
+ * is measured in docs/BENCHMARKS.md). Without `gc` exposed (the CLI, tests) this does nothing.
+ */
+const settleHeap = () => {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (typeof gc !== 'function') return;
+  const used = oldGenerationBytes();
+  // the first invocation only takes the measure: a cold start does not pay for a collection
+  if (heapSettledAt === 0) heapSettledAt = used;
+  if (used - heapSettledAt < HEAP_HINT_BYTES) return;
+  gc();
+  heapSettledAt = oldGenerationBytes();
+};
+
 /**
  * The shell both functions share: parse the event and config, run inside the time budget, emit every
  * record, summarize, flush the sinks, return the summary.
@@ -236,7 +275,7 @@ const handle = async (
   const secrets = contextSecrets(context);
   const log = invocationLog(
     { runId: context.requestId, monitor: context.function.name },
-    createStdoutSink(deps.writeLine, secrets),
+    createStdoutSink(deps.writeLine, secrets, deps.writeLines),
     deps.now,
   );
   for (const sink of deps.sinks ?? []) log.add(sink);
@@ -335,6 +374,7 @@ const handle = async (
     ...(warnings.length > 0 ? { warnings } : {}),
   });
   const delivery = await log.flush(Math.max(0, budget.timeoutMs - elapsedMs() - 500));
+  settleHeap();
   if (ran.failure !== undefined && !isMseWatchError(ran.failure)) throw ran.failure;
   return delivery ? { ...summary, delivery } : summary;
 };

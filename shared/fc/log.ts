@@ -31,12 +31,22 @@ export const invocationLog = (
   const sinks: LogSink[] = [stdout];
   let region: string | null = null;
   let closed = false;
+  let timeMs = Number.NaN;
+  let time = '';
   const write = (record: LogRecord) => {
     if (closed) return;
     for (const sink of sinks) sink.write(record);
   };
   return {
-    base: () => ({ ...identity, time: new Date(now()).toISOString(), origin: 'fc', region }),
+    // called once per record (a probe line each): no spread, and the time text made once per millisecond
+    base: () => {
+      const ms = now();
+      if (ms !== timeMs) {
+        timeMs = ms;
+        time = new Date(ms).toISOString();
+      }
+      return { runId: identity.runId, monitor: identity.monitor, time, origin: 'fc', region };
+    },
     setRegion: (value) => {
       region = value;
     },

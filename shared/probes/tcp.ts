@@ -1,42 +1,44 @@
-import { type AttemptOptions, armTimers, settleOnce, timeoutAttempt } from './attempt.ts';
+import { armTimers, type Prober, settleOnce, timedFromConnect, timeoutAttempt } from './attempt.ts';
 import { classifyError } from './classify.ts';
-import type { ProbeDeps } from './deps.ts';
-import type { Attempt, ProbeTarget, TcpSpec } from './types.ts';
+import type { Attempt, TcpSpec } from './types.ts';
 
-/** A TCP handshake, nothing more: proves the path and the listener, never sends a byte. */
-export const probeTcp = (
-  target: ProbeTarget,
-  _spec: TcpSpec,
-  options: AttemptOptions,
-  deps: ProbeDeps,
-): Promise<Attempt> =>
-  new Promise((resolve) => {
-    const start = deps.clock.now();
-    const socket = deps.dialer.tcp({ host: target.host, port: target.port });
-    let lookupMs: number | undefined;
-    const finish = settleOnce<Attempt>(socket, (attempt) => {
-      dispose();
-      resolve(
-        lookupMs === undefined ? attempt : { ...attempt, phases: { ...attempt.phases, dnsMs: lookupMs } },
-      );
+/**
+ * A TCP handshake, nothing more: proves the path and the listener, never sends a byte. Timed from the socket's
+ * own events: its connect(2) to `connect` (see timedFromConnect), so a batch of attempts does not time its own
+ * set-up.
+ */
+export const probeTcp: Prober<TcpSpec> = (target, _spec, options, deps, done) => {
+  const { clock } = deps;
+  let from = clock.now();
+  const socket = deps.dialer.tcp({ host: target.host, port: target.port });
+  let lookupMs: number | undefined;
+  const finish = settleOnce<Attempt>(socket, (attempt) => {
+    dispose();
+    if (lookupMs !== undefined) attempt.phases.dnsMs = lookupMs;
+    done(attempt);
+  });
+  const dispose = armTimers(options, () =>
+    finish(timeoutAttempt(clock.now() - from, options.timeoutMs, 'TCP handshake')),
+  );
+  if (timedFromConnect(socket, target.host))
+    socket.on('connectionAttempt', () => {
+      from = clock.now();
     });
-    const dispose = armTimers(options, () =>
-      finish(timeoutAttempt(deps.clock.now() - start, options.timeoutMs, 'TCP handshake')),
-    );
-    socket.once('lookup', () => {
-      lookupMs = deps.clock.now() - start;
+  else
+    socket.on('lookup', () => {
+      lookupMs = clock.now() - from;
     });
-    socket.once('connect', () => {
-      const connectMs = deps.clock.now() - start;
-      finish({ status: 'ok', latencyMs: connectMs, phases: { connectMs } });
-    });
-    socket.once('error', (error: NodeJS.ErrnoException) => {
-      const { reason, code } = classifyError(error);
-      finish({
-        status: reason,
-        latencyMs: deps.clock.now() - start,
-        phases: {},
-        error: { code, message: error.message },
-      });
+  socket.on('connect', () => {
+    const connectMs = clock.now() - from;
+    finish({ status: 'ok', latencyMs: connectMs, phases: { connectMs } });
+  });
+  socket.on('error', (error: NodeJS.ErrnoException) => {
+    const { reason, code } = classifyError(error);
+    finish({
+      status: reason,
+      latencyMs: clock.now() - from,
+      phases: {},
+      error: { code, message: error.message },
     });
   });
+};

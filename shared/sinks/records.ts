@@ -92,25 +92,38 @@ export type RunRecord = RecordBase & {
 
 export type LogRecord = ProbeRecord | FindingRecord | NacosRecord | RunRecord | WarningRecord;
 
-/** Optional keys are left out rather than written as null, so a missing field means "not measured". */
-export const probeRecord = (base: Omit<RecordBase, 'kind'>, row: ProbeRow): ProbeRecord => ({
-  ...base,
-  kind: 'probe',
-  ip: row.ip,
-  port: row.port,
-  category: row.category,
-  required: row.required,
-  status: row.status,
-  ok: row.status === 'ok',
-  latencyMs: row.latencyMs,
-  attempts: row.attempts,
-  ...(row.name === undefined ? {} : { name: row.name }),
-  ...(row.error === undefined ? {} : { errorCode: row.error.code, errorMessage: row.error.message }),
-  ...(row.httpStatus === undefined ? {} : { httpStatus: row.httpStatus }),
-  ...(row.connectMs === undefined ? {} : { connectMs: row.connectMs }),
-  ...(row.firstByteMs === undefined ? {} : { firstByteMs: row.firstByteMs }),
-  ...(row.probed === undefined ? {} : { probed: row.probed }),
-});
+/**
+ * Optional keys are left out rather than written as null, so a missing field means "not measured". Built field by
+ * field: a function writes one per probe, and JSON.stringify of a spread-built object is markedly slower.
+ */
+export const probeRecord = (base: Omit<RecordBase, 'kind'>, row: ProbeRow): ProbeRecord => {
+  const record: ProbeRecord = {
+    runId: base.runId,
+    monitor: base.monitor,
+    time: base.time,
+    origin: base.origin,
+    region: base.region,
+    kind: 'probe',
+    ip: row.ip,
+    port: row.port,
+    category: row.category,
+    required: row.required,
+    status: row.status,
+    ok: row.status === 'ok',
+    latencyMs: row.latencyMs,
+    attempts: row.attempts,
+  };
+  if (row.name !== undefined) record.name = row.name;
+  if (row.error !== undefined) {
+    record.errorCode = row.error.code;
+    record.errorMessage = row.error.message;
+  }
+  if (row.httpStatus !== undefined) record.httpStatus = row.httpStatus;
+  if (row.connectMs !== undefined) record.connectMs = row.connectMs;
+  if (row.firstByteMs !== undefined) record.firstByteMs = row.firstByteMs;
+  if (row.probed !== undefined) record.probed = row.probed;
+  return record;
+};
 
 export const findingRecord = (base: Omit<RecordBase, 'kind'>, finding: Finding): FindingRecord => ({
   ...base,
