@@ -12,6 +12,8 @@ export const handler = async (event: unknown, context: unknown): Promise<string>
       env: process.env,
       readFile: (path) => readFile(path, 'utf8'),
       writeLine: (line) => void process.stdout.write(line),
+      // the lines of one event-loop turn leave in one write (a write per probe line costs a sixth of a warm probe)
+      writeLines: (text) => void process.stdout.write(text),
       now: Date.now,
       check: checkConfig,
     }),

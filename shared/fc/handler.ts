@@ -297,7 +297,11 @@ const handle = async (
   else {
     await addSlsSink(parsed.config, context, deps, log);
     // what the run reads through the OpenAPI (the audit, an MSE instance by id) it reads with the function's role
-    const runDeps = { ...deps.runDeps, credentials: credentialSourceFromKeys(contextCredentials(context)) };
+    const runDeps = {
+      ...deps.runDeps,
+      credentials: credentialSourceFromKeys(contextCredentials(context)),
+      ...(deps.env.MSE_WATCH_OPENAPI_ENDPOINT ? { openApiEndpoint: deps.env.MSE_WATCH_OPENAPI_ENDPOINT } : {}),
+    };
     // around the run (shared/run/record.ts): the heartbeat's /start now, the recording after it
     recording = startRecording(
       parsed.config,
@@ -323,7 +327,8 @@ const handle = async (
   let alerts: AlertOutcome | undefined;
   if (config?.alerting) {
     alerts = outcome
-      ? await alertWithin(budget, elapsedMs, config, outcome, context, deps)
+      ? // the config as the run applied it: an MSE instance's maintenance period holds its Nacos alerts
+        await alertWithin(budget, elapsedMs, outcome.config ?? config, outcome, context, deps)
       : await alertsNotRun(
           ran.failure === undefined
             ? 'alerting did not run: the check was still running at the time budget; pending notices wait for the next run'
@@ -371,6 +376,7 @@ const handle = async (
     ...(alerts ? { alerts } : {}),
     ...(report && check === 'endpoints' ? { catalogVersion: report.catalogVersion } : {}),
     ...(report?.interception ? { interception: report.interception.verdict } : {}),
+    ...(outcome?.audit ? { audit: outcome.audit } : {}),
     ...(warnings.length > 0 ? { warnings } : {}),
   });
   const delivery = await log.flush(Math.max(0, budget.timeoutMs - elapsedMs() - 500));

@@ -228,6 +228,29 @@ describe('the run resolves nacos.instanceId through the OpenAPI', () => {
     expect(fake.requests).toHaveLength(0);
   });
 
+  it("probe-nacos in FC holds the alerts in the instance's maintenance period too (MSE_WATCH_OPENAPI_ENDPOINT)", async () => {
+    await nacos.setFaults({ grpcDown: true });
+    fake = await startCloud(IN_MAINTENANCE);
+    const { region, nacos: section, alerting, state } = config({}, 'fc-held');
+    const summary = FunctionSummary.parse(
+      await handleProbeNacos(
+        timerEvent(JSON.stringify({ region, nacos: section, alerting, state })),
+        fakeContext({ name: 'probe-nacos' }),
+        {
+          env: { MSE_WATCH_OPENAPI_ENDPOINT: fake.url },
+          readFile: (path) => readFile(path, 'utf8'),
+          writeLine: () => undefined,
+          now: Date.now,
+          check: checkConfig,
+        },
+      ),
+    );
+    const alerts = summary.alerts as { fired: string[]; suppressed: Array<{ key: string; by: string }> };
+    expect(summary.nacos?.inMaintenance).toBe(true);
+    expect(alerts.fired).toEqual([]);
+    expect(alerts.suppressed.map((s) => s.key)).toContain(`nacos/127.0.0.1:${nacos.port}/grpc-server-check`);
+  });
+
   it('probe-nacos in FC resolves it with the role in the context', async () => {
     fake = await startCloud(NOT_IN_MAINTENANCE);
     const summary = FunctionSummary.parse(

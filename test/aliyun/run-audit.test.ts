@@ -130,6 +130,9 @@ describe('the FC handler with an audit: section', () => {
     );
     expect(summary.ok).toBe(false);
     expect(summary.complete).toBe(true);
+    // the function's answer says what the audit found, beside the findings it explained
+    expect(summary.audit?.errors).toEqual([]);
+    expect(summary.audit?.explained).toEqual(expect.arrayContaining(['100.100.45.175:9848']));
     expect(summary.failed.map((f) => `${f.ip}:${f.port}`).sort()).toEqual([
       '100.100.17.91:8080',
       '100.100.17.91:8848',
