@@ -1,4 +1,5 @@
 import { writeFile } from 'node:fs/promises';
+import { credentialSourceFromEnv } from '../../shared/aliyun/credential-source.ts';
 import { ProbeConfig } from '../../shared/config/schema.ts';
 import { checkConfig } from '../../shared/run/index.ts';
 import { recordRun } from '../../shared/run/record.ts';
@@ -87,7 +88,19 @@ export const registerCheck: Registrar = (program, io, setExit) => {
       // around the run (shared/run/record.ts): the heartbeat, and the history when the config has a state.dir
       const { outcome: ran, recorded } = await recordRun(
         config,
-        () => checkConfig(config, {}, { signal: stop.signal, ...(onProbe ? { onProbe } : {}) }),
+        () =>
+          checkConfig(
+            config,
+            // what the run reads through the OpenAPI (audit:, nacos.instanceId) it reads with the credentials and the
+            // endpoint this command was given, not with whatever the process environment holds
+            {
+              credentials: credentialSourceFromEnv(io.env),
+              ...(io.env.MSE_WATCH_OPENAPI_ENDPOINT
+                ? { openApiEndpoint: io.env.MSE_WATCH_OPENAPI_ENDPOINT }
+                : {}),
+            },
+            { signal: stop.signal, ...(onProbe ? { onProbe } : {}) },
+          ),
         { shell: 'cli', signal: stop.signal, interrupted: () => stop.stoppedBy() !== undefined },
       );
       for (const problem of recorded.problems) warn(io, problem);
