@@ -300,7 +300,9 @@ const handle = async (
     const runDeps = {
       ...deps.runDeps,
       credentials: credentialSourceFromKeys(contextCredentials(context)),
-      ...(deps.env.MSE_WATCH_OPENAPI_ENDPOINT ? { openApiEndpoint: deps.env.MSE_WATCH_OPENAPI_ENDPOINT } : {}),
+      ...(deps.env.MSE_WATCH_OPENAPI_ENDPOINT
+        ? { openApiEndpoint: deps.env.MSE_WATCH_OPENAPI_ENDPOINT }
+        : {}),
     };
     // around the run (shared/run/record.ts): the heartbeat's /start now, the recording after it
     recording = startRecording(

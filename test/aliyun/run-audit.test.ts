@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadCatalog, resolveRegion } from '../../shared/catalog/index.ts';
 import { Config, type ConfigInput } from '../../shared/config/schema.ts';
 import { AuditSummary } from '../../shared/diagnose/audit/summary.ts';
