@@ -50,16 +50,7 @@ const common = {
 // functions). Measured: `mse-watch --version` 200 → 130 ms of CPU, 74 → 67 MiB (docs/BENCHMARKS.md). The rest
 // (the gRPC stack, the Alibaba Cloud SDKs) stays in node_modules, loaded only by the commands that use it: some of
 // them read files beside their own code.
-const CLI_BUNDLED = [
-  'zod',
-  'commander',
-  'picocolors',
-  'string-width',
-  'wrap-ansi',
-  'yaml',
-  'dayjs',
-  'cli-table3',
-];
+const CLI_BUNDLED = ['zod', 'commander', 'picocolors', 'string-width', 'wrap-ansi', 'yaml', 'dayjs'];
 const dependencies = Object.keys(JSON.parse(readFileSync('package.json', 'utf8')).dependencies);
 
 /** CJS packages bundled into ESM still call require() for Node built-ins: give the module scope one. */

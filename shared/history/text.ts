@@ -1,5 +1,5 @@
-import Table from 'cli-table3';
 import { formatDuration } from '../util/duration.ts';
+import { textTable } from '../util/table.ts';
 import { CAUSE_MEANING } from './codes.ts';
 import { formatMinute, formatPercent, humanDuration } from './format.ts';
 import type { Incident, Recovery } from './incidents.ts';
@@ -8,11 +8,6 @@ import type { HistoryView } from './view.ts';
 
 // The human `mse-watch history` output. Apart from view.ts so that what only needs the numbers (the digest in
 // the functions) does not carry the table renderer into the function bundles.
-
-const PLAIN_TABLE = {
-  chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
-  style: { head: [] as string[], border: [] as string[], 'padding-left': 1, 'padding-right': 1 },
-};
 
 const incidentLine = (incident: Incident): string => {
   const end = incident.end ? formatMinute(incident.end) : 'ongoing';
@@ -56,35 +51,39 @@ export const renderHistoryText = (view: HistoryView): string => {
     out.push(
       `${region.region}  ${state} · last run ${region.lastRunAt ? formatMinute(region.lastRunAt) : '—'} · ${region.runs} run${region.runs === 1 ? '' : 's'} in ${label}`,
     );
-    const table = new Table({ head: ['uptime', ...heads, `incidents ${label}`, 'MTTR'], ...PLAIN_TABLE });
-    table.push([
-      'all checks',
-      ...columns.map((column) => formatPercent(region.uptime[column].ratio)),
-      String(region.recovery.incidents),
-      region.recovery.mttrMs === null ? '—' : humanDuration(region.recovery.mttrMs),
-    ]);
-    for (const category of region.categories) {
-      table.push([
-        category.category,
-        ...columns.map((column) => formatPercent(category.uptime[column].ratio)),
-        String(category.incidents),
-        category.mttrMs === null ? '—' : humanDuration(category.mttrMs),
-      ]);
-    }
-    out.push(table.toString());
+    out.push(
+      textTable(
+        ['uptime', ...heads, `incidents ${label}`, 'MTTR'],
+        [
+          [
+            'all checks',
+            ...columns.map((column) => formatPercent(region.uptime[column].ratio)),
+            String(region.recovery.incidents),
+            region.recovery.mttrMs === null ? '—' : humanDuration(region.recovery.mttrMs),
+          ],
+          ...region.categories.map((category) => [
+            category.category,
+            ...columns.map((column) => formatPercent(category.uptime[column].ratio)),
+            String(category.incidents),
+            category.mttrMs === null ? '—' : humanDuration(category.mttrMs),
+          ]),
+        ],
+      ),
+    );
     const below = region.endpoints.filter((e) => e.uptime.ratio !== null && e.uptime.ratio < 1);
     if (below.length > 0) {
       out.push(`Endpoints below 100 % in ${label}:`);
-      const endpoints = new Table({ head: ['endpoint', 'category', 'uptime', 'up/runs'], ...PLAIN_TABLE });
-      for (const e of below) {
-        endpoints.push([
-          e.name ? `${e.name} (${e.endpoint})` : e.endpoint,
-          e.category,
-          formatPercent(e.uptime.ratio),
-          `${e.uptime.up}/${e.uptime.observed}`,
-        ]);
-      }
-      out.push(endpoints.toString());
+      out.push(
+        textTable(
+          ['endpoint', 'category', 'uptime', 'up/runs'],
+          below.map((e) => [
+            e.name ? `${e.name} (${e.endpoint})` : e.endpoint,
+            e.category,
+            formatPercent(e.uptime.ratio),
+            `${e.uptime.up}/${e.uptime.observed}`,
+          ]),
+        ),
+      );
     }
     out.push(`Incidents in ${label}: ${recoveryLine(region.recovery)}`);
     // say so only where the window reaches back past what a category still has

@@ -8,7 +8,7 @@ import {
   type RunEnd,
 } from '../heartbeat/ping.ts';
 import { runSummary } from '../heartbeat/summary.ts';
-// the history's files one by one, not its index: the index also brings the text renderer (cli-table3) into
+// the history's files one by one, not its index: the index also brings the text renderer (the table code) into
 // the function bundles, which have no use for it
 import { appendRun } from '../history/append.ts';
 import { limitsOf } from '../history/config.ts';
