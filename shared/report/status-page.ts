@@ -1,4 +1,5 @@
 import { findRegion, loadCatalog } from '../catalog/index.ts';
+import { CategoryId } from '../catalog/schema.ts';
 import {
   CAUSE_MEANING,
   currentRun,
@@ -176,19 +177,45 @@ const regionStatus = (region: RegionView, nowMs: number): string => {
 </article>`;
 };
 
+/**
+ * The rows of a region's uptime: the run, each category, and under a category its endpoints — every one of an
+ * extra-targets category (the user's own, few and named), and of a catalog category those below 100 % this week
+ * (a region has dozens; the healthy ones would only bury the one that is not).
+ */
+const uptimeSubjects = (region: RegionView, nowMs: number) => {
+  const subjects: Array<{
+    kind: 'run' | 'category' | 'endpoint';
+    id: string;
+    label: string;
+    endpoint?: true;
+  }> = [{ kind: 'run', id: 'run', label: 'All checks' }];
+  const endpoints = region.series.subjects.filter((s) => s.kind === 'endpoint');
+  for (const category of region.series.subjects.filter((s) => s.kind === 'category')) {
+    subjects.push({ kind: 'category', id: category.id, label: category.id });
+    const own = !CategoryId.safeParse(category.id).success;
+    for (const endpoint of endpoints.filter((e) => e.category === category.id)) {
+      if (!own) {
+        const week = uptimeSlots(region.series, endpoint, { from: nowMs - 7 * DAY, to: nowMs, slots: 1 });
+        if (week.every((slot) => slot.up >= slot.observed)) continue;
+      }
+      const label = endpoint.name ? `${endpoint.name} (${endpoint.id})` : endpoint.id;
+      subjects.push({ kind: 'endpoint', id: endpoint.id, label, endpoint: true });
+    }
+  }
+  return subjects;
+};
+
 const uptimeSection = (region: RegionView, nowMs: number): string => {
-  const subjects: Array<{ kind: 'run' | 'category'; id: string; label: string }> = [
-    { kind: 'run', id: 'run', label: 'All checks' },
-    ...region.series.subjects
-      .filter((s) => s.kind === 'category')
-      .map((s) => ({ kind: 'category' as const, id: s.id, label: s.id })),
-  ];
-  const rows = subjects
+  const rows = uptimeSubjects(region, nowMs)
     .map((subject) => {
       const day = uptimeSlots(region.series, subject, { from: nowMs - DAY, to: nowMs, slots: 24 });
       const week = uptimeSlots(region.series, subject, { from: nowMs - 7 * DAY, to: nowMs, slots: 28 });
       if (week.every((slot) => slot.observed === 0)) return '';
-      return `<div class="uptime-row" data-subject="${escapeHtml(subject.id)}"><div class="uptime-name">${escapeHtml(subject.label)}</div>${bar('24 h', day)}${bar('7 d', week)}</div>`;
+      // an endpoint's id is foreign text (an extra target's host): it stays out of attributes
+      const opening = subject.endpoint
+        ? '<div class="uptime-endpoint">'
+        : `<div class="uptime-row" data-subject="${escapeHtml(subject.id)}">`;
+      return `${opening}<div class="uptime-name">${escapeHtml(subject.label)}</div>${bar('24 h', day)}${bar('7 d', week)}</div>`;
     })
     .join('');
   return `<section class="uptime" data-region="${escapeHtml(region.id)}"><h3>${escapeHtml(region.id)}</h3>${rows || '<p class="muted">No runs in the last 7 days.</p>'}</section>`;
@@ -266,6 +293,8 @@ code,.token{font:13px/1.4 ui-monospace,"DejaVu Sans Mono",monospace}
 .uptime-row{padding:6px 0;border-top:1px solid var(--line)}
 .uptime-row:first-of-type{border-top:0}
 .uptime-name{font-weight:600;margin-bottom:2px}
+.uptime-endpoint{padding:4px 0 4px 14px}
+.uptime-endpoint .uptime-name{font-weight:400;overflow-wrap:anywhere}
 .bar-row{display:flex;align-items:center;gap:8px;margin:3px 0}
 .bar-label{flex:0 0 34px;color:var(--muted);font-size:12px;white-space:nowrap}
 .bar{flex:1 1 auto;display:flex;gap:2px;height:18px;min-width:0}

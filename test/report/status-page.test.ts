@@ -164,6 +164,21 @@ describe('renderStatusPage (structure)', () => {
     expect(findings).toContain('No problems found in the last run.');
   });
 
+  it("shows an extra target's own uptime, and of a region's dozens of endpoints only those below 100 % this week", () => {
+    const endpointRows = [
+      ...html.matchAll(/<div class="uptime-endpoint"><div class="uptime-name">([^<]*)<\/div>/g),
+    ].map((match) => match[1]);
+    // the user's own target, named; its host escaped like everything foreign
+    expect(endpointRows).toContain(
+      'partner &lt;gw&gt; (&lt;img src=x onerror=&quot;alert(1)&quot;&gt;.example:443)',
+    );
+    // the catalog endpoints that failed this week: the diagnostics outage (2 days ago), three governance IPs, basic-info
+    for (const t of [...diagnostics, ...governance.slice(0, 3), basic])
+      expect(endpointRows).toContain(keyOf(t));
+    // and none of the healthy ones
+    for (const t of governance.slice(3)) expect(endpointRows).not.toContain(keyOf(t));
+  });
+
   it('escapes everything foreign', () => {
     expect(html).not.toContain('<img');
     expect(html).not.toContain('<script');
