@@ -47,3 +47,19 @@ export const AlertOutcome = z.strictObject({
   stateNote: z.string().optional(),
 });
 export type AlertOutcome = z.infer<typeof AlertOutcome>;
+
+/** An outcome with nothing fired, sent or pending: what a run that did not get to alerting reports, with why. */
+export const quietOutcome = (
+  fields: Partial<AlertOutcome> & Pick<AlertOutcome, 'ok' | 'problems'>,
+): AlertOutcome =>
+  AlertOutcome.parse({
+    fired: [],
+    resolved: [],
+    flapping: [],
+    reminded: [],
+    suppressed: [],
+    notices: [],
+    outboxPending: 0,
+    brokenChannels: [],
+    ...fields,
+  });

@@ -17,7 +17,7 @@ import { type AlertEvent, AlertState, freshAlertState } from './model.ts';
 import { buildNotice } from './notice.ts';
 import { type NacosSteps, observe } from './observations.ts';
 import { boundOutbox, enqueue, namedChannels } from './outbox.ts';
-import { AlertOutcome, type NoticeOutcome } from './outcome.ts';
+import { type AlertOutcome, type NoticeOutcome, quietOutcome } from './outcome.ts';
 import { redactor } from './redact.ts';
 import { clampFutureTimes, decodeAlertState } from './state-codec.ts';
 import { effectiveSilences, pruneSilences } from './stored-silences.ts';
@@ -219,17 +219,9 @@ export const processAlerts = async (
     logger.warn(line);
   };
   const outcome = (fields: Partial<AlertOutcome> = {}): AlertOutcome =>
-    AlertOutcome.parse({
+    quietOutcome({
       ok: problems.length === 0,
       problems,
-      fired: [],
-      resolved: [],
-      flapping: [],
-      reminded: [],
-      suppressed: [],
-      notices: [],
-      outboxPending: 0,
-      brokenChannels: [],
       ...(notes.length > 0 ? { stateNote: notes.join('; ') } : {}),
       ...fields,
     });

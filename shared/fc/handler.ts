@@ -140,19 +140,8 @@ const runWithin = async (
 
 /** What the summary says about alerting when it could not run: the section is there, and says why. */
 const alertsNotRun = async (problem: string): Promise<AlertOutcome> => {
-  const { AlertOutcome } = await import('../alerting/outcome.ts');
-  return AlertOutcome.parse({
-    ok: false,
-    problems: [problem],
-    fired: [],
-    resolved: [],
-    flapping: [],
-    reminded: [],
-    suppressed: [],
-    notices: [],
-    outboxPending: 0,
-    brokenChannels: [],
-  });
+  const { quietOutcome } = await import('../alerting/outcome.ts');
+  return quietOutcome({ ok: false, problems: [problem] });
 };
 
 /** Time kept after alerting for the closing records, the answer, and the lock's release to land. */

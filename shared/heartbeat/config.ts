@@ -1,17 +1,10 @@
 import { z } from 'zod';
 import { Duration } from '../util/duration.ts';
+import { isLoopbackHost } from '../util/net.ts';
 
 // The `heartbeat:` section of the config file: a dead man's switch for the monitor itself. Another service
 // (healthchecks.io, a self-hosted Healthchecks, or anything with its ping convention) pages someone when
 // the pings stop. docs/service.md describes every key.
-
-/**
- * Loopback only: plain http there is safe (local receivers in tests). The same rule as the alerting
- * webhooks (shared/alerting/config.ts), restated: shared/config/schema.ts imports this file, and alerting
- * imports the config schema, so importing alerting here would make the two modules a cycle.
- */
-const isLoopbackHost = (hostname: string): boolean =>
-  hostname === 'localhost' || hostname === '[::1]' || /^127(?:\.\d{1,3}){3}$/.test(hostname);
 
 /** The ping address. Never echoed in messages: its UUID (or ping key) is the secret that lets anyone ping. */
 const PingUrl = z

@@ -1,13 +1,10 @@
 import { z } from 'zod';
 import { Duration } from '../../util/duration.ts';
+import { isLoopbackHost } from '../../util/net.ts';
 
 // Config pieces every channel's schema shares. Each channel's own schema lives in its file.
 
-const LOOPBACK_HOSTS = new Set(['localhost', '[::1]', '::1']);
-
-/** Loopback only: plain http there is safe (local receivers in tests); anywhere else a token would travel in clear. */
-export const isLoopbackHost = (hostname: string): boolean =>
-  LOOPBACK_HOSTS.has(hostname) || /^127(?:\.\d{1,3}){3}$/.test(hostname);
+export { isLoopbackHost } from '../../util/net.ts';
 
 /**
  * Ports the fetch standard forbids (fetch.spec.whatwg.org, "bad port"); Node's fetch refuses them, so an address
