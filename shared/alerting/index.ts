@@ -9,7 +9,6 @@ export {
   troubleList,
   unacknowledge,
 } from './ack.ts';
-export { isLoopbackHost } from './channels/common.ts';
 export type {
   ChannelDriver,
   Delivery,

@@ -4,8 +4,6 @@ import { isLoopbackHost } from '../../util/net.ts';
 
 // Config pieces every channel's schema shares. Each channel's own schema lives in its file.
 
-export { isLoopbackHost } from '../../util/net.ts';
-
 /**
  * Ports the fetch standard forbids (fetch.spec.whatwg.org, "bad port"); Node's fetch refuses them, so an address
  * on one of them could never be sent to. Checked against Node 20's fetch, port by port.
