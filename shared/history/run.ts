@@ -190,7 +190,13 @@ export const runFromReport = (report: ReportInput, nacos?: NacosInput): Run =>
         action: f.action,
         endpoints: [...f.endpoints],
       })),
-      ...(nacos ? nacosFindings(nacos) : []),
+      // a run's report already carries its Nacos findings (shared/diagnose): derive only those it lacks
+      ...(nacos
+        ? nacosFindings(nacos).filter(
+            (derived) =>
+              !report.findings.some((f) => f.category === 'nacos' && f.symptom === derived.symptom),
+          )
+        : []),
     ],
   });
 

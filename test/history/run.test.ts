@@ -159,6 +159,15 @@ describe('runFromReport', () => {
   });
 });
 
+describe('runFromReport with a report that already carries its Nacos findings', () => {
+  it('keeps each finding once', () => {
+    const derived = runFromReport(CheckReport.parse({ ...report, findings: [] }), nacos).findings;
+    const carried = CheckReport.parse({ ...report, findings: derived });
+    const run = runFromReport(carried, nacos);
+    expect(run.findings).toStrictEqual(derived);
+  });
+});
+
 describe('runFromNacos', () => {
   it('makes a Nacos-only run under the given region and start', () => {
     const run = runFromNacos(nacos, { region: 'cn-hangzhou', startedAt: new Date('2026-11-21T05:00:00Z') });
