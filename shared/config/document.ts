@@ -97,22 +97,40 @@ const nestingProblem = (text: string): string | undefined => {
   return undefined;
 };
 
-/** The depth of a parsed value, walked without recursion (it may come from anywhere, e.g. a trigger payload). */
-export const depthProblem = (value: unknown): string | undefined => {
-  const stack: Array<{ value: unknown; depth: number; path: string }> = [{ value, depth: 0, path: '' }];
+/** Where `target` sits under `root`, as keys and indexes (never values), cut short past 200 characters. */
+const pathTo = (root: unknown, target: unknown): string => {
+  const stack: Array<{ node: unknown; path: string }> = [{ node: root, path: '' }];
   while (stack.length > 0) {
-    const { value: node, depth, path } = stack.pop()!;
+    const { node, path } = stack.pop()!;
+    if (node === target) return path || '(root)';
+    if (node === null || typeof node !== 'object') continue;
+    const isArray = Array.isArray(node);
+    for (const [key, item] of Object.entries(node)) {
+      const next = path.length > 200 ? path : isArray ? `${path}[${key}]` : path ? `${path}.${key}` : key;
+      stack.push({ node: item, path: next });
+    }
+  }
+  return '(root)';
+};
+
+/**
+ * The depth of a parsed value, walked without recursion (it may come from anywhere, e.g. a trigger payload) and
+ * without a path per node (a config of thousands of targets pays for this walk on every load): the path is worked
+ * out only for the one node that is too deep.
+ */
+export const depthProblem = (value: unknown): string | undefined => {
+  const nodes: unknown[] = [value];
+  const depths: number[] = [0];
+  while (nodes.length > 0) {
+    const node = nodes.pop();
+    const depth = depths.pop() ?? 0;
     if (node === null || typeof node !== 'object') continue;
     if (depth >= MAX_CONFIG_DEPTH)
-      return `nested more than ${MAX_CONFIG_DEPTH} levels deep (at ${path || '(root)'}); a config is a few levels of sections and lists`;
-    const entries = Array.isArray(node)
-      ? node.map((item, index) => [String(index), item] as const)
-      : Object.entries(node);
-    for (const [key, item] of entries) {
-      // the path is shown only while short: it is keys and indexes, never values
-      const next =
-        path.length > 200 ? path : Array.isArray(node) ? `${path}[${key}]` : path ? `${path}.${key}` : key;
-      stack.push({ value: item, depth: depth + 1, path: next });
+      return `nested more than ${MAX_CONFIG_DEPTH} levels deep (at ${pathTo(value, node)}); a config is a few levels of sections and lists`;
+    for (const item of Array.isArray(node) ? node : Object.values(node)) {
+      if (item === null || typeof item !== 'object') continue;
+      nodes.push(item);
+      depths.push(depth + 1);
     }
   }
   return undefined;
