@@ -7,7 +7,7 @@ import { parseEndpointUrl } from '../shared/aliyun/openapi-products.ts';
 import { loadCatalog, resolveRegion } from '../shared/catalog/index.ts';
 import type { Config } from '../shared/config/schema.ts';
 import { type Comparison, compareRuns } from '../shared/diagnose/index.ts';
-import { type HandlerDeps, handleProbeEndpoints, handleProbeNacos } from '../shared/fc/handler.ts';
+import type { HandlerDeps } from '../shared/fc/handler.ts';
 import { FunctionSummary } from '../shared/fc/summary.ts';
 import { checkConfig, type RunOutcome } from '../shared/run/index.ts';
 import { isMseWatchError, MseWatchError } from '../shared/util/errors.ts';
@@ -169,6 +169,8 @@ export const invokeLocal = async (
     region: flags.region ?? io.env.ALIBABA_CLOUD_REGION_ID ?? '',
     accountId: flags.accountId ?? '',
   };
+  // the function runtime loads only for --local: every other command starts without it
+  const { handleProbeEndpoints, handleProbeNacos } = await import('../shared/fc/handler.ts');
   const handler = kind === 'probe-endpoints' ? handleProbeEndpoints : handleProbeNacos;
   const summary = await handler(event, context, deps);
   return { summary, log: lines.join('') };

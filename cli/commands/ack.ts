@@ -1,12 +1,5 @@
 import { hostname } from 'node:os';
 import { InvalidArgumentError } from 'commander';
-import {
-  acknowledge,
-  alertStore,
-  editAlertState,
-  troubleList,
-  unacknowledge,
-} from '../../shared/alerting/index.ts';
 import { StateConfig } from '../../shared/state/config.ts';
 import { formatDuration, parseDuration } from '../../shared/util/duration.ts';
 import { MseWatchError } from '../../shared/util/errors.ts';
@@ -63,6 +56,10 @@ export const registerAck: Registrar = (program, io, setExit) => {
     .addOption(configOption('config file (its state.dir says where alert-state.json is)'))
     .option('--json', 'print one JSON document')
     .action(async (key: string | undefined, flags: AckFlags) => {
+      // loaded when the command runs: every other command starts without it
+      const { acknowledge, alertStore, editAlertState, troubleList, unacknowledge } = await import(
+        '../../shared/alerting/index.ts'
+      );
       const found = await loadDiscovered(flags.config, io);
       const stateConfig = found?.config.state;
       const store = alertStore(stateConfig ? { state: stateConfig } : {});

@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { findRegion, loadCatalog } from '../../shared/catalog/index.ts';
-import { HISTORY_FILE, historyStore, historyView, renderHistoryText } from '../../shared/history/index.ts';
 import type { Registrar } from '../command.ts';
 import { loadDiscovered } from '../config.ts';
 import { EXIT } from '../exit.ts';
@@ -30,6 +29,10 @@ export const registerHistory: Registrar = (program, io, setExit) => {
     .option('--region <region...>', 'only these regions (ids as recorded, e.g. cn-hangzhou)')
     .option('--json', 'print one JSON document (every incident of the window; text shows 20 per region)')
     .action(async (flags: HistoryFlags) => {
+      // loaded when the command runs: every other command starts without it
+      const { HISTORY_FILE, historyStore, historyView, renderHistoryText } = await import(
+        '../../shared/history/index.ts'
+      );
       const found = await loadDiscovered(flags.config, io);
       const store = historyStore(found?.config ?? {});
       // reading never repairs: a damaged file is reported and left for the next run to deal with

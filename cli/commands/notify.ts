@@ -1,4 +1,3 @@
-import { alertStore, channelLabel, compose, sendTestNotices } from '../../shared/alerting/index.ts';
 import type { Config } from '../../shared/config/schema.ts';
 import { MseWatchError } from '../../shared/util/errors.ts';
 import type { Registrar } from '../command.ts';
@@ -34,6 +33,8 @@ export const registerNotify: Registrar = (program, io, setExit) => {
     .option('--channel <name...>', 'only these channels (by name, e.g. dingtalk-1)')
     .option('--json', 'print one JSON document')
     .action(async (flags: NotifyFlags) => {
+      // loaded when the command runs: every other command starts without it
+      const { channelLabel, sendTestNotices } = await import('../../shared/alerting/index.ts');
       const config = await loadAlerting(flags.config, io);
       const names = config.alerting.channels.map((channel, index) => channelLabel(channel, index));
       const unknown = (flags.channel ?? []).filter(
@@ -63,6 +64,8 @@ export const registerNotify: Registrar = (program, io, setExit) => {
     .addOption(configOption())
     .option('--json', 'print one JSON document')
     .action(async (flags: NotifyFlags) => {
+      // loaded when the command runs: every other command starts without it
+      const { alertStore, compose } = await import('../../shared/alerting/index.ts');
       const { config } = await requireConfig(flags.config, io, 'notify outbox');
       const store = alertStore(config);
       const { state, note } = await store.load({ readOnly: true });

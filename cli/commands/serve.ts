@@ -3,16 +3,9 @@ import { z } from 'zod';
 import pkg from '../../package.json' with { type: 'json' };
 import { credentialSourceFromEnv } from '../../shared/aliyun/credential-source.ts';
 import { loadCatalog } from '../../shared/catalog/index.ts';
-import { runSummary } from '../../shared/heartbeat/summary.ts';
-import { planRun } from '../../shared/run/index.ts';
-import { historyRun } from '../../shared/run/record.ts';
-import {
-  DEFAULT_LISTEN,
-  formatListen,
-  parseListen,
-  type ServiceEvent,
-  startService,
-} from '../../shared/service/index.ts';
+import type { historyRun as HistoryRun } from '../../shared/run/record.ts';
+import type { ServiceEvent } from '../../shared/service/index.ts';
+import { DEFAULT_LISTEN, formatListen, parseListen } from '../../shared/service/listen.ts';
 import { formatDuration } from '../../shared/util/duration.ts';
 import type { Registrar } from '../command.ts';
 import { requireConfig } from '../config.ts';
@@ -40,7 +33,20 @@ const listenFlag = (value: string): string => {
 };
 
 /** One line per event for people (stdout: a run per line; stderr: notes and warnings), or JSON lines. */
-const printer = (io: CliIo, json: boolean, configOf: Parameters<typeof historyRun>[0]) => {
+/** The service and what prints its runs load only when `serve` runs: every other command starts without them. */
+const loadService = async () => ({
+  ...(await import('../../shared/service/index.ts')),
+  ...(await import('../../shared/run/record.ts')),
+  ...(await import('../../shared/heartbeat/summary.ts')),
+  ...(await import('../../shared/run/index.ts')),
+});
+
+const printer = (
+  io: CliIo,
+  json: boolean,
+  configOf: Parameters<typeof HistoryRun>[0],
+  { historyRun, runSummary }: Awaited<ReturnType<typeof loadService>>,
+) => {
   const out = (line: string) => void io.stdout.write(`${line}\n`);
   return (event: ServiceEvent) => {
     const at = new Date().toISOString();
@@ -130,6 +136,8 @@ export const registerServe: Registrar = (program, io, setExit) => {
     .option('--json', 'one JSON line per event on stdout (listening, run, stopping, stopped)')
     .action(async (flags: ServeFlags) => {
       const { config } = await requireConfig(flags.config, io, 'serve');
+      const loaded = await loadService();
+      const { planRun, startService } = loaded;
       // a config that plans no run is a usage error now, not a failed run every minute
       planRun(config, loadCatalog());
       const stop = stopOn(io);
@@ -143,7 +151,7 @@ export const registerServe: Registrar = (program, io, setExit) => {
         },
         {
           runDeps: { credentials: credentialSourceFromEnv(io.env) },
-          log: printer(io, flags.json ?? false, config),
+          log: printer(io, flags.json ?? false, config, loaded),
         },
       );
       await service.done;

@@ -2,15 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { InvalidArgumentError } from 'commander';
 import { z } from 'zod';
-import {
-  AlertingConfig,
-  addSilence,
-  alertStore,
-  editAlertState,
-  matchesKey,
-  removeSilences,
-  silenceList,
-} from '../../shared/alerting/index.ts';
 import { StateConfig } from '../../shared/state/config.ts';
 import { formatDuration, parseDuration } from '../../shared/util/duration.ts';
 import { textTable } from '../../shared/util/table.ts';
@@ -61,6 +52,7 @@ const who = (io: CliIo): string => `${io.env.USER ?? io.env.LOGNAME ?? 'someone'
 
 /** Where the state is, and the config's own silences (listed beside the stored ones). */
 const context = async (flag: string | undefined, io: CliIo) => {
+  const { alertStore, AlertingConfig } = await import('../../shared/alerting/index.ts');
   const found = await loadDiscovered(flag, io);
   const state = found?.config.state;
   return {
@@ -92,6 +84,8 @@ export const registerSilence: Registrar = (program, io, setExit) => {
     .addOption(configOption('config file (its state.dir says where alert-state.json is)'))
     .option('--json', 'print one JSON document')
     .action(async (patterns: string[], flags: AddFlags) => {
+      // loaded when the command runs: every other command starts without it
+      const { addSilence, editAlertState, matchesKey } = await import('../../shared/alerting/index.ts');
       const { store, waitMs } = await context(flags.config, io);
       const now = new Date();
       const start = flags.start ?? now;
@@ -138,6 +132,8 @@ export const registerSilence: Registrar = (program, io, setExit) => {
     .addOption(configOption('config file (its silences, and its state.dir)'))
     .option('--json', 'print one JSON document')
     .action(async (flags: ListFlags) => {
+      // loaded when the command runs: every other command starts without it
+      const { silenceList } = await import('../../shared/alerting/index.ts');
       const { store, alerting } = await context(flags.config, io);
       const { state, note } = await store.load({ readOnly: true });
       if (note) detail(io, note);
@@ -176,6 +172,8 @@ export const registerSilence: Registrar = (program, io, setExit) => {
     .addOption(configOption('config file (its state.dir says where alert-state.json is)'))
     .option('--json', 'print one JSON document')
     .action(async (ids: string[], flags: RemoveFlags) => {
+      // loaded when the command runs: every other command starts without it
+      const { editAlertState, removeSilences } = await import('../../shared/alerting/index.ts');
       const { store, waitMs } = await context(flags.config, io);
       const { result, notes } = await editAlertState(
         store,

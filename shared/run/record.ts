@@ -190,6 +190,10 @@ export const startRecording = (
     if (end.kind === 'interrupted') {
       return { ...(start ? { heartbeat: { start } } : {}), problems };
     }
+    const history = recordsHistory(config, options.shell);
+    // nothing to record and no one to tell: a plain run pays nothing here (the history run of a big report is
+    // one more copy of every row)
+    if (!history && !heartbeat) return { problems };
     let run: Run | undefined;
     try {
       run = end.kind === 'completed' ? historyRun(config, end.outcome, deps.catalog) : undefined;
@@ -197,12 +201,12 @@ export const startRecording = (
       // a report history cannot read is a bug of ours: said, and the heartbeat still told
       problems.push(`history: could not read this run's report (${describe(error)}); please report this`);
     }
-    const [history, finish] = await Promise.all([
-      run && recordsHistory(config, options.shell) ? appendToHistory(run, signal) : undefined,
+    const [recorded, finish] = await Promise.all([
+      run && history ? appendToHistory(run, signal) : undefined,
       heartbeat?.finish(runEnd(end, run), signal),
     ]);
     return {
-      ...(history ? { history } : {}),
+      ...(recorded ? { history: recorded } : {}),
       ...(heartbeat ? { heartbeat: { ...(start ? { start } : {}), ...(finish ? { finish } : {}) } } : {}),
       problems,
     };
