@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import { statSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -60,17 +61,19 @@ describe('npm run build: one self-contained code package per function', () => {
       // only what an import loads is copied: a run that reached for anything else would fail to find it
       const loaded = packageFiles(`${root}/dist/probe-endpoints`).loaded;
       const script = `
-        import { copyFileSync, mkdtempSync, readdirSync } from 'node:fs';
+        import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
         import { tmpdir } from 'node:os';
         const dir = mkdtempSync(tmpdir() + '/mse-watch-code-');
         for (const name of ${JSON.stringify(loaded)}) copyFileSync(${JSON.stringify(`${root}/dist/probe-endpoints/`)} + name, dir + '/' + name);
         const { handler } = await import(dir + '/index.mjs');
         const result = await handler(Buffer.from(${JSON.stringify(event)}), ${JSON.stringify(fakeContext())});
         process.stderr.write('FILES ' + readdirSync(dir).length + ' RESULT ' + result);
+        rmSync(dir, { recursive: true, force: true });
       `;
       const { stdout, stderr } = await run(process.execPath, ['--input-type=module', '-e', script], {
         cwd: '/tmp',
-        env: { PATH: process.env.PATH ?? '' },
+        // the suite's private temporary directory (test/setup/tmp-guard.ts): what is left there fails the run
+        env: { PATH: process.env.PATH ?? '', TMPDIR: tmpdir() },
       });
       expect(stderr).toMatch(new RegExp(`^FILES ${loaded.length} RESULT `));
       const summary = FunctionSummary.parse(JSON.parse(stderr.slice(stderr.indexOf('RESULT ') + 7)));
@@ -100,13 +103,14 @@ describe('npm run build: one self-contained code package per function', () => {
       });
       // copied to a directory with no node_modules above it, as in the FC code package at /code
       const script = `
-        import { cpSync, mkdtempSync } from 'node:fs';
+        import { cpSync, mkdtempSync, rmSync } from 'node:fs';
         import { tmpdir } from 'node:os';
         const dir = mkdtempSync(tmpdir() + '/mse-watch-code-');
         cpSync(${JSON.stringify(`${root}/dist/probe-endpoints`)}, dir, { recursive: true });
         const { handler } = await import(dir + '/index.mjs');
         const result = await handler(Buffer.from(${JSON.stringify(event)}), ${JSON.stringify(fakeContext())});
         process.stderr.write('RESULT ' + result);
+        rmSync(dir, { recursive: true, force: true });
       `;
       const ctx = fakeContext();
       sls = await startFakeSls({
@@ -127,6 +131,7 @@ describe('npm run build: one self-contained code package per function', () => {
           cwd: '/tmp',
           env: {
             PATH: process.env.PATH ?? '',
+            TMPDIR: tmpdir(),
             MSE_WATCH_CONFIG: `sls: { project: mse-watch-logs, logstore: mse-watch, endpoint: "cn-hangzhou.log.aliyuncs.com:${sls.port}", protocol: http }`,
           },
         },
