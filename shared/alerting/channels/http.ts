@@ -1,12 +1,14 @@
 import { excerpt } from '../../util/format.ts';
+import type { HttpAnswer } from '../../util/http.ts';
 import type { Delivery, FailureKind, HttpRequest, SendDeps } from './types.ts';
 
 /**
- * What came back. `cut` says the body was not read to its end: larger than MAX_ANSWER_BYTES, or the deadline
- * (or the run's signal) came while it was still arriving. The status line is still the receiver's word.
+ * What a post came to: the project's one HTTP answer (status, headers, body), or why there is none. `cut` says
+ * the body was not read to its end: larger than MAX_ANSWER_BYTES, or the deadline (or the run's signal) came
+ * while it was still arriving. The status line is still the receiver's word.
  */
-export type HttpAnswer =
-  | { ok: true; status: number; headers: Headers; text: string; cut?: 'size' | 'deadline' }
+export type PostResult =
+  | ({ ok: true; cut?: 'size' | 'deadline' } & HttpAnswer)
   | { ok: false; error: string; reached: boolean };
 
 /** Chat APIs answer in a few hundred bytes; anything past this is not an answer worth holding in memory. */
@@ -55,7 +57,7 @@ const describeFailure = (error: unknown): { error: string; reached: boolean } =>
  * and reads at most MAX_ANSWER_BYTES of that body: a receiver that answers forever costs neither time past the
  * deadline nor memory. A network failure is data (the outbox retries it), never an exception.
  */
-export const post = async (request: HttpRequest, deps: SendDeps): Promise<HttpAnswer> => {
+export const post = async (request: HttpRequest, deps: SendDeps): Promise<PostResult> => {
   const controller = new AbortController();
   const timeoutMs = Math.max(1, Math.floor(deps.timeoutMs));
   const timer = setTimeout(() => controller.abort(new Deadline(timeoutMs)), timeoutMs);
@@ -109,8 +111,8 @@ export const post = async (request: HttpRequest, deps: SendDeps): Promise<HttpAn
         if (cut) controller.abort(new Stopped());
       }
     }
-    const text = Buffer.concat(chunks).toString('utf8');
-    return { ok: true, status: response.status, headers: response.headers, text, ...(cut ? { cut } : {}) };
+    const body = Buffer.concat(chunks).toString('utf8');
+    return { ok: true, status: response.status, headers: response.headers, body, ...(cut ? { cut } : {}) };
   } finally {
     clearTimeout(timer);
     deps.signal?.removeEventListener('abort', onStop);
@@ -168,7 +170,7 @@ export const networkFailure = (answer: { error: string; reached: boolean }): Del
  * will never take as it is (a person must fix the address, the token or the signature).
  */
 export const statusFailure = (
-  answer: Extract<HttpAnswer, { ok: true }>,
+  answer: Extract<PostResult, { ok: true }>,
   said: string,
   now?: number,
 ): Delivery => {
@@ -216,10 +218,10 @@ export const vendorFailure = (code: number, said: string, codes: Record<number, 
 };
 
 /** A 2xx whose body is not the vendor's envelope (a proxy page, an answer cut short): may or may not be posted. */
-const unreadable = (answer: Extract<HttpAnswer, { ok: true }>): Delivery => ({
+const unreadable = (answer: Extract<PostResult, { ok: true }>): Delivery => ({
   accepted: false,
   answer:
-    `HTTP ${answer.status} ${answer.cut ? `(answer cut short: ${answer.cut === 'size' ? `over ${MAX_ANSWER_BYTES} bytes` : 'no end in time'}) ` : ''}${shortText(answer.text)}`.trim(),
+    `HTTP ${answer.status} ${answer.cut ? `(answer cut short: ${answer.cut === 'size' ? `over ${MAX_ANSWER_BYTES} bytes` : 'no end in time'}) ` : ''}${shortText(answer.body)}`.trim(),
   failure: 'refused',
   maybeTaken: true,
 });
@@ -235,10 +237,10 @@ export const sendForErrcode = async (
 ): Promise<Delivery> => {
   const answer = await post(request, deps);
   if (!answer.ok) return networkFailure(answer);
-  const body = jsonBody(answer.text);
+  const body = jsonBody(answer.body);
   const errcode = typeof body?.errcode === 'number' ? body.errcode : undefined;
   if (answer.status < 200 || answer.status > 299)
-    return statusFailure(answer, `HTTP ${answer.status} ${shortText(answer.text)}`.trim());
+    return statusFailure(answer, `HTTP ${answer.status} ${shortText(answer.body)}`.trim());
   if (errcode === undefined) return unreadable(answer);
   const said = `errcode ${errcode} ${typeof body?.errmsg === 'string' ? shortText(body.errmsg) : ''}`.trim();
   if (errcode === 0) return { accepted: true, answer: said };
@@ -253,7 +255,7 @@ export const sendForCode = async (
 ): Promise<Delivery> => {
   const answer = await post(request, deps);
   if (!answer.ok) return networkFailure(answer);
-  const body = jsonBody(answer.text);
+  const body = jsonBody(answer.body);
   const code =
     typeof body?.code === 'number'
       ? body.code
@@ -262,7 +264,7 @@ export const sendForCode = async (
         : undefined;
   // Feishu answers some refusals with a 4xx and the code in the body (9499 Bad Request): the code says more
   if ((answer.status < 200 || answer.status > 299) && (code === undefined || code === 0))
-    return statusFailure(answer, `HTTP ${answer.status} ${shortText(answer.text)}`.trim());
+    return statusFailure(answer, `HTTP ${answer.status} ${shortText(answer.body)}`.trim());
   if (code === undefined) return unreadable(answer);
   const said = `code ${code} ${shortText(String(body?.msg ?? body?.StatusMessage ?? ''))}`.trim();
   if (code === 0) return { accepted: true, answer: said };

@@ -68,7 +68,7 @@ export const webhook: ChannelDefinition<typeof WebhookChannel> = {
   async send(request, deps) {
     const answer = await post(request, deps);
     if (!answer.ok) return networkFailure(answer);
-    const said = `HTTP ${answer.status}${answer.text ? ` ${shortText(answer.text)}` : ''}`;
+    const said = `HTTP ${answer.status}${answer.body ? ` ${shortText(answer.body)}` : ''}`;
     // the status line is the receiver's word: a 2xx whose body is cut short (too long, too slow) was still taken
     if (answer.status >= 200 && answer.status <= 299) return { accepted: true, answer: said };
     return statusFailure(answer, said);
