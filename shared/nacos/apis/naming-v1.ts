@@ -1,21 +1,11 @@
 import { excerpt } from '../../util/format.ts';
 import { nacosHttp, parseJson, StepFailure, unexpectedStatus } from '../http.ts';
-import { groupedName, type Host, type InstanceKey, type NamingApi, type ServiceKey } from './types.ts';
+import { instanceParams, namingSign, registrationParams } from './naming-params.ts';
+import { groupedName, type Host, type NamingApi } from './types.ts';
 
 // 1.x/2.x, and the v1 client API that 3.0/3.1 keep: /v1/ns/instance[/list|/beat] (namespaceId omitted = public)
+const NAMESPACE = { omitPublic: true };
 const PATH = '/v1/ns/instance';
-
-const sign = (service: ServiceKey) => ({ kind: 'naming' as const, groupedServiceName: groupedName(service) });
-
-/** The parameters that name one instance: register and deregister must agree on them exactly. */
-const instanceParams = (service: ServiceKey, instance: InstanceKey) => ({
-  serviceName: service.service,
-  groupName: service.group,
-  namespaceId: service.namespace || undefined,
-  ip: instance.ip,
-  port: String(instance.port),
-  ephemeral: String(instance.ephemeral),
-});
 
 const expectOk = (what: string, body: string) => {
   if (body.trim() !== 'ok') throw new StepFailure('protocol', `${what}: expected "ok", got ${excerpt(body)}`);
@@ -29,13 +19,10 @@ export const namingV1: NamingApi = {
       'POST',
       PATH,
       {
-        ...instanceParams(service, instance),
-        weight: '1',
-        enabled: 'true',
-        healthy: 'true',
-        metadata: JSON.stringify(metadata),
+        ...instanceParams(service, instance, NAMESPACE),
+        ...registrationParams(metadata),
       },
-      { sign: sign(service) },
+      { sign: namingSign(service) },
     );
     if (answer.status !== 200) {
       return {
@@ -68,7 +55,7 @@ export const namingV1: NamingApi = {
           stopped: false,
         }),
       },
-      { sign: sign(service) },
+      { sign: namingSign(service) },
     );
     if (answer.status !== 200) throw unexpectedStatus('beat', answer);
     const parsed = parseJson('beat', answer.body) as { code?: unknown } | null;
@@ -87,7 +74,7 @@ export const namingV1: NamingApi = {
         namespaceId: service.namespace || undefined,
         healthyOnly: 'false',
       },
-      { sign: sign(service) },
+      { sign: namingSign(service) },
     );
     if (answer.status !== 200) throw unexpectedStatus('list', answer);
     const parsed = parseJson('list', answer.body) as { hosts?: unknown } | null;
@@ -97,8 +84,8 @@ export const namingV1: NamingApi = {
     return parsed.hosts as Host[];
   },
   async deregister(http, service, instance) {
-    const answer = await nacosHttp(http, 'DELETE', PATH, instanceParams(service, instance), {
-      sign: sign(service),
+    const answer = await nacosHttp(http, 'DELETE', PATH, instanceParams(service, instance, NAMESPACE), {
+      sign: namingSign(service),
     });
     if (answer.status !== 200) throw unexpectedStatus('deregister', answer);
     expectOk('deregister', answer.body);

@@ -1,22 +1,13 @@
 import { excerpt } from '../../util/format.ts';
 import { type HttpAnswer, nacosHttp, StepFailure, unexpectedStatus } from '../http.ts';
 import { envelopeFailure, INSTANCE_NOT_FOUND, readEnvelope } from './envelope.ts';
-import { groupedName, type Host, type InstanceKey, type NamingApi, type ServiceKey } from './types.ts';
+import { instanceParams, namingSign, registrationParams } from './naming-params.ts';
+import type { Host, NamingApi } from './types.ts';
 
 // Nacos 3.x client API (InstanceOpenApiController): register, heartbeat (heartBeat=true), deregister, list.
 // A blank namespaceId is read as `public`; answers are `{code, message, data}`.
+const NAMESPACE = { omitPublic: false };
 const PATH = '/v3/client/ns/instance';
-
-const sign = (service: ServiceKey) => ({ kind: 'naming' as const, groupedServiceName: groupedName(service) });
-
-const instanceParams = (service: ServiceKey, instance: InstanceKey) => ({
-  namespaceId: service.namespace,
-  groupName: service.group,
-  serviceName: service.service,
-  ip: instance.ip,
-  port: String(instance.port),
-  ephemeral: String(instance.ephemeral),
-});
 
 const expectOk = (what: string, answer: HttpAnswer): void => {
   if (answer.status !== 200) throw unexpectedStatus(what, answer);
@@ -32,13 +23,10 @@ export const namingV3: NamingApi = {
       'POST',
       PATH,
       {
-        ...instanceParams(service, instance),
-        weight: '1',
-        enabled: 'true',
-        healthy: 'true',
-        metadata: JSON.stringify(metadata),
+        ...instanceParams(service, instance, NAMESPACE),
+        ...registrationParams(metadata),
       },
-      { sign: sign(service) },
+      { sign: namingSign(service) },
     );
     const what = `register (POST ${PATH})`;
     if (answer.status !== 200)
@@ -53,8 +41,8 @@ export const namingV3: NamingApi = {
       http,
       'POST',
       PATH,
-      { ...instanceParams(service, instance), heartBeat: 'true' },
-      { sign: sign(service) },
+      { ...instanceParams(service, instance, NAMESPACE), heartBeat: 'true' },
+      { sign: namingSign(service) },
     );
     if (answer.status !== 200) throw unexpectedStatus('heartbeat', answer);
     const envelope = readEnvelope('heartbeat', answer.body);
@@ -72,7 +60,7 @@ export const namingV3: NamingApi = {
       'GET',
       `${PATH}/list`,
       { namespaceId: service.namespace, groupName: service.group, serviceName: service.service },
-      { sign: sign(service) },
+      { sign: namingSign(service) },
     );
     if (answer.status !== 200) throw unexpectedStatus('list', answer);
     const envelope = readEnvelope('list', answer.body);
@@ -86,8 +74,8 @@ export const namingV3: NamingApi = {
     return envelope.data as Host[];
   },
   async deregister(http, service, instance) {
-    const answer = await nacosHttp(http, 'DELETE', PATH, instanceParams(service, instance), {
-      sign: sign(service),
+    const answer = await nacosHttp(http, 'DELETE', PATH, instanceParams(service, instance, NAMESPACE), {
+      sign: namingSign(service),
     });
     expectOk('deregister', answer);
   },
