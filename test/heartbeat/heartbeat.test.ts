@@ -253,7 +253,8 @@ describe('sendPing against a loopback Healthchecks', () => {
     const started = performance.now();
     const outcome = await sendPing(config({ timeout: '150ms', retries: 1 }), 'start', {}, deps);
     expect(outcome).toMatchObject({ ok: false, attempts: 2, error: 'no answer in 150 ms' });
-    expect(performance.now() - started).toBeGreaterThanOrEqual(300);
+    // two 150 ms timers; a timer may fire a fraction of a millisecond early by performance.now()
+    expect(performance.now() - started).toBeGreaterThanOrEqual(290);
   });
 
   it("stops at the caller's signal (the run's budget, the service stopping): no more tries, no more waits", async () => {

@@ -201,7 +201,8 @@ describe('startService on loopback', () => {
     await until(() => starts.length >= 3, 15_000);
     expect(most).toBe(1);
     // every 1 s: the pause after a run is at least a tenth of the interval floor (1 s), never back to back
-    for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[i - 1]!).toBeGreaterThanOrEqual(1000);
+    // (990: a timer may fire a fraction of a millisecond early by performance.now())
+    for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[i - 1]!).toBeGreaterThanOrEqual(990);
     const runs = events.filter((event) => event.kind === 'run');
     expect(runs.length).toBeGreaterThanOrEqual(2);
   });
