@@ -1,7 +1,10 @@
+import { troubleList } from '../alerting/ack.ts';
+import type { Silence } from '../alerting/config.ts';
 import type { AlertState } from '../alerting/model.ts';
 import { alertStore } from '../alerting/process.ts';
+import { silenceList } from '../alerting/stored-silences.ts';
 import { freshHistory, type History, historyStore } from '../history/index.ts';
-import { renderStatusPage } from '../report/status-page.ts';
+import { renderStatusPage, type StatusAlerts } from '../report/status-page.ts';
 import type { StateConfig } from '../state/config.ts';
 import { CONTENT_TYPE } from './exposition.ts';
 import { alertSummary, renderMetrics } from './prometheus.ts';
@@ -25,8 +28,19 @@ export type StatusOptions = {
   /** The page refreshes itself this often (a served page; a file on disk needs none). */
   refreshSeconds?: number;
   title?: string;
-  /** The config's silences, so /metrics counts them with the stored ones (serve knows its config). */
-  configSilences?: ReadonlyArray<{ start: string; end: string }>;
+  /** The config's silences, shown and counted with the stored ones (serve knows its config). */
+  configSilences?: readonly Silence[];
+};
+
+/** The page's view of the alert state: what is troubled now with its acknowledgement, and the silences in force. */
+const pageAlerts = (alerts: AlertState, options: StatusOptions): StatusAlerts => {
+  const now = new Date(options.now);
+  return {
+    troubles: troubleList(alerts, now),
+    silences: silenceList({ silences: [...(options.configSilences ?? [])] }, alerts, now).filter(
+      (silence) => silence.status === 'active',
+    ),
+  };
 };
 
 export type StatusResponse = { status: number; headers: Record<string, string>; body: string };
@@ -96,6 +110,7 @@ export const statusResponse = (
       ...(options.staleAfterMs === undefined ? {} : { staleAfterMs: options.staleAfterMs }),
       ...(options.refreshSeconds === undefined ? {} : { refreshSeconds: options.refreshSeconds }),
       ...(options.title ? { title: options.title } : {}),
+      ...(snapshot.alerts ? { alerts: pageAlerts(snapshot.alerts, options) } : {}),
     }),
   };
 };

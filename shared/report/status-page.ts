@@ -38,6 +38,35 @@ export type StatusPageInput = {
   staleAfterMs?: number;
   /** Adds `<meta http-equiv="refresh">` (the served page); a file on disk needs none. */
   refreshSeconds?: number;
+  /** What is firing now, who acknowledged it, and the silences in force; absent without alerting. */
+  alerts?: StatusAlerts;
+};
+
+/**
+ * The alert state as the page shows it, in the page's own terms: the report sits below alerting, so the
+ * caller (the status routes) derives this from the stored state.
+ */
+export type StatusAlerts = {
+  troubles: ReadonlyArray<{
+    key: string;
+    category: string;
+    label: string;
+    status: 'firing' | 'flapping';
+    since: string;
+    detail?: string;
+    ack?: { at: string; by: string; until: string; comment?: string };
+  }>;
+  /** Silences in force now, the config's and the stored ones. */
+  silences: ReadonlyArray<{
+    id?: string;
+    source: 'config' | 'state';
+    match: readonly string[];
+    end: string;
+    comment?: string;
+    createdBy?: string;
+    /** Keys it holds back now. */
+    matches: readonly string[];
+  }>;
 };
 
 const VERDICT = {
@@ -232,6 +261,38 @@ const incidentRow = (incident: Incident): string => {
 </li>`;
 };
 
+/**
+ * What on-call needs before anything else: what is firing, who is on it (an acknowledgement stops the
+ * reminders, so the page must say it is held, by whom and until when), and which silences hold notices back.
+ */
+const alertsSection = (alerts: StatusAlerts, nowMs: number): string => {
+  const troubles = alerts.troubles
+    .map((trouble) => {
+      const since = Date.parse(trouble.since);
+      const ack = trouble.ack;
+      const held = ack
+        ? `<div><span class="badge v-ack"><span aria-hidden="true">⚑</span> ACKNOWLEDGED</span> by <strong>${escapeHtml(ack.by)}</strong> ${time(Date.parse(ack.at))}, ${ack.until === 'resolved' ? 'until it resolves' : `until ${time(Date.parse(ack.until))}`}: reminders are held${ack.comment ? ` · <q>${escapeHtml(ack.comment)}</q>` : ''}</div>`
+        : `<div><span class="badge v-down"><span aria-hidden="true">!</span> NOT ACKNOWLEDGED</span> <span class="muted">take it: <code>mse-watch ack ${escapeHtml(trouble.key)}</code></span></div>`;
+      return `<li class="alert${ack ? ' acked' : ''}" data-status="${trouble.status}" data-acked="${ack ? 'true' : 'false'}">
+  <div class="alert-head"><strong>${escapeHtml(trouble.label)}</strong> <span class="badge ${trouble.status === 'flapping' ? 'v-partial' : 'v-down'}">${trouble.status === 'flapping' ? 'FLAPPING' : 'FIRING'}</span></div>
+  <div>${tokens([trouble.key])} <span class="muted">since</span> ${time(since)} · ${humanDuration(Math.max(0, nowMs - since))}</div>
+  ${trouble.detail ? `<div class="muted">${escapeHtml(trouble.detail)}</div>` : ''}
+  ${held}
+</li>`;
+    })
+    .join('');
+  const silences = alerts.silences
+    .map(
+      (silence) =>
+        `<li class="silence" data-source="${silence.source}"><div><span class="badge v-skipped"><span aria-hidden="true">⊘</span> SILENCED</span> until ${time(Date.parse(silence.end))}${silence.createdBy ? ` · by <strong>${escapeHtml(silence.createdBy)}</strong>` : ''} · ${silence.source === 'config' ? 'in the config' : `<code>${escapeHtml(silence.id ?? '')}</code>`}${silence.comment ? ` · <q>${escapeHtml(silence.comment)}</q>` : ''}</div><div>${tokens(silence.match)} <span class="muted">${silence.matches.length === 0 ? 'matches nothing now' : `holds back ${silence.matches.length} ${silence.matches.length === 1 ? 'key' : 'keys'}`}</span></div></li>`,
+    )
+    .join('');
+  return `<section class="alerts" id="alerts">
+${troubles === '' ? '<p class="muted">Nothing is firing.</p>' : `<ol class="alert-list">${troubles}</ol>`}
+${silences === '' ? '' : `<h3 class="silences-head">Silences in force</h3><ol class="alert-list">${silences}</ol>`}
+</section>`;
+};
+
 const findingsSection = (regions: RegionView[]): string => {
   const blocks = regions
     .filter((region) => region.run)
@@ -288,6 +349,13 @@ code,.token{font:13px/1.4 ui-monospace,"DejaVu Sans Mono",monospace}
 .v-partial{color:var(--warn);background:var(--warn-bg);border-color:var(--warn)}
 .v-down{color:var(--bad);background:var(--bad-bg);border-color:var(--bad)}
 .v-skipped,.v-stale{color:var(--muted);background:var(--none-bg);border-color:var(--none)}
+.v-ack{color:var(--warn);background:var(--warn-bg);border-color:var(--warn)}
+.alert-list{list-style:none;padding:0;margin:0;display:flex;flex-direction:column;gap:8px}
+.alert,.silence{background:var(--card);border:1px solid var(--line);border-left:4px solid var(--bad);border-radius:8px;padding:8px 12px;display:flex;flex-direction:column;gap:3px}
+.alert.acked{border-left-color:var(--warn)}
+.silence{border-left-color:var(--none)}
+.alert-head{display:flex;flex-wrap:wrap;gap:6px;align-items:center}
+.silences-head{margin:12px 0 8px}
 .simulation{background:var(--warn-bg);border:1px dashed var(--warn);border-radius:8px;padding:6px 8px}
 .uptime-grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(340px,1fr));gap:12px}
 .uptime-row{padding:6px 0;border-top:1px solid var(--line)}
@@ -329,6 +397,12 @@ export const renderStatusPage = (input: StatusPageInput): string => {
     input.maxIncidents ?? 20,
   );
   const ongoing = recent.filter((incident) => incident.ongoing).length;
+  const firing = input.alerts?.troubles.length ?? 0;
+  const acked = input.alerts?.troubles.filter((trouble) => trouble.ack).length ?? 0;
+  const alertLine =
+    firing === 0
+      ? ''
+      : ` ${firing} ${firing === 1 ? 'alert' : 'alerts'} firing${acked === 0 ? ', none acknowledged' : `, ${acked === firing ? (firing === 1 ? 'acknowledged' : 'all acknowledged') : `${acked} acknowledged`}`}.`;
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -344,9 +418,10 @@ ${input.refreshSeconds ? `<meta http-equiv="refresh" content="${Math.max(5, Math
 <header class="top"><div><div class="eyebrow">MSE endpoint reachability</div><h1>${escapeHtml(title)}</h1></div><div class="muted">Updated ${time(nowMs)}</div></header>
 <section class="verdict ${verdict.ok ? 'verdict-ok' : 'verdict-fail'}" id="verdict" data-ok="${verdict.ok}" role="status">
   <div class="verdict-headline"><span aria-hidden="true">${verdict.ok ? '✓' : '✕'}</span> ${escapeHtml(verdict.headline)}</div>
-  <div>${escapeHtml(verdict.detail)}${ongoing > 0 ? ` ${ongoing} ${ongoing === 1 ? 'incident is' : 'incidents are'} ongoing.` : ''}</div>
+  <div>${escapeHtml(verdict.detail)}${ongoing > 0 ? ` ${ongoing} ${ongoing === 1 ? 'incident is' : 'incidents are'} ongoing.` : ''}${alertLine}</div>
 </section>
 <div class="regions">${regions.map((region) => regionStatus(region, nowMs)).join('')}</div>
+${input.alerts ? `<h2>Alerts</h2>\n${alertsSection(input.alerts, nowMs)}` : ''}
 <h2>Uptime</h2>
 <p class="muted">Share of runs that found everything answering: 24 h in hours, 7 d in 6-hour slots.</p>
 <div class="uptime-grid">${regions.map((region) => uptimeSection(region, nowMs)).join('') || '<p class="muted">No runs yet.</p>'}</div>

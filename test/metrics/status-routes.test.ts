@@ -105,6 +105,89 @@ describe('alert metrics: acknowledgements and silences', () => {
   });
 });
 
+describe('the status page from the alert state', () => {
+  it('shows the acknowledged key with who and until when, the unacknowledged one, and only the silences in force', () => {
+    const config = AlertingConfig.parse({ flap: { enabled: false } });
+    let state = freshAlertState();
+    for (const minute of [0, 1])
+      state = evaluate(
+        state,
+        [obs('cn-hangzhou/a:1', 'fail'), obs('cn-hangzhou/b:1', 'fail')],
+        new Date(T0 + minute * MINUTE),
+        config,
+      ).state;
+    state = acknowledge(state, {
+      pattern: 'cn-hangzhou/a:1',
+      by: 'alice',
+      now: new Date(T0 + 2 * MINUTE),
+      until: new Date(T0 + 90 * MINUTE),
+      comment: 'restarting the gateway',
+    }).state;
+    state = addSilence(state, {
+      id: 's-now',
+      match: ['cn-hangzhou/b:*'],
+      start: new Date(T0),
+      end: new Date(T0 + 60 * MINUTE),
+      now: new Date(T0),
+      by: 'bob',
+    }).state;
+    state = addSilence(state, {
+      id: 's-later',
+      match: ['y/*'],
+      start: new Date(T0 + 30 * MINUTE),
+      end: new Date(T0 + 60 * MINUTE),
+      now: new Date(T0),
+    }).state;
+    const answer = statusResponse(
+      { method: 'GET', path: '/' },
+      { history, alerts: state, notes: [] },
+      {
+        now: NOW,
+        build,
+        configSilences: [
+          {
+            match: ['monitor/*'],
+            start: new Date(T0).toISOString(),
+            end: new Date(T0 + 50 * MINUTE).toISOString(),
+          },
+          {
+            match: ['old/*'],
+            start: new Date(T0).toISOString(),
+            end: new Date(T0 + 5 * MINUTE).toISOString(),
+          },
+        ],
+      },
+    );
+    const section = answer.body.slice(
+      answer.body.indexOf('<h2>Alerts</h2>'),
+      answer.body.indexOf('<h2>Uptime</h2>'),
+    );
+    const alertItems = section.split('<li ').slice(1);
+    expect(alertItems.map((item) => /data-acked="(\w+)"/.exec(item)?.[1] ?? 'silence')).toEqual([
+      'true',
+      'false',
+      'silence',
+      'silence',
+    ]);
+    expect(alertItems[0]).toContain('<code class="token">cn-hangzhou/a:1</code>');
+    expect(alertItems[0]).toContain('by <strong>alice</strong>');
+    expect(alertItems[0]).toContain(`until <time datetime="${new Date(T0 + 90 * MINUTE).toISOString()}">`);
+    expect(alertItems[0]).toContain('<q>restarting the gateway</q>');
+    expect(alertItems[1]).toContain('mse-watch ack cn-hangzhou/b:1');
+    // the config's silence first, then the stored one; the ended and the pending ones are not in force
+    expect(alertItems[2]).toContain('in the config');
+    expect(alertItems[2]).toContain('<code class="token">monitor/*</code>');
+    expect(alertItems[3]).toContain('by <strong>bob</strong> · <code>s-now</code>');
+    expect(alertItems[3]).toContain('holds back 1 key');
+    expect(section).not.toContain('old/*');
+    expect(section).not.toContain('s-later');
+    expect(answer.body).toContain('2 alerts firing, 1 acknowledged.');
+    // no alert state, no section
+    const without = statusResponse({ method: 'GET', path: '/' }, snapshot, { now: NOW, build });
+    expect(without.body).not.toContain('<h2>Alerts</h2>');
+  });
+});
+
 describe('loadStatusSnapshot: what the pages read from a state directory', () => {
   let dir: string;
   beforeEach(async () => {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../shared/catalog/index.ts';
 import { appendRun, freshHistory, type History, incidents } from '../../shared/history/index.ts';
 import type { ProbeStatus } from '../../shared/probes/types.ts';
-import { renderStatusPage } from '../../shared/report/status-page.ts';
+import { renderStatusPage, type StatusAlerts } from '../../shared/report/status-page.ts';
 import {
   DAY,
   failingNacos,
@@ -102,7 +102,47 @@ const build = (): History => {
 
 const history = build();
 const build_ = { version: '0.1.0', catalogVersion: catalog.version };
-const html = renderStatusPage({ history, now: NOW, build: build_ });
+const HOSTILE_COMMENT = '<b>on it</b> & "rolling back"';
+// what the status routes derive from the alert state: one firing key acknowledged, one flapping key nobody took,
+// a stored silence and one from the config
+const alerts: StatusAlerts = {
+  troubles: [
+    {
+      key: `cn-hangzhou/${keyOf(governance[0]!)}`,
+      category: 'governance-rules',
+      label: `governance-rules endpoint ${keyOf(governance[0]!)}`,
+      status: 'firing',
+      since: new Date(NOW - 2 * HOUR).toISOString(),
+      detail: 'timeout: no TCP handshake within 3000.0 ms',
+      ack: {
+        at: new Date(NOW - HOUR).toISOString(),
+        by: 'alice',
+        until: 'resolved',
+        comment: HOSTILE_COMMENT,
+      },
+    },
+    {
+      key: 'nacos/mse-0123abcd-nacos-ans.mse.aliyuncs.com:8848/naming-roundtrip',
+      category: 'nacos',
+      label: 'Nacos naming-roundtrip',
+      status: 'flapping',
+      since: new Date(NOW - 30 * MINUTE).toISOString(),
+    },
+  ],
+  silences: [
+    {
+      id: 'sil-7f3a',
+      source: 'state',
+      match: ['cn-shanghai/*'],
+      end: new Date(NOW + 3 * HOUR).toISOString(),
+      comment: 'VPN maintenance',
+      createdBy: 'bob',
+      matches: ['cn-shanghai/100.100.80.1:8848'],
+    },
+    { source: 'config', match: ['monitor/network'], end: new Date(NOW + DAY).toISOString(), matches: [] },
+  ],
+};
+const html = renderStatusPage({ history, now: NOW, build: build_, alerts });
 const expectedIncidents = incidents(history, { now: NOW, from: NOW - 7 * DAY });
 
 describe('renderStatusPage (structure)', () => {
@@ -204,8 +244,55 @@ describe('renderStatusPage (structure)', () => {
     );
   });
 
+  it('shows what is firing, who acknowledged it and until when, and the silences in force', () => {
+    const section = html.slice(html.indexOf('<h2>Alerts</h2>'), html.indexOf('<h2>Uptime</h2>'));
+    expect(html.indexOf('class="regions"')).toBeLessThan(html.indexOf('<h2>Alerts</h2>'));
+    expect(html.indexOf('<h2>Alerts</h2>')).toBeLessThan(html.indexOf('<h2>Uptime</h2>'));
+    const items = section.split('<li ').slice(1);
+    expect(items).toHaveLength(4);
+    const [acked, flapping, stored, fromConfig] = items as [string, string, string, string];
+    expect(acked).toMatch(/^class="alert acked" data-status="firing" data-acked="true"/);
+    expect(acked).toContain('ACKNOWLEDGED</span> by <strong>alice</strong>');
+    expect(acked).toContain('until it resolves: reminders are held');
+    expect(acked).toContain('<q>&lt;b&gt;on it&lt;/b&gt; &amp; &quot;rolling back&quot;</q>');
+    expect(acked).toContain(`<code class="token">cn-hangzhou/${keyOf(governance[0]!)}</code>`);
+    expect(acked).toContain('since</span> <time datetime="');
+    expect(acked).toContain(' · 2h');
+    expect(acked).toContain('timeout: no TCP handshake within 3000.0 ms');
+    expect(flapping).toMatch(/^class="alert" data-status="flapping" data-acked="false"/);
+    expect(flapping).toContain('FLAPPING');
+    expect(flapping).toContain(
+      'NOT ACKNOWLEDGED</span> <span class="muted">take it: <code>mse-watch ack nacos/mse-0123abcd-nacos-ans.mse.aliyuncs.com:8848/naming-roundtrip</code>',
+    );
+    expect(stored).toContain('SILENCED</span> until <time');
+    expect(stored).toContain('by <strong>bob</strong> · <code>sil-7f3a</code> · <q>VPN maintenance</q>');
+    expect(stored).toContain('holds back 1 key');
+    expect(fromConfig).toContain('in the config');
+    expect(fromConfig).toContain('matches nothing now');
+    // the verdict says it too, before anything else
+    expect(html.slice(html.indexOf('id="verdict"'), html.indexOf('class="regions"'))).toContain(
+      '2 alerts firing, 1 acknowledged.',
+    );
+  });
+
+  it('without alerting there is no alerts section; with nothing firing it says so', () => {
+    const none = renderStatusPage({ history, now: NOW, build: build_ });
+    expect(none).not.toContain('<h2>Alerts</h2>');
+    expect(none).not.toContain('alerts firing');
+    const quiet = renderStatusPage({ history, now: NOW, alerts: { troubles: [], silences: [] } });
+    expect(quiet).toContain('<h2>Alerts</h2>');
+    expect(quiet).toContain('Nothing is firing.');
+    expect(quiet).not.toContain('Silences in force');
+    const allTaken = renderStatusPage({
+      history,
+      now: NOW,
+      alerts: { troubles: [alerts.troubles[0]!], silences: [] },
+    });
+    expect(allTaken).toContain('1 alert firing, acknowledged.');
+  });
+
   it('is a pure function of history and time; an empty history says there is nothing yet', () => {
-    expect(renderStatusPage({ history, now: NOW, build: build_ })).toBe(html);
+    expect(renderStatusPage({ history, now: NOW, build: build_, alerts })).toBe(html);
     const empty = renderStatusPage({ history: freshHistory(), now: NOW });
     expect(empty).toContain('No runs yet');
     expect(empty).toContain('data-ok="false"');
