@@ -4,7 +4,46 @@ import { regionTargets } from '../catalog/index.ts';
 export const ALLOWLIST_FORMATS = ['csv', 'json', 'iptables', 'nftables', 'terraform', 'aliyun-sg'] as const;
 export type AllowlistFormat = (typeof ALLOWLIST_FORMATS)[number];
 
-export type AllowlistInput = { region: Region; includeArms: boolean; catalogVersion: string };
+export type AllowlistInput = {
+  region: Region;
+  includeArms: boolean;
+  catalogVersion: string;
+  /** Where the nftables output goes: the user's table whose output chain drops (default `inet filter`, `output`). */
+  nft?: NftPlace;
+};
+
+/** The user's nftables table and the output chain in it that jumps to ours. */
+export type NftPlace = { family: 'ip' | 'inet'; table: string; chain: string };
+export const DEFAULT_NFT_PLACE: NftPlace = { family: 'inet', table: 'filter', chain: 'output' };
+
+// nft's own identifier syntax, without the "/" and "\\" it also allows: the names go into a shell command line
+const NFT_NAME = /^[A-Za-z_][A-Za-z0-9_.]{0,62}$/;
+
+/**
+ * Reads `--nft-table` as nft writes it ("inet filter", "ip fw"). Only ip and inet: the MSE endpoints are IPv4
+ * addresses, which an ip6 table never sees, and bridge, arp and netdev tables do not filter what a host sends.
+ */
+export const parseNftTable = (text: string): Pick<NftPlace, 'family' | 'table'> => {
+  const [family, table, ...rest] = text.trim().split(/\s+/);
+  if (family === undefined || table === undefined || rest.length > 0)
+    throw new Error(
+      `--nft-table takes a family and a name as nft writes them, e.g. "inet filter"; got "${text}"`,
+    );
+  if (family !== 'ip' && family !== 'inet')
+    throw new Error(
+      `--nft-table: a table of family ${family} cannot hold these rules; name an ip or inet table (the MSE endpoints are IPv4 addresses)`,
+    );
+  return { family, table: nftName('--nft-table', table) };
+};
+
+/** A table or chain name nft accepts and a shell passes through unchanged. */
+export const nftName = (flag: string, name: string): string => {
+  if (!NFT_NAME.test(name))
+    throw new Error(
+      `${flag}: "${name}" is not an nft name (a letter or _, then letters, digits, _ or ., at most 63)`,
+    );
+  return name;
+};
 
 const header = (input: AllowlistInput, comment: string): string =>
   [
@@ -51,15 +90,16 @@ const json = (input: AllowlistInput, targets: Target[]): string =>
 export const IPTABLES_CHAIN = 'MSE-WATCH-EGRESS';
 /** The chain the nftables output owns, inside the user's table (a chain of another table cannot be jumped to). */
 export const NFT_CHAIN = 'mse_watch_egress';
-/** The table the nftables output writes into: the one /etc/nftables.conf declares on Debian, Ubuntu and Fedora. */
-export const NFT_TABLE = 'inet filter';
-/** The user's output chain in NFT_TABLE that jumps to NFT_CHAIN. */
-export const NFT_OUTPUT_CHAIN = 'output';
 
 /** The one-time hook into OUTPUT, safe to run again: it checks before it inserts. */
 export const iptablesHook = `iptables -C OUTPUT -j ${IPTABLES_CHAIN} 2>/dev/null || iptables -I OUTPUT 1 -j ${IPTABLES_CHAIN}`;
 /** The one-time jump from the user's output chain, safe to run again: it checks before it inserts. */
-export const nftHook = `nft list chain ${NFT_TABLE} ${NFT_OUTPUT_CHAIN} | grep -q 'jump ${NFT_CHAIN}' || nft insert rule ${NFT_TABLE} ${NFT_OUTPUT_CHAIN} jump ${NFT_CHAIN}`;
+export const nftHookFor = (place: NftPlace): string => {
+  const table = `${place.family} ${place.table}`;
+  return `nft list chain ${table} ${place.chain} | grep -q 'jump ${NFT_CHAIN}' || nft insert rule ${table} ${place.chain} jump ${NFT_CHAIN}`;
+};
+/** The hook for the default place, `inet filter` and its `output` chain (what /etc/nftables.conf declares). */
+export const nftHook = nftHookFor(DEFAULT_NFT_PLACE);
 
 /**
  * iptables-restore input that cannot hurt: it declares only its own chain (declaring a chain under --noflush
@@ -94,27 +134,32 @@ const iptables = (input: AllowlistInput, targets: Target[]): string => {
  * an accept in one ends only that chain: a table of our own could never open what another table's chain drops,
  * whatever its priority. So the rules live in a regular chain of the user's own table, which the user's output
  * chain jumps to once. Declare-then-flush makes loading again replace the chain; nothing else in the table is
- * touched. Written for `table inet filter` with an `output` chain; another table: replace the name.
+ * touched. The table is `inet filter` with an `output` chain (what /etc/nftables.conf declares) unless the
+ * caller names the user's own (`--nft-table`, `--nft-chain`).
  */
 const nftables = (input: AllowlistInput, targets: Target[]): string => {
+  const place = input.nft ?? DEFAULT_NFT_PLACE;
+  const table = `${place.family} ${place.table}`;
   const rules = byCategoryAndPort(targets).map(
     (g) => `    ip daddr { ${g.ips.join(', ')} } tcp dport ${g.port} accept comment "mse ${g.category}"`,
   );
+  const named =
+    input.nft === undefined ? ', as /etc/nftables.conf declares it; --nft-table names another' : '';
   return `${header(input, '#')}
 #
 # nftables runs every base chain on the output hook, and an accept in one table does not override a drop in
 # another: these rules only help inside the table whose chain drops. They go into a chain of their own in that
-# table (${NFT_TABLE}, as /etc/nftables.conf declares it; for another table replace "${NFT_TABLE}" below), and
-# its ${NFT_OUTPUT_CHAIN} chain jumps to it, once, ahead of the drop (safe to run again: it checks first):
+# table (${table}${named}),
+# and its ${place.chain} chain jumps to it, once, ahead of the drop (safe to run again: it checks first):
 #   nft -f mse.nft
-#   ${nftHook}
+#   ${nftHookFor(place)}
 # Loading again replaces only ${NFT_CHAIN}. It only accepts: what it does not match goes on through your chain.
-table ${NFT_TABLE} {
+table ${table} {
   chain ${NFT_CHAIN} {
   }
 }
-flush chain ${NFT_TABLE} ${NFT_CHAIN}
-table ${NFT_TABLE} {
+flush chain ${table} ${NFT_CHAIN}
+table ${table} {
   chain ${NFT_CHAIN} {
 ${rules.join('\n')}
   }

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { iptablesHook, nftHook, renderAllowlist } from '../../shared/allowlist/index.ts';
+import { iptablesHook, nftHook, nftHookFor, renderAllowlist } from '../../shared/allowlist/index.ts';
 import { loadCatalog, type Region, resolveRegion } from '../../shared/catalog/index.ts';
 
 const catalog = loadCatalog();
@@ -294,6 +294,59 @@ table inet other {
       expect(items.some((item) => item.rule?.table === 'other' && item.rule.comment === 'other table')).toBe(
         true,
       );
+      expect(nftPairs(ruleset)).toStrictEqual(expectedPairs(region, false));
+    },
+  );
+
+  it.skipIf(!has('nft') || skipNamespace !== undefined)(
+    `nftables into the user's own table (--nft-table "ip fw" --nft-chain out): ${ip}:${openPort} opens there, inet filter is never created`,
+    () => {
+      const user = fileOf(
+        'user-fw.nft',
+        'table ip fw {\n  chain out {\n    type filter hook output priority 0; policy drop;\n    ct state established,related accept\n  }\n}\n',
+      );
+      const place = { family: 'ip', table: 'fw', chain: 'out' } as const;
+      const rules = fileOf(
+        'fw.nft',
+        renderAllowlist('nftables', {
+          region,
+          includeArms: false,
+          catalogVersion: catalog.version,
+          nft: place,
+        }),
+      );
+      const hook = nftHookFor(place);
+      const run = inNamespace(
+        [
+          setup,
+          'nft -f "$1"',
+          `PROBE="$3"`,
+          probeLine('before'),
+          'nft -f "$2"',
+          hook,
+          hook,
+          probeLine('after'),
+          'echo "ruleset $(nft -j list ruleset)"',
+        ].join('\n'),
+        [user, rules, probe],
+      );
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      expect(result(run.stdout, 'before')).toEqual({ [openPort]: 'dropped', [closedPort]: 'dropped' });
+      expect(result(run.stdout, 'after')).toEqual({ [openPort]: 'open', [closedPort]: 'dropped' });
+      const ruleset = run.stdout
+        .split('\n')
+        .find((line) => line.startsWith('ruleset '))!
+        .slice(8);
+      const items = nftItems(ruleset);
+      expect(
+        items.flatMap((item) => (item.table ? [`${item.table.family} ${item.table.name}`] : [])),
+      ).toEqual(['ip fw']);
+      const out = items.flatMap((item) => (item.rule?.chain === 'out' ? [item.rule] : []));
+      expect(out.map((rule) => JSON.stringify(rule.expr))).toEqual([
+        JSON.stringify([{ jump: { target: 'mse_watch_egress' } }]),
+        expect.stringContaining('"ct"'),
+      ]);
       expect(nftPairs(ruleset)).toStrictEqual(expectedPairs(region, false));
     },
   );

@@ -111,6 +111,64 @@ describe('mse-watch catalog / allowlist (in-process)', () => {
   });
 
   it.each([
+    [
+      ['--nft-table', 'ip6 fw'],
+      '--nft-table: a table of family ip6 cannot hold these rules; name an ip or inet table (the MSE endpoints are IPv4 addresses)',
+    ],
+    [
+      ['--nft-table', 'filter'],
+      '--nft-table takes a family and a name as nft writes them, e.g. "inet filter"; got "filter"',
+    ],
+    [
+      ['--nft-table', 'inet fw;reboot'],
+      '--nft-table: "fw;reboot" is not an nft name (a letter or _, then letters, digits, _ or ., at most 63)',
+    ],
+    [
+      ['--nft-chain', '$(id)'],
+      '--nft-chain: "$(id)" is not an nft name (a letter or _, then letters, digits, _ or ., at most 63)',
+    ],
+  ])('allowlist --format nftables %j exits 2 with one line', async (flags, message) => {
+    const result = await runCliCapture(['allowlist', '-r', 'cn-shanghai', '-f', 'nftables', ...flags]);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe(`mse-watch: ${message} (see mse-watch allowlist --help)\n`);
+  });
+
+  it('allowlist --nft-table without --format nftables is a usage error, not ignored', async () => {
+    const result = await runCliCapture(['allowlist', '-r', 'cn-shanghai', '--nft-table', 'ip fw']);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/^mse-watch: --nft-table and --nft-chain apply to --format nftables/);
+  });
+
+  it('allowlist --nft-table "ip fw" --nft-chain out writes into that table and hooks that chain', async () => {
+    const argv = [
+      'allowlist',
+      '-r',
+      'cn-shanghai',
+      '-f',
+      'nftables',
+      '--nft-table',
+      ' ip  fw ',
+      '--nft-chain',
+      'out',
+    ];
+    const result = await runCliCapture(argv);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(
+      renderAllowlist('nftables', {
+        region: resolveRegion(catalog, 'cn-shanghai'),
+        includeArms: false,
+        catalogVersion: catalog.version,
+        nft: { family: 'ip', table: 'fw', chain: 'out' },
+      }),
+    );
+    expect(result.stdout).toContain('flush chain ip fw mse_watch_egress');
+    expect(result.stdout).toContain('nft insert rule ip fw out jump mse_watch_egress');
+    expect(result.stdout).not.toContain('inet filter');
+  });
+
+  it.each([
     ['csv', false],
     ['nftables', true],
     ['aliyun-sg', true],
