@@ -27,6 +27,7 @@ describe('the audit: config section', () => {
   it('takes security groups, a VPC or a vSwitch, an instance, and defaults the rest', () => {
     expect(AuditConfig.parse({ securityGroups: ['sg-bp1abc'], vSwitchId: 'vsw-bp1xyz' })).toEqual({
       securityGroups: ['sg-bp1abc'],
+      ecsInstances: [],
       vSwitchId: 'vsw-bp1xyz',
       network: 'public',
       maintenanceTimezone: 'Asia/Shanghai',
