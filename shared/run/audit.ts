@@ -3,9 +3,9 @@ import type { AuditConfig } from '../aliyun/audit-config.ts';
 import type { CredentialSource } from '../aliyun/credentials.ts';
 import {
   describeEgressRules,
+  describeInstances,
   describePortRangeList,
   describePrefixList,
-  describeInstances,
   describeSecurityGroups,
   type EcsInstanceSummary,
   type Permission,
@@ -16,8 +16,8 @@ import { OpenApiError } from '../aliyun/openapi-errors.ts';
 import { parseEndpointUrl, ramAction } from '../aliyun/openapi-products.ts';
 import { describeRouteEntries, describeRouteTables, describeVSwitch } from '../aliyun/vpc.ts';
 import { type Catalog, type Region, regionTargets, type Target } from '../catalog/index.ts';
-import { auditFindings } from '../diagnose/audit/findings.ts';
 import { auditEcsInstance } from '../diagnose/audit/ecs-instance.ts';
+import { auditFindings } from '../diagnose/audit/findings.ts';
 import { ecsInstanceFix, securityGroupFix } from '../diagnose/audit/fix.ts';
 import {
   instanceCondition,
@@ -525,7 +525,9 @@ export const runAudit = async (params: AuditParams, deps: AuditDeps): Promise<Au
   const now = new Date(deps.now());
   const instanceAudits = instances.map((instance) => instanceAudit(instance, now));
   const fixes = [
-    ...securityGroups.flatMap((group) => securityGroupFix(params.region, params.catalog.version, group) ?? []),
+    ...securityGroups.flatMap(
+      (group) => securityGroupFix(params.region, params.catalog.version, group) ?? [],
+    ),
     ...ecsInstances.flatMap(
       (instance) => ecsInstanceFix(params.region, params.catalog.version, instance) ?? [],
     ),

@@ -23,7 +23,13 @@ export type CloudCause =
       ruleId: string;
       detail: string;
     }
-  | { kind: 'instance-default'; instanceId: string; securityGroupIds: string[]; policy: string; detail: string }
+  | {
+      kind: 'instance-default';
+      instanceId: string;
+      securityGroupIds: string[];
+      policy: string;
+      detail: string;
+    }
   | {
       kind: 'instance-not-evaluated';
       instanceId: string;

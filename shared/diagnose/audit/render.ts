@@ -49,10 +49,7 @@ export const renderAuditText = (report: AuditReport, options: AuditTextOptions):
   if (report.ecsInstances.length > 0) {
     out.push('', c.bold('ECS instances (their security groups together)'));
     for (const instance of report.ecsInstances) {
-      const where = [
-        instance.vSwitchId,
-        instance.vpcId ? `in ${instance.vpcId}` : undefined,
-      ].filter(Boolean);
+      const where = [instance.vSwitchId, instance.vpcId ? `in ${instance.vpcId}` : undefined].filter(Boolean);
       const head = `  ${c.bold(instance.instanceId)}${instance.name ? ` "${instance.name}"` : ''} (${instance.type === 'normal' ? 'basic' : instance.type}, groups ${instance.securityGroupIds.join(', ') || 'none'}${where.length > 0 ? `; ${where.join(' ')}` : ''})`;
       if (!instance.evaluated) {
         out.push(`${head}: ${c.yellow('not evaluated')}`, `    ${instance.reason ?? ''}`);
