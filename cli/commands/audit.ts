@@ -26,7 +26,9 @@ const resourceId =
   (flag: string, prefix: string) =>
   (value: string): string => {
     if (!new RegExp(`^${prefix}-[A-Za-z0-9-]+$`).test(value))
-      throw new InvalidArgumentError(`${flag} takes a ${prefix}-… id, got "${value}"`);
+      throw new InvalidArgumentError(
+        `${flag} takes ${/^[aeiou]/.test(prefix) ? 'an' : 'a'} ${prefix}-… id, got "${value}"`,
+      );
     return value;
   };
 const securityGroupId = resourceId('--security-group', 'sg');
