@@ -163,6 +163,7 @@ const readGroups = async (
   ids: readonly string[],
   api: OpenApi,
   region: Region,
+  /** What to check when a group is not found (one sentence, after the colon). */
   askedBy: (id: string) => string,
   errors: AuditError[],
 ): Promise<{ groups: Map<string, ReadGroup>; lists: ReferencedLists }> => {
@@ -181,7 +182,7 @@ const readGroups = async (
   for (const id of ids) {
     const summary = summaries.find((s) => s.SecurityGroupId === id);
     if (!summary) {
-      const message = `security group ${id} does not exist in ${region.id}: check ${askedBy(id)} and --region`;
+      const message = `security group ${id} does not exist in ${region.id}: ${askedBy(id)}`;
       errors.push({ section: 'securityGroups', code: 'not-found', message });
       groups.set(id, { id, unreadable: 'it does not exist' });
       continue;
@@ -261,8 +262,11 @@ const auditSecurity = async (
     for (const id of instance.SecurityGroupIds.SecurityGroupId)
       owners.set(id, [...(owners.get(id) ?? []), instance.InstanceId]);
   const ids = [...new Set([...params.securityGroupIds, ...owners.keys()])];
+  // what to check when a group is not found: the flag that named it, or the instance that lists it
   const askedBy = (id: string) =>
-    named.has(id) ? '--security-group' : `the groups of ECS instance ${owners.get(id)?.join(', ')}`;
+    named.has(id)
+      ? 'check --security-group and --region'
+      : `ECS instance ${owners.get(id)?.join(', ')} lists it; check the instance's security groups in the ECS console`;
   const { groups, lists } = await readGroups(ids, api, params.region, askedBy, errors);
 
   const securityGroups: SecurityGroupAudit[] = [];

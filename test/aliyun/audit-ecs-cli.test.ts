@@ -337,6 +337,35 @@ describe('mse-watch audit --ecs-instance', () => {
     expect(report.ecsInstances.map((i) => i.instanceId)).toEqual(['i-ent2']);
   });
 
+  it('a group of the instance that cannot be found leaves the instance not evaluated, and says which instance lists it', async () => {
+    const server = await start({
+      ecsInstances: [
+        {
+          InstanceId: 'i-ghost',
+          SecurityGroupIds: ['sg-ent-b', 'sg-gone'],
+          VpcId: 'vpc-app',
+          VSwitchId: 'vsw-db',
+        },
+      ],
+    });
+    const run = await audit(server, [...ecsArgs('i-ghost'), '--json']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(
+      "mse-watch: security group sg-gone does not exist in cn-hangzhou: ECS instance i-ghost lists it; check the instance's security groups in the ECS console\n",
+    );
+    const report = AuditReport.parse(JSON.parse(run.stdout));
+    expect(report.ecsInstances[0]).toMatchObject({
+      type: 'unknown',
+      evaluated: false,
+      allowed: 0,
+      blocked: [],
+    });
+    expect(report.ecsInstances[0]!.reason).toMatch(
+      /^security group sg-gone could not be read \(it does not exist\)/,
+    );
+    expect(report.ok).toBe(false);
+  });
+
   it('a RAM denial of ecs:DescribeInstances names the action and the statement to add', async () => {
     const server = await start({ deny: [{ action: 'DescribeInstances' }] });
     const run = await audit(server, ecsArgs('i-ent2'));
