@@ -12,6 +12,7 @@ import { colorFor, jsonText } from '../render.ts';
 type AuditFlags = {
   region: string;
   securityGroup?: string[];
+  ecsInstance?: string[];
   vpc?: string;
   vswitch?: string;
   instance?: string;
@@ -25,13 +26,21 @@ const resourceId =
   (flag: string, prefix: string) =>
   (value: string): string => {
     if (!new RegExp(`^${prefix}-[A-Za-z0-9-]+$`).test(value))
-      throw new InvalidArgumentError(`${flag} takes a ${prefix}-… id, got "${value}"`);
+      throw new InvalidArgumentError(
+        `${flag} takes ${/^[aeiou]/.test(prefix) ? 'an' : 'a'} ${prefix}-… id, got "${value}"`,
+      );
     return value;
   };
 const securityGroupId = resourceId('--security-group', 'sg');
 const collectSecurityGroup = (value: string, previous: string[] = []): string[] => [
   ...previous,
   securityGroupId(value),
+];
+
+const ecsInstanceId = resourceId('--ecs-instance', 'i');
+const collectEcsInstance = (value: string, previous: string[] = []): string[] => [
+  ...previous,
+  ecsInstanceId(value),
 ];
 
 const instanceId = (value: string): string => {
@@ -51,6 +60,12 @@ export const registerAudit: Registrar = (program, io, setExit) => {
       new Option('--security-group <id>', 'a security group to evaluate (repeat for more)').argParser(
         collectSecurityGroup,
       ),
+    )
+    .addOption(
+      new Option(
+        '--ecs-instance <id>',
+        "an ECS instance: all its security groups evaluated together, as ECS applies them, and its vSwitch's route table (repeat for more)",
+      ).argParser(collectEcsInstance),
     )
     .addOption(
       new Option('--vpc <id>', 'audit every route table of this VPC')
@@ -95,6 +110,7 @@ export const registerAudit: Registrar = (program, io, setExit) => {
           region,
           includeArms: flags.includeArms ?? false,
           securityGroupIds: [...new Set(flags.securityGroup ?? [])],
+          ecsInstanceIds: [...new Set(flags.ecsInstance ?? [])],
           ...(flags.vpc ? { vpcId: flags.vpc } : {}),
           ...(flags.vswitch ? { vSwitchId: flags.vswitch } : {}),
           ...(flags.instance ? { instanceId: flags.instance } : {}),
@@ -117,6 +133,10 @@ export const registerAudit: Registrar = (program, io, setExit) => {
       [
         'mse-watch audit --region cn-hangzhou --security-group sg-bp1abc --vswitch vsw-bp1def',
         'the egress rules and the route table that decide whether this vSwitch reaches MSE',
+      ],
+      [
+        'mse-watch audit --region cn-hangzhou --ecs-instance i-bp1abc --ecs-instance i-bp1def',
+        "two ECS instances, each with all its security groups together, and their vSwitches' route tables",
       ],
       ['mse-watch audit --region cn-hangzhou --instance mse-cn-abc123 --json', 'one MSE instance, as JSON'],
       [

@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import { parseEndpointUrl } from './openapi-products.ts';
 
+/** `what` with its article: "a VPC", "an ECS instance". */
 const id = (prefix: string, what: string) =>
   z
     .string()
     .regex(
       new RegExp(`^${prefix}-[A-Za-z0-9-]+$`),
-      `a ${what} id, e.g. ${prefix}-bp1abc… (from the ECS or VPC console)`,
+      `${what} id, e.g. ${prefix}-bp1abc… (from the ECS or VPC console)`,
     );
 
 const isEndpoint = (value: string): boolean => {
@@ -34,11 +35,16 @@ const isTimeZone = (zone: string): boolean => {
 export const AuditConfig = z
   .strictObject({
     /** The security groups of the instances that must reach MSE (the function's own: its vpcConfig.securityGroupId). */
-    securityGroups: z.array(id('sg', 'security group')).default([]),
+    securityGroups: z.array(id('sg', 'a security group')).default([]),
+    /**
+     * ECS instances that must reach MSE: all the security groups of each are evaluated together, as ECS applies
+     * them, and (without vpcId or vSwitchId) the route table of each one's vSwitch is audited.
+     */
+    ecsInstances: z.array(id('i', 'an ECS instance')).default([]),
     /** Audit every route table of this VPC ... */
-    vpcId: id('vpc', 'VPC').optional(),
+    vpcId: id('vpc', 'a VPC').optional(),
     /** ... or only the one this vSwitch uses. */
-    vSwitchId: id('vsw', 'vSwitch').optional(),
+    vSwitchId: id('vsw', 'a vSwitch').optional(),
     /** Only this MSE instance; by default every instance of the region. */
     instanceId: z
       .string()

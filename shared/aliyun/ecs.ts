@@ -141,3 +141,64 @@ export const describePortRangeList = async (api: OpenApi, portRangeListId: strin
   );
   return answer.Entries.map((entry) => entry.PortRange);
 };
+
+export const EcsInstanceSummary = z.object({
+  InstanceId: z.string().min(1),
+  InstanceName: Optional,
+  Status: Optional,
+  /** vpc | classic */
+  InstanceNetworkType: Optional,
+  /** The groups of the instance's primary ENI, in the order ECS lists them. */
+  SecurityGroupIds: z
+    .object({ SecurityGroupId: z.array(z.string().min(1)).default([]) })
+    .default({ SecurityGroupId: [] }),
+  VpcAttributes: z.object({ VpcId: Optional, VSwitchId: Optional }).optional(),
+  // DescribeInstances lists the ENIs (Primary, Secondary, Trunk) without their security groups: a secondary ENI's
+  // groups are only in DescribeNetworkInterfaces
+  NetworkInterfaces: z
+    .object({
+      NetworkInterface: z
+        .array(z.object({ NetworkInterfaceId: Optional, Type: Optional, PrimaryIpAddress: Optional }))
+        .default([]),
+    })
+    .default({ NetworkInterface: [] }),
+});
+export type EcsInstanceSummary = z.infer<typeof EcsInstanceSummary>;
+
+export const DescribeInstancesAnswer = z.object({
+  RequestId: z.string().optional(),
+  NextToken: Optional,
+  Instances: z.object({ Instance: z.array(EcsInstanceSummary).default([]) }).default({ Instance: [] }),
+});
+
+/**
+ * The ECS instances with these ids (their security groups, VPC and vSwitch); an id that does not exist is simply
+ * absent from the answer. `InstanceIds` takes at most 100 ids (a JSON array); pages follow NextToken (MaxResults
+ * 1..100; TotalCount is not valid in that mode, so it is not read).
+ */
+export const describeInstances = async (
+  api: OpenApi,
+  ids: readonly string[],
+): Promise<EcsInstanceSummary[]> => {
+  const instances: EcsInstanceSummary[] = [];
+  for (let i = 0; i < ids.length; i += IDS_PER_CALL) {
+    const batch = ids.slice(i, i + IDS_PER_CALL);
+    instances.push(
+      ...(await followNextToken('ECS DescribeInstances', async (nextToken) => {
+        const answer = await api.call(
+          'ecs',
+          'DescribeInstances',
+          {
+            RegionId: api.region,
+            InstanceIds: JSON.stringify(batch),
+            MaxResults: 100,
+            NextToken: nextToken,
+          },
+          DescribeInstancesAnswer,
+        );
+        return { items: answer.Instances.Instance, nextToken: answer.NextToken };
+      })),
+    );
+  }
+  return instances;
+};

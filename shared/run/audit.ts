@@ -3,9 +3,11 @@ import type { AuditConfig } from '../aliyun/audit-config.ts';
 import type { CredentialSource } from '../aliyun/credentials.ts';
 import {
   describeEgressRules,
+  describeInstances,
   describePortRangeList,
   describePrefixList,
   describeSecurityGroups,
+  type EcsInstanceSummary,
   type Permission,
 } from '../aliyun/ecs.ts';
 import { type ClusterInfo, type ClusterSummary, listClusters, queryClusterInfo } from '../aliyun/mse.ts';
@@ -14,8 +16,9 @@ import { OpenApiError } from '../aliyun/openapi-errors.ts';
 import { parseEndpointUrl, ramAction } from '../aliyun/openapi-products.ts';
 import { describeRouteEntries, describeRouteTables, describeVSwitch } from '../aliyun/vpc.ts';
 import { type Catalog, type Region, regionTargets, type Target } from '../catalog/index.ts';
+import { auditEcsInstance } from '../diagnose/audit/ecs-instance.ts';
 import { auditFindings } from '../diagnose/audit/findings.ts';
-import { securityGroupFix } from '../diagnose/audit/fix.ts';
+import { ecsInstanceFix, securityGroupFix } from '../diagnose/audit/fix.ts';
 import {
   instanceCondition,
   type MaintenancePeriod,
@@ -30,6 +33,7 @@ import type {
   AuditError,
   AuditReport,
   AuditSection,
+  EcsInstanceAudit,
   InstanceAudit,
   RouteTableAudit,
   SecurityGroupAudit,
@@ -38,6 +42,7 @@ import { evaluateRoutes, type RouteTableInput } from '../diagnose/audit/routes.t
 import {
   auditSecurityGroup,
   type EgressRule,
+  type GroupType,
   type ReferencedLists,
 } from '../diagnose/audit/security-group.ts';
 import { MseWatchError } from '../util/errors.ts';
@@ -60,6 +65,8 @@ export type AuditParams = {
   region: Region;
   includeArms: boolean;
   securityGroupIds: readonly string[];
+  /** ECS instances whose groups are evaluated together (and whose vSwitches' routes, without vpcId/vSwitchId). */
+  ecsInstanceIds?: readonly string[];
   vpcId?: string;
   vSwitchId?: string;
   /** Only this MSE instance; otherwise every instance of the region. */
@@ -136,29 +143,48 @@ const readLists = async (
   return { prefixLists, portRangeLists };
 };
 
-const auditSecurityGroups = async (
-  params: AuditParams,
+/** A group as read for the audit, or why it could not be. */
+type ReadGroup =
+  | {
+      id: string;
+      name?: string;
+      type: GroupType;
+      vpcId?: string;
+      rules: EgressRule[];
+    }
+  | { id: string; unreadable: string };
+
+/**
+ * Reads every group named (on its own, or as an ECS instance's) once: its type, then its egress rules; then every
+ * prefix and port list their rules refer to, once. A group that cannot be read says why, and is one `errors`
+ * entry (the message names what asked for it).
+ */
+const readGroups = async (
+  ids: readonly string[],
   api: OpenApi,
-  targets: readonly Target[],
+  region: Region,
+  /** What to check when a group is not found (one sentence, after the colon). */
+  askedBy: (id: string) => string,
   errors: AuditError[],
-): Promise<SecurityGroupAudit[]> => {
-  if (params.securityGroupIds.length === 0) return [];
+): Promise<{ groups: Map<string, ReadGroup>; lists: ReferencedLists }> => {
+  const groups = new Map<string, ReadGroup>();
+  const none = { groups, lists: { prefixLists: {}, portRangeLists: {} } };
+  if (ids.length === 0) return none;
   let summaries: Awaited<ReturnType<typeof describeSecurityGroups>>;
   try {
-    summaries = await describeSecurityGroups(api, params.securityGroupIds);
+    summaries = await describeSecurityGroups(api, ids);
   } catch (error) {
-    errors.push(asError('securityGroups', error));
-    return [];
+    const entry = asError('securityGroups', error);
+    errors.push(entry);
+    for (const id of ids) groups.set(id, { id, unreadable: entry.message });
+    return none;
   }
-  const audits: SecurityGroupAudit[] = [];
-  for (const id of params.securityGroupIds) {
+  for (const id of ids) {
     const summary = summaries.find((s) => s.SecurityGroupId === id);
     if (!summary) {
-      errors.push({
-        section: 'securityGroups',
-        code: 'not-found',
-        message: `security group ${id} does not exist in ${params.region.id}: check --security-group and --region`,
-      });
+      const message = `security group ${id} does not exist in ${region.id}: ${askedBy(id)}`;
+      errors.push({ section: 'securityGroups', code: 'not-found', message });
+      groups.set(id, { id, unreadable: 'it does not exist' });
       continue;
     }
     const type = summary.SecurityGroupType;
@@ -168,58 +194,166 @@ const auditSecurityGroups = async (
         code: 'unknown-group-type',
         message: `security group ${id} has type "${type}", neither normal nor enterprise: its default policy is unknown, so it is not evaluated`,
       });
+      groups.set(id, { id, unreadable: `its type "${type}" is neither normal nor enterprise` });
       continue;
     }
     try {
       const rules = (await describeEgressRules(api, id)).map(toRule);
-      const lists = await readLists(api, rules, errors);
-      audits.push(
-        auditSecurityGroup(
-          {
-            id,
-            type,
-            rules,
-            ...(summary.SecurityGroupName ? { name: summary.SecurityGroupName } : {}),
-            ...(summary.VpcId ? { vpcId: summary.VpcId } : {}),
-          },
-          lists,
-          targets,
-        ),
-      );
+      groups.set(id, {
+        id,
+        type,
+        rules,
+        ...(summary.SecurityGroupName ? { name: summary.SecurityGroupName } : {}),
+        ...(summary.VpcId ? { vpcId: summary.VpcId } : {}),
+      });
     } catch (error) {
-      errors.push(asError('securityGroups', error));
+      const entry = asError('securityGroups', error);
+      errors.push(entry);
+      groups.set(id, { id, unreadable: entry.message });
     }
   }
-  return audits;
+  const rules = [...groups.values()].flatMap((g) => ('rules' in g ? g.rules : []));
+  return { groups, lists: await readLists(api, rules, errors) };
 };
 
+/** The ECS instances asked for; an id ECS does not know is an input error naming the flag. */
+const readEcsInstances = async (
+  params: AuditParams,
+  api: OpenApi,
+  errors: AuditError[],
+): Promise<EcsInstanceSummary[]> => {
+  const ids = params.ecsInstanceIds ?? [];
+  if (ids.length === 0) return [];
+  let found: EcsInstanceSummary[];
+  try {
+    found = await describeInstances(api, ids);
+  } catch (error) {
+    errors.push(asError('ecsInstances', error));
+    return [];
+  }
+  const instances: EcsInstanceSummary[] = [];
+  for (const id of ids) {
+    const instance = found.find((i) => i.InstanceId === id);
+    if (instance) instances.push(instance);
+    else
+      errors.push({
+        section: 'ecsInstances',
+        code: 'not-found',
+        message: `ECS instance ${id} does not exist in ${params.region.id}: check --ecs-instance and --region`,
+      });
+  }
+  return instances;
+};
+
+/**
+ * The groups named on their own (each evaluated alone, as before), and each ECS instance with all its groups
+ * evaluated together, as ECS applies them. A group shared by both is read once.
+ */
+const auditSecurity = async (
+  params: AuditParams,
+  api: OpenApi,
+  targets: readonly Target[],
+  ecs: readonly EcsInstanceSummary[],
+  errors: AuditError[],
+): Promise<{ securityGroups: SecurityGroupAudit[]; ecsInstances: EcsInstanceAudit[] }> => {
+  const named = new Set(params.securityGroupIds);
+  const owners = new Map<string, string[]>();
+  for (const instance of ecs)
+    for (const id of instance.SecurityGroupIds.SecurityGroupId)
+      owners.set(id, [...(owners.get(id) ?? []), instance.InstanceId]);
+  const ids = [...new Set([...params.securityGroupIds, ...owners.keys()])];
+  // what to check when a group is not found: the flag that named it, or the instance that lists it
+  const askedBy = (id: string) =>
+    named.has(id)
+      ? 'check --security-group and --region'
+      : `ECS instance ${owners.get(id)?.join(', ')} lists it; check the instance's security groups in the ECS console`;
+  const { groups, lists } = await readGroups(ids, api, params.region, askedBy, errors);
+
+  const securityGroups: SecurityGroupAudit[] = [];
+  for (const id of params.securityGroupIds) {
+    const group = groups.get(id);
+    if (!group || 'unreadable' in group) continue;
+    securityGroups.push(auditSecurityGroup(group, lists, targets));
+  }
+  const ecsInstances = ecs.map((instance) => {
+    const groupIds = instance.SecurityGroupIds.SecurityGroupId;
+    const vpcId = instance.VpcAttributes?.VpcId;
+    const vSwitchId = instance.VpcAttributes?.VSwitchId;
+    return auditEcsInstance(
+      {
+        instanceId: instance.InstanceId,
+        ...(instance.InstanceName ? { name: instance.InstanceName } : {}),
+        securityGroupIds: groupIds,
+        ...(vpcId ? { vpcId } : {}),
+        ...(vSwitchId ? { vSwitchId } : {}),
+        secondaryNetworkInterfaceIds: instance.NetworkInterfaces.NetworkInterface.filter(
+          (eni) => eni.Type === 'Secondary',
+        ).map((eni) => eni.NetworkInterfaceId ?? '?'),
+        groups: groupIds.map((id) => groups.get(id) ?? { id, unreadable: 'it was not read' }),
+      },
+      lists,
+      targets,
+    );
+  });
+  return { securityGroups, ecsInstances };
+};
+
+type RouteTableRef = { RouteTableId: string; RouteTableType: string; VSwitchIds: { VSwitchId: string[] } };
+
+/** The route table one vSwitch uses (its VPC from the vSwitch). */
+const vSwitchTable = async (
+  api: OpenApi,
+  vSwitchId: string,
+): Promise<{ vpcId: string; table: RouteTableRef }> => {
+  const vsw = await describeVSwitch(api, vSwitchId);
+  if (!vsw.RouteTable) throw new MseWatchError('no-route-table', `vSwitch ${vSwitchId} names no route table`);
+  const [listed] = await describeRouteTables(api, { routeTableId: vsw.RouteTable.RouteTableId });
+  return {
+    vpcId: vsw.VpcId,
+    table: listed ?? {
+      RouteTableId: vsw.RouteTable.RouteTableId,
+      RouteTableType: vsw.RouteTable.RouteTableType ?? 'System',
+      VSwitchIds: { VSwitchId: [vSwitchId] },
+    },
+  };
+};
+
+/**
+ * The route tables asked for: every table of `--vpc`, the one of `--vswitch`, or else the tables of the ECS
+ * instances' vSwitches (each table once, however many instances use it).
+ */
 const auditRoutes = async (
   params: AuditParams,
   api: OpenApi,
   targets: readonly Target[],
+  instanceVSwitches: readonly string[],
   errors: AuditError[],
-): Promise<{ vpcId: string | null; routes: AuditReport['routes']; routeTables: RouteTableAudit[] }> => {
-  const none = { vpcId: params.vpcId ?? null, routes: [], routeTables: [] };
-  if (!params.vpcId && !params.vSwitchId) return none;
+): Promise<{
+  vpcId: string | null;
+  /** The vSwitches whose tables were audited (none for --vpc). */
+  vSwitchIds: string[];
+  routes: AuditReport['routes'];
+  routeTables: RouteTableAudit[];
+}> => {
+  const vSwitchIds = params.vpcId
+    ? []
+    : params.vSwitchId
+      ? [params.vSwitchId]
+      : [...new Set(instanceVSwitches)];
+  const none = { vpcId: params.vpcId ?? null, vSwitchIds: [], routes: [], routeTables: [] };
+  if (!params.vpcId && vSwitchIds.length === 0) return none;
   try {
     let vpcId = params.vpcId ?? null;
-    let tables: Array<{ RouteTableId: string; RouteTableType: string; VSwitchIds: { VSwitchId: string[] } }>;
-    if (params.vSwitchId) {
-      const vsw = await describeVSwitch(api, params.vSwitchId);
-      vpcId = vsw.VpcId;
-      if (!vsw.RouteTable)
-        throw new MseWatchError('no-route-table', `vSwitch ${params.vSwitchId} names no route table`);
-      const listed = await describeRouteTables(api, { routeTableId: vsw.RouteTable.RouteTableId });
-      tables =
-        listed.length > 0
-          ? listed
-          : [
-              {
-                RouteTableId: vsw.RouteTable.RouteTableId,
-                RouteTableType: vsw.RouteTable.RouteTableType ?? 'System',
-                VSwitchIds: { VSwitchId: [params.vSwitchId] },
-              },
-            ];
+    let tables: RouteTableRef[] = [];
+    if (vSwitchIds.length > 0) {
+      const vpcs = new Set<string>();
+      for (const vSwitchId of vSwitchIds) {
+        const { vpcId: vpc, table } = await vSwitchTable(api, vSwitchId);
+        vpcs.add(vpc);
+        if (!tables.some((t) => t.RouteTableId === table.RouteTableId)) tables.push(table);
+      }
+      // instances in several VPCs: no one VPC is "the audited VPC"
+      vpcId = vpcs.size === 1 ? [...vpcs][0]! : null;
     } else {
       tables = await describeRouteTables(api, { vpcId: params.vpcId! });
       if (tables.length === 0) {
@@ -262,7 +396,7 @@ const auditRoutes = async (
       inputs,
       targets.map((t) => t.ip),
     );
-    return { vpcId, routes: diversions, routeTables: verdicts };
+    return { vpcId, vSwitchIds, routes: diversions, routeTables: verdicts };
   } catch (error) {
     errors.push(asError('routes', error));
     return none;
@@ -375,21 +509,39 @@ export const runAudit = async (params: AuditParams, deps: AuditDeps): Promise<Au
   const api = deps.openapi;
   const targets = regionTargets(params.region, { includeArms: params.includeArms });
   const errors: AuditError[] = [];
-  const [securityGroups, routeAudit, instances] = await Promise.all([
-    auditSecurityGroups(params, api, targets, errors),
-    auditRoutes(params, api, targets, errors),
+  // the ECS instances first: their groups are evaluated together, and their vSwitches' route tables audited when
+  // no --vpc or --vswitch says otherwise; MSE runs beside
+  const ecs = readEcsInstances(params, api, errors);
+  const [security, routeAudit, instances] = await Promise.all([
+    ecs.then((found) => auditSecurity(params, api, targets, found, errors)),
+    ecs.then((found) =>
+      auditRoutes(
+        params,
+        api,
+        targets,
+        found.flatMap((i) => (i.VpcAttributes?.VSwitchId ? [i.VpcAttributes.VSwitchId] : [])),
+        errors,
+      ),
+    ),
     readInstances(api, params, errors),
   ]);
+  const { securityGroups, ecsInstances } = security;
   const now = new Date(deps.now());
   const instanceAudits = instances.map((instance) => instanceAudit(instance, now));
-  const fixes = securityGroups.flatMap(
-    (group) => securityGroupFix(params.region, params.catalog.version, group) ?? [],
-  );
+  const fixes = [
+    ...securityGroups.flatMap(
+      (group) => securityGroupFix(params.region, params.catalog.version, group) ?? [],
+    ),
+    ...ecsInstances.flatMap(
+      (instance) => ecsInstanceFix(params.region, params.catalog.version, instance) ?? [],
+    ),
+  ];
   const findings = auditFindings({
     catalog: params.catalog,
     region: params.region,
     targets,
     securityGroups,
+    ecsInstances,
     fixes,
     routes: routeAudit.routes,
     routeTables: routeAudit.routeTables,
@@ -400,9 +552,15 @@ export const runAudit = async (params: AuditParams, deps: AuditDeps): Promise<Au
   // every endpoint evaluated was asked for: ARMS ones only with includeArms
   const ok =
     securityGroups.every((g) => g.blocked.length === 0 && g.notEvaluated.length === 0) &&
+    ecsInstances.every((i) => i.evaluated && i.blocked.length === 0 && i.notEvaluated.length === 0) &&
     routeAudit.routes.length === 0 &&
     instanceAudits.every((i) => i.condition !== 'trouble');
-  const order: Record<AuditSection, number> = { securityGroups: 0, routes: 1, instances: 2 };
+  const order: Record<AuditSection, number> = {
+    securityGroups: 0,
+    ecsInstances: 1,
+    routes: 2,
+    instances: 3,
+  };
   return {
     region: params.region.id,
     catalogVersion: params.catalog.version,
@@ -412,8 +570,9 @@ export const runAudit = async (params: AuditParams, deps: AuditDeps): Promise<Au
     ok,
     complete: errors.length === 0,
     vpcId: routeAudit.vpcId,
-    vSwitchId: params.vSwitchId ?? null,
+    vSwitchId: params.vSwitchId ?? (routeAudit.vSwitchIds.length === 1 ? routeAudit.vSwitchIds[0]! : null),
     securityGroups,
+    ecsInstances,
     routes: routeAudit.routes,
     routeTables: routeAudit.routeTables,
     instances: instanceAudits,
@@ -431,6 +590,7 @@ export const auditParamsFromConfig = (
 ): AuditParams => ({
   ...base,
   securityGroupIds: audit.securityGroups,
+  ...(audit.ecsInstances.length > 0 ? { ecsInstanceIds: audit.ecsInstances } : {}),
   ...(audit.vpcId ? { vpcId: audit.vpcId } : {}),
   ...(audit.vSwitchId ? { vSwitchId: audit.vSwitchId } : {}),
   ...(audit.instanceId ? { instanceId: audit.instanceId } : {}),

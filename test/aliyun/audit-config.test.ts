@@ -27,6 +27,7 @@ describe('the audit: config section', () => {
   it('takes security groups, a VPC or a vSwitch, an instance, and defaults the rest', () => {
     expect(AuditConfig.parse({ securityGroups: ['sg-bp1abc'], vSwitchId: 'vsw-bp1xyz' })).toEqual({
       securityGroups: ['sg-bp1abc'],
+      ecsInstances: [],
       vSwitchId: 'vsw-bp1xyz',
       network: 'public',
       maintenanceTimezone: 'Asia/Shanghai',
@@ -36,6 +37,7 @@ describe('the audit: config section', () => {
 
   it.each([
     [{ securityGroups: ['bp1abc'] }, 'securityGroups.0', /a security group id, e\.g\. sg-/],
+    [{ ecsInstances: ['i-ok', 'sg-1'] }, 'ecsInstances.1', /an ECS instance id, e\.g\. i-/],
     [{ vpcId: 'vpc-1', vSwitchId: 'vsw-1' }, 'vSwitchId', /give vpcId or vSwitchId, not both/],
     [{ vpcId: 'vsw-1' }, 'vpcId', /a VPC id/],
     [{ endpoint: 'openapi.internal' }, 'endpoint', /https:\/\/<host>\[:port\]/],
@@ -48,6 +50,15 @@ describe('the audit: config section', () => {
     const issue = result.error!.issues[0]!;
     expect(issue.path.join('.')).toBe(path);
     expect(issue.message + JSON.stringify(issue)).toMatch(message);
+  });
+
+  it('takes ECS instances, and hands them to the audit', () => {
+    const audit = AuditConfig.parse({ ecsInstances: ['i-bp1app', 'i-bp1web'] });
+    expect(audit.ecsInstances).toEqual(['i-bp1app', 'i-bp1web']);
+    expect(auditParamsFromConfig(audit, { catalog, region, includeArms: false })).toMatchObject({
+      securityGroupIds: [],
+      ecsInstanceIds: ['i-bp1app', 'i-bp1web'],
+    });
   });
 
   it('becomes audit parameters and client options', () => {

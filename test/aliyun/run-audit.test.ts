@@ -177,6 +177,82 @@ describe('the FC handler with an audit: section', () => {
       expect(lines.join('\n')).not.toContain(secret);
   });
 
+  it("audit.ecsInstances: a failing endpoint's finding names the instance, the rule and its group; the route from the instance's vSwitch", async () => {
+    // the function's instance is in sg-fn (priority-1 Drop of 100.100.45.175) and sg-fn-open (priority-1 Accept of
+    // it): together, the Drop wins the tie
+    fake = await startFakeOpenApi(
+      cloud({
+        securityGroups: [
+          ...cloud().securityGroups!,
+          {
+            id: 'sg-fn-open',
+            type: 'normal',
+            vpcId: 'vpc-app',
+            rules: [
+              {
+                SecurityGroupRuleId: 'sgr-open175',
+                IpProtocol: 'TCP',
+                PortRange: '1/65535',
+                DestCidrIp: '100.100.45.175/32',
+                Policy: 'Accept',
+                Priority: 1,
+              },
+            ],
+          },
+        ],
+        ecsInstances: [
+          {
+            InstanceId: 'i-fn',
+            SecurityGroupIds: ['sg-fn-open', 'sg-fn'],
+            VpcId: 'vpc-app',
+            VSwitchId: 'vsw-fn',
+          },
+        ],
+      }),
+    );
+    const config = {
+      ...simulation.config,
+      probe: { timeout: '1s', attempts: 1, spacing: '0ms' },
+      // no securityGroups and no vSwitchId: the instance gives both
+      audit: { ecsInstances: ['i-fn'], endpoint: fake.url },
+    };
+    const summary = FunctionSummary.parse(
+      await handleProbeEndpoints(timerEvent(JSON.stringify(config)), CONTEXT, {
+        env: {},
+        readFile: (path) => readFile(path, 'utf8'),
+        writeLine: () => undefined,
+        now: Date.now,
+        check: checkConfig,
+      }),
+    );
+    expect(causeOf(summary.findings, '100.100.45.175:9848')).toContain(
+      'Cloud side: 100.100.45.175 (ports 8080, 8848, 9848): instance i-fn (groups sg-fn-open, sg-fn) drops it by rule sgr-drop175 of sg-fn (priority 1 Drop ALL to 100.100.45.175/32 ports -1/-1)',
+    );
+    expect(causeOf(summary.findings, '100.100.17.91:8848')).toContain(
+      '100.100.17.91 (ports 8080, 8848, 9848): route table vtb-sys sends it to VpnGateway vpn-office (route 100.100.17.91/32, rte-vpn)',
+    );
+    expect(summary.audit).toMatchObject({
+      errors: [],
+      blocked: 3,
+      securityGroups: [],
+      ecsInstances: [
+        {
+          instanceId: 'i-fn',
+          securityGroupIds: ['sg-fn-open', 'sg-fn'],
+          type: 'normal',
+          evaluated: true,
+          allowed: 23,
+          blocked: 3,
+          notEvaluated: 0,
+        },
+      ],
+      diversions: [{ routeTableId: 'vtb-sys', routeEntryId: 'rte-vpn' }],
+    });
+    expect(fake.calls('DescribeInstances').map((c) => c.params.InstanceIds)).toEqual(['["i-fn"]']);
+    expect(fake.calls('DescribeVSwitchAttributes').map((c) => c.params.VSwitchId)).toEqual(['vsw-fn']);
+    expect(fake.requests.every((r) => r.status === 200)).toBe(true);
+  });
+
   it('an audit the OpenAPI refuses (RAM): the run stands, and what the audit could not read is a finding', async () => {
     fake = await startFakeOpenApi(
       cloud({ deny: [{ action: 'DescribeSecurityGroupAttribute' }, { action: 'DescribeRouteEntryList' }] }),

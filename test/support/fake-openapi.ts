@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { acs3Signature, acs3StringToSign, decodePairs, rpcV1Signature } from './acs-signature.ts';
 
 /**
- * A loopback Alibaba Cloud OpenAPI endpoint for ECS 2014-05-26, VPC 2016-04-28, MSE 2019-05-31 and
+ * A loopback Alibaba Cloud OpenAPI endpoint for ECS 2014-05-26 (security groups, instances), VPC 2016-04-28, MSE 2019-05-31 and
  * CloudMonitor 2019-01-01 (RPC style), standing in for every product at one base URL: the product is told
  * by the version. It accepts a request only if it is signed as the vendor documents it, recomputed from the
  * bytes received and independently of the SDK:
@@ -80,6 +80,17 @@ export type FakeRouteTable = {
 
 export type FakeVSwitch = { VSwitchId: string; VpcId: string; CidrBlock: string; RouteTableId: string };
 
+export type FakeEcsInstance = {
+  InstanceId: string;
+  InstanceName?: string;
+  /** The primary ENI's groups, as DescribeInstances lists them. */
+  SecurityGroupIds: string[];
+  VpcId?: string;
+  VSwitchId?: string;
+  /** ENIs beyond the primary one (DescribeInstances lists them without their groups). */
+  secondaryEnis?: string[];
+};
+
 export type FakeCluster = Record<string, unknown> & { InstanceId: string };
 
 export type FakeOpenApiOptions = {
@@ -93,6 +104,7 @@ export type FakeOpenApiOptions = {
   vSwitches?: FakeVSwitch[];
   routeTables?: FakeRouteTable[];
   clusters?: FakeCluster[];
+  ecsInstances?: FakeEcsInstance[];
   /** The most items a page holds whatever the client asks for, so paging is exercised. */
   pageCap?: number;
   /** Answer the next `times` calls of `action` with flow control (default Throttling.User, HTTP 400). */
@@ -240,6 +252,67 @@ export const startFakeOpenApi = async (options: FakeOpenApiOptions): Promise<Fak
             Description: '',
             ResourceGroupId: '',
             ServiceManaged: false,
+            Tags: { Tag: [] },
+          })),
+        },
+      };
+    },
+    'ecs/DescribeInstances': (p) => {
+      required(p, 'RegionId');
+      let instances = options.ecsInstances ?? [];
+      if (p.InstanceIds) {
+        const ids = JSON.parse(p.InstanceIds) as string[];
+        if (!Array.isArray(ids) || ids.length > 100)
+          throw new FakeError(
+            400,
+            'InvalidInstanceIds.Malformed',
+            'The specified parameter InstanceIds is not valid: a JSON array of at most 100 ids.',
+          );
+        instances = instances.filter((i) => ids.includes(i.InstanceId));
+      }
+      // MaxResults 1..100; ECS answers at least 10 a page when asked for fewer (the server cap still applies)
+      const asked = p.MaxResults === undefined ? 10 : Number(p.MaxResults);
+      if (!Number.isInteger(asked) || asked < 1 || asked > 100)
+        throw new FakeError(400, 'InvalidParameter.MaxResults', 'MaxResults must be 1 to 100.');
+      const { slice, next } = page(instances, String(Math.max(10, asked)), p.NextToken, 1, 100);
+      return {
+        RegionId: p.RegionId,
+        NextToken: next,
+        // with NextToken paging the API says TotalCount is not valid; real answers still carry a number
+        TotalCount: 0,
+        PageNumber: 1,
+        PageSize: slice.length,
+        Instances: {
+          Instance: slice.map((i) => ({
+            InstanceId: i.InstanceId,
+            InstanceName: i.InstanceName ?? '',
+            RegionId: p.RegionId,
+            Status: 'Running',
+            InstanceNetworkType: i.VpcId ? 'vpc' : 'classic',
+            InstanceType: 'ecs.g7.large',
+            SecurityGroupIds: { SecurityGroupId: i.SecurityGroupIds },
+            VpcAttributes: {
+              VpcId: i.VpcId ?? '',
+              VSwitchId: i.VSwitchId ?? '',
+              NatIpAddress: '',
+              PrivateIpAddress: { IpAddress: ['192.168.1.10'] },
+            },
+            NetworkInterfaces: {
+              NetworkInterface: [
+                {
+                  NetworkInterfaceId: `eni-${i.InstanceId.slice(2)}`,
+                  Type: 'Primary',
+                  PrimaryIpAddress: '192.168.1.10',
+                  MacAddress: '00:16:3e:00:00:01',
+                },
+                ...(i.secondaryEnis ?? []).map((id, n) => ({
+                  NetworkInterfaceId: id,
+                  Type: 'Secondary',
+                  PrimaryIpAddress: `192.168.1.${20 + n}`,
+                  MacAddress: `00:16:3e:00:01:0${n}`,
+                })),
+              ],
+            },
             Tags: { Tag: [] },
           })),
         },

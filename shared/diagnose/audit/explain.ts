@@ -13,7 +13,30 @@ export type CloudCause =
       nextHopType: string;
       nextHopId: string;
     }
-  | { kind: 'not-evaluated'; securityGroupId: string; rules: string[]; reason: string };
+  | { kind: 'not-evaluated'; securityGroupId: string; rules: string[]; reason: string }
+  /** An ECS instance's groups taken together: the deciding rule and the group it belongs to. */
+  | {
+      kind: 'instance-rule';
+      instanceId: string;
+      securityGroupIds: string[];
+      securityGroupId: string;
+      ruleId: string;
+      detail: string;
+    }
+  | {
+      kind: 'instance-default';
+      instanceId: string;
+      securityGroupIds: string[];
+      policy: string;
+      detail: string;
+    }
+  | {
+      kind: 'instance-not-evaluated';
+      instanceId: string;
+      securityGroupIds: string[];
+      rules: string[];
+      reason: string;
+    };
 
 export type EndpointExplanation = {
   /** "ip:port" as in findings */
@@ -33,6 +56,14 @@ const causeText = (cause: CloudCause): string => {
       return `route table ${cause.routeTableId} sends it to ${cause.nextHopType}${cause.nextHopId ? ` ${cause.nextHopId}` : ''} (route ${cause.destination}${cause.routeEntryId ? `, ${cause.routeEntryId}` : ''})`;
     case 'not-evaluated':
       return `security group ${cause.securityGroupId} may block it (rules ${cause.rules.join(', ')} not evaluated: ${cause.reason})`;
+    case 'instance-rule':
+      return `instance ${cause.instanceId} (groups ${cause.securityGroupIds.join(', ')}) drops it by ${cause.detail}`;
+    case 'instance-default':
+      return `instance ${cause.instanceId} (groups ${cause.securityGroupIds.join(', ')}) blocks it: ${cause.detail}`;
+    case 'instance-not-evaluated':
+      return cause.rules.length > 0
+        ? `instance ${cause.instanceId} (groups ${cause.securityGroupIds.join(', ')}) may block it (rules ${cause.rules.join(', ')} not evaluated: ${cause.reason})`
+        : `instance ${cause.instanceId} (groups ${cause.securityGroupIds.join(', ')}) may block it (not evaluated: ${cause.reason})`;
     default: {
       const never: never = cause;
       throw new Error(`unhandled cause ${JSON.stringify(never)}`);
@@ -42,7 +73,11 @@ const causeText = (cause: CloudCause): string => {
 
 /** What the audit looked at, to say what it found fine. */
 const audited = (audit: AuditReport): string => {
-  const parts = [...audit.securityGroups.map((g) => g.id), ...audit.routeTables.map((t) => t.routeTableId)];
+  const parts = [
+    ...audit.securityGroups.map((g) => g.id),
+    ...audit.ecsInstances.map((i) => `instance ${i.instanceId}`),
+    ...audit.routeTables.map((t) => t.routeTableId),
+  ];
   return parts.length > 0 ? parts.join(', ') : 'nothing (no security group or VPC in the audit)';
 };
 
@@ -81,6 +116,47 @@ export const explainFailures = (rows: readonly ProbeRow[], audit: AuditReport): 
             securityGroupId: group.id,
             rules: unknown.rules,
             reason: unknown.reason,
+          });
+      }
+      for (const instance of audit.ecsInstances) {
+        const groups = instance.securityGroupIds;
+        const blocked = instance.blocked.find((b) => b.ip === row.ip && b.port === row.port);
+        if (blocked)
+          causes.push(
+            blocked.groupId === null
+              ? {
+                  kind: 'instance-default',
+                  instanceId: instance.instanceId,
+                  securityGroupIds: groups,
+                  policy: blocked.by,
+                  detail: blocked.detail,
+                }
+              : {
+                  kind: 'instance-rule',
+                  instanceId: instance.instanceId,
+                  securityGroupIds: groups,
+                  securityGroupId: blocked.groupId,
+                  ruleId: blocked.by,
+                  detail: blocked.detail,
+                },
+          );
+        const unknown = instance.notEvaluated.find((n) => n.ip === row.ip && n.port === row.port);
+        if (unknown)
+          causes.push({
+            kind: 'instance-not-evaluated',
+            instanceId: instance.instanceId,
+            securityGroupIds: groups,
+            rules: unknown.rules,
+            reason: unknown.reason,
+          });
+        // groups that could not be evaluated together leave every endpoint of the instance in doubt
+        if (!instance.evaluated)
+          causes.push({
+            kind: 'instance-not-evaluated',
+            instanceId: instance.instanceId,
+            securityGroupIds: groups,
+            rules: [],
+            reason: instance.reason ?? 'its groups could not be evaluated together',
           });
       }
       for (const route of audit.routes)

@@ -2,6 +2,7 @@ import type { Catalog, Region } from '../../catalog/index.ts';
 import type { Finding, Severity } from '../../report/schema.ts';
 import { aliyunCommand, commandFor } from './fix.ts';
 import type {
+  EcsInstanceAudit,
   InstanceAudit,
   RouteDiversion,
   RouteTableAudit,
@@ -15,6 +16,8 @@ export type AuditFindingsInput = {
   /** Every endpoint evaluated (ip, port, category, required), to name what a diverted address carries. */
   targets: ReadonlyArray<{ ip: string; port: number; category: string; required: boolean }>;
   securityGroups: readonly SecurityGroupAudit[];
+  /** ECS instances, each with its groups evaluated together. */
+  ecsInstances: readonly EcsInstanceAudit[];
   fixes: readonly SecurityGroupFix[];
   routes: readonly RouteDiversion[];
   routeTables: readonly RouteTableAudit[];
@@ -50,7 +53,7 @@ const typeLabel = (type: SecurityGroupAudit['type']): string =>
 
 const securityGroupFindings = (input: AuditFindingsInput, group: SecurityGroupAudit): Finding[] => {
   const findings: Finding[] = [];
-  const fix = input.fixes.find((f) => f.securityGroupId === group.id);
+  const fix = input.fixes.find((f) => f.securityGroupId === group.id && !f.ecsInstanceId);
   for (const [key, blocked] of groupBy(group.blocked, (b) => `${b.category}|${b.by}`)) {
     const [category = ''] = key.split('|');
     const first = blocked[0]!;
@@ -81,6 +84,70 @@ const securityGroupFindings = (input: AuditFindingsInput, group: SecurityGroupAu
       endpoints: group.notEvaluated.map((n) => `${n.ip}:${n.port}`),
     });
   }
+  return findings;
+};
+
+const capitalized = (text: string): string => `${text[0]?.toUpperCase() ?? ''}${text.slice(1)}`;
+
+const ecsInstanceFindings = (input: AuditFindingsInput, instance: EcsInstanceAudit): Finding[] => {
+  const findings: Finding[] = [];
+  const who = `Instance ${instance.instanceId} (groups ${instance.securityGroupIds.join(', ') || 'none'})`;
+  if (!instance.evaluated)
+    findings.push({
+      severity: 'warning',
+      category: 'audit',
+      symptom: `${who}: not evaluated`,
+      cause: capitalized(instance.reason ?? 'its security groups could not be evaluated together'),
+      action:
+        instance.type === 'mixed'
+          ? `Check the instance's security groups in the ECS console (an instance's groups must all be basic or all enterprise), then audit again`
+          : `Fix what the cause names, then audit again; until then, no endpoint counts as allowed for ${instance.instanceId}`,
+      endpoints: [],
+    });
+  const fix = input.fixes.find((f) => f.ecsInstanceId === instance.instanceId);
+  for (const [key, blocked] of groupBy(instance.blocked, (b) => `${b.category}|${b.by}|${b.groupId ?? ''}`)) {
+    const [category = ''] = key.split('|');
+    const first = blocked[0]!;
+    const ports = [...new Set(blocked.map((b) => b.port))].sort((a, b) => a - b);
+    const command = fix ? commandFor(fix, blocked) : undefined;
+    const target = instance.securityGroupIds[0]!;
+    const ruleGroup = first.groupId ?? target;
+    const action = first.fixableByAccept
+      ? `Add egress Accept rules for these endpoints to ${target}, the first of the instance's groups (a rule in any of them applies to the whole instance)${command ? `: ${command}` : ''} (permissions JSON for all of them: "fixes" in mse-watch audit --json)`
+      : `Rule ${first.by} of ${ruleGroup} drops them at priority 1 and Drop wins a tie, so no Accept rule in any of the instance's groups can outrank it: narrow it so it no longer covers these addresses, or remove it (${aliyunCommand('ecs', 'RevokeSecurityGroupEgress', { RegionId: input.region.id, SecurityGroupId: ruleGroup, SecurityGroupRuleId: [first.by] })}) and check what else it was meant to stop`;
+    findings.push({
+      severity: worst(blocked.map((b) => severityOf(input.catalog, b.category, b.required))),
+      category,
+      symptom: `${who} blocks outbound TCP to ${blocked.length} ${category} endpoint${blocked.length === 1 ? '' : 's'} (port ${ports.join(', ')}): ${usageOf(input.catalog, category)} fails from this instance`,
+      cause: capitalized(first.detail),
+      action,
+      endpoints: blocked.map((b) => `${b.ip}:${b.port}`),
+    });
+  }
+  if (instance.notEvaluated.length > 0) {
+    const reasons = [...new Set(instance.notEvaluated.map((n) => n.reason))];
+    const rules = [...new Set(instance.notEvaluated.flatMap((n) => n.rules))];
+    findings.push({
+      severity: 'warning',
+      category: 'audit',
+      symptom: `${who}: ${instance.notEvaluated.length} endpoint${instance.notEvaluated.length === 1 ? '' : 's'} could not be evaluated`,
+      cause: `Rule${rules.length === 1 ? '' : 's'} ${rules.join(', ')} ${rules.length === 1 ? 'refers' : 'refer'} to lists that could not be read (${reasons.join('; ')}); whether they let these endpoints out is unknown, and they are not counted as allowed`,
+      action:
+        'Give the auditing identity ecs:DescribePrefixListAttributes and ecs:DescribePortRangeListEntries, or check these rules by hand',
+      endpoints: instance.notEvaluated.map((n) => `${n.ip}:${n.port}`),
+    });
+  }
+  if (instance.secondaryNetworkInterfaceIds.length > 0)
+    findings.push({
+      severity: 'info',
+      category: 'audit',
+      symptom: `${who} has secondary network interfaces (${instance.secondaryNetworkInterfaceIds.join(', ')}) whose security groups were not audited`,
+      cause:
+        "Traffic an instance sends from a secondary ENI is subject to that ENI's own security groups, which DescribeInstances does not list; the audit evaluated the groups of the primary ENI",
+      action:
+        'If the application sends from a secondary ENI, audit its groups with --security-group (aliyun ecs DescribeNetworkInterfaces lists them)',
+      endpoints: [],
+    });
   return findings;
 };
 
@@ -174,6 +241,7 @@ const instanceFindings = (input: AuditFindingsInput): Finding[] => {
 export const auditFindings = (input: AuditFindingsInput): Finding[] =>
   [
     ...input.securityGroups.flatMap((group) => securityGroupFindings(input, group)),
+    ...input.ecsInstances.flatMap((instance) => ecsInstanceFindings(input, instance)),
     ...input.routes.map((route) => routeFinding(input, route)),
     ...input.routeTables.flatMap((table) => uncoveredFinding(input, table) ?? []),
     ...instanceFindings(input),

@@ -1,6 +1,9 @@
 import { renderAllowlist } from '../../allowlist/index.ts';
 import type { Endpoint, Region } from '../../catalog/index.ts';
-import type { BlockedEndpoint, SecurityGroupAudit, SecurityGroupFix } from './report.ts';
+import type { EcsInstanceAudit, SecurityGroupAudit, SecurityGroupFix } from './report.ts';
+
+/** What a fix needs of a blocked endpoint (a group's or an instance's). */
+type BlockedEndpoint = Pick<SecurityGroupAudit['blocked'][number], 'ip' | 'port' | 'category' | 'required'>;
 
 /** A word for a POSIX shell: left bare when it is safe, otherwise single-quoted. */
 export const shellWord = (text: string): string =>
@@ -41,6 +44,32 @@ const onlyThese = (region: Region, endpoints: readonly BlockedEndpoint[]): Regio
   return { ...region, endpoints: [...byIp.values()] };
 };
 
+/** The Accept calls (allowlist --format aliyun-sg) for these endpoints, into this group. */
+const acceptCalls = (
+  region: Region,
+  catalogVersion: string,
+  securityGroupId: string,
+  endpoints: readonly BlockedEndpoint[],
+): Array<Record<string, unknown>> =>
+  endpoints.length === 0
+    ? []
+    : (
+        JSON.parse(
+          renderAllowlist('aliyun-sg', {
+            region: onlyThese(region, endpoints),
+            includeArms: true,
+            catalogVersion,
+          }),
+        ) as Array<Record<string, unknown>>
+      ).map((call): Record<string, unknown> => ({ ...call, SecurityGroupId: securityGroupId }));
+
+const revokeCommand = (region: Region, securityGroupId: string, ruleId: string): string =>
+  aliyunCommand('ecs', 'RevokeSecurityGroupEgress', {
+    RegionId: region.id,
+    SecurityGroupId: securityGroupId,
+    SecurityGroupRuleId: [ruleId],
+  });
+
 /**
  * The rules that let a group's blocked endpoints out: the `allowlist --format aliyun-sg` calls (Accept at
  * priority 1, in batches of 100) for just those endpoints and this group, the same as `aliyun ecs
@@ -54,29 +83,42 @@ export const securityGroupFix = (
   const acceptable = group.blocked.filter((b) => b.fixableByAccept);
   const droppers = [...new Set(group.blocked.filter((b) => !b.fixableByAccept).map((b) => b.by))];
   if (acceptable.length === 0 && droppers.length === 0) return undefined;
-  const calls =
-    acceptable.length === 0
-      ? []
-      : (
-          JSON.parse(
-            renderAllowlist('aliyun-sg', {
-              region: onlyThese(region, acceptable),
-              includeArms: true,
-              catalogVersion,
-            }),
-          ) as Array<Record<string, unknown>>
-        ).map((call): Record<string, unknown> => ({ ...call, SecurityGroupId: group.id }));
+  const calls = acceptCalls(region, catalogVersion, group.id, acceptable);
   return {
     securityGroupId: group.id,
     permissions: calls,
     commands: calls.map(({ Action, ...params }) => aliyunCommand('ecs', String(Action), params)),
-    revoke: droppers.map((ruleId) =>
-      aliyunCommand('ecs', 'RevokeSecurityGroupEgress', {
-        RegionId: region.id,
-        SecurityGroupId: group.id,
-        SecurityGroupRuleId: [ruleId],
-      }),
-    ),
+    revoke: droppers.map((ruleId) => revokeCommand(region, group.id, ruleId)),
+  };
+};
+
+/**
+ * The same for an ECS instance whose groups apply together: a rule in any of them governs the whole instance, so
+ * the Accept rules go to its first group; a priority-1 Drop is revoked (or narrowed) in the group it belongs to.
+ */
+export const ecsInstanceFix = (
+  region: Region,
+  catalogVersion: string,
+  instance: EcsInstanceAudit,
+): SecurityGroupFix | undefined => {
+  const first = instance.securityGroupIds[0];
+  if (!instance.evaluated || first === undefined) return undefined;
+  const acceptable = instance.blocked.filter((b) => b.fixableByAccept);
+  const droppers = [
+    ...new Map(
+      instance.blocked
+        .filter((b) => !b.fixableByAccept)
+        .map((b) => [`${b.groupId}|${b.by}`, { groupId: b.groupId ?? first, ruleId: b.by }]),
+    ).values(),
+  ];
+  if (acceptable.length === 0 && droppers.length === 0) return undefined;
+  const calls = acceptCalls(region, catalogVersion, first, acceptable);
+  return {
+    securityGroupId: first,
+    ecsInstanceId: instance.instanceId,
+    permissions: calls,
+    commands: calls.map(({ Action, ...params }) => aliyunCommand('ecs', String(Action), params)),
+    revoke: droppers.map((d) => revokeCommand(region, d.groupId, d.ruleId)),
   };
 };
 

@@ -21,7 +21,14 @@ export const renderAuditText = (report: AuditReport, options: AuditTextOptions):
   if (!report.includeArms) out.push(c.dim('ARMS endpoints left out (add --include-arms if you use ARMS)'));
 
   out.push('', c.bold('Security groups'));
-  if (report.securityGroups.length === 0) out.push(c.dim('  none audited (give --security-group ID)'));
+  if (report.securityGroups.length === 0)
+    out.push(
+      c.dim(
+        report.ecsInstances.length > 0
+          ? "  none on its own (the instances' groups are evaluated together below)"
+          : '  none audited (give --security-group ID or --ecs-instance ID)',
+      ),
+    );
   for (const group of report.securityGroups) {
     const total = group.allowed + group.blocked.length + group.notEvaluated.length;
     const state =
@@ -39,13 +46,44 @@ export const renderAuditText = (report: AuditReport, options: AuditTextOptions):
       out.push(`    ${c.yellow('unknown')}  ${n.ip}:${n.port}  ${n.category}  ${n.reason}`);
   }
 
+  if (report.ecsInstances.length > 0) {
+    out.push('', c.bold('ECS instances (their security groups together)'));
+    for (const instance of report.ecsInstances) {
+      const where = [instance.vSwitchId, instance.vpcId ? `in ${instance.vpcId}` : undefined].filter(Boolean);
+      const head = `  ${c.bold(instance.instanceId)}${instance.name ? ` "${instance.name}"` : ''} (${instance.type === 'normal' ? 'basic' : instance.type}, groups ${instance.securityGroupIds.join(', ') || 'none'}${where.length > 0 ? `; ${where.join(' ')}` : ''})`;
+      if (!instance.evaluated) {
+        out.push(`${head}: ${c.yellow('not evaluated')}`, `    ${instance.reason ?? ''}`);
+        continue;
+      }
+      const total = instance.allowed + instance.blocked.length + instance.notEvaluated.length;
+      const state =
+        instance.blocked.length === 0 && instance.notEvaluated.length === 0
+          ? c.green(`all ${total} endpoints allowed`)
+          : `${instance.allowed} of ${total} allowed, ${c.red(`${instance.blocked.length} blocked`)}${instance.notEvaluated.length > 0 ? `, ${c.yellow(`${instance.notEvaluated.length} not evaluated`)}` : ''}`;
+      out.push(`${head}: ${state}`);
+      for (const b of instance.blocked)
+        out.push(
+          `    ${c.red('blocked')}  ${b.ip}:${b.port}  ${b.category}${b.required ? '' : ' (optional)'}  by ${b.by}${b.groupId ? ` (${b.groupId})` : ''}`,
+        );
+      for (const n of instance.notEvaluated)
+        out.push(`    ${c.yellow('unknown')}  ${n.ip}:${n.port}  ${n.category}  ${n.reason}`);
+      if (instance.secondaryNetworkInterfaceIds.length > 0)
+        out.push(
+          c.dim(
+            `    secondary ENIs ${instance.secondaryNetworkInterfaceIds.join(', ')}: their own groups not audited`,
+          ),
+        );
+    }
+  }
+
   out.push(
     '',
     c.bold(
       `Routes${report.vpcId ? ` (${report.vpcId}${report.vSwitchId ? `, ${report.vSwitchId}` : ''})` : ''}`,
     ),
   );
-  if (report.routeTables.length === 0) out.push(c.dim('  none audited (give --vpc ID or --vswitch ID)'));
+  if (report.routeTables.length === 0)
+    out.push(c.dim('  none audited (give --vpc ID or --vswitch ID, or --ecs-instance ID for its vSwitch)'));
   for (const table of report.routeTables) {
     out.push(
       `  ${c.bold(table.routeTableId)} (${table.type}${table.vSwitchIds.length > 0 ? `, vSwitches ${table.vSwitchIds.join(', ')}` : ''}): ${table.entries} ${table.entries === 1 ? 'entry' : 'entries'}`,
@@ -94,7 +132,11 @@ export const renderAuditText = (report: AuditReport, options: AuditTextOptions):
   if (report.fixes.length > 0) {
     out.push('', c.bold('Rules to add'));
     for (const fix of report.fixes) {
-      out.push(`  ${fix.securityGroupId}:`);
+      out.push(
+        fix.ecsInstanceId
+          ? `  ${fix.securityGroupId} (the first group of ${fix.ecsInstanceId}; a rule there applies to the whole instance):`
+          : `  ${fix.securityGroupId}:`,
+      );
       for (const command of fix.commands) out.push(`    ${command}`);
       for (const command of fix.revoke)
         out.push(

@@ -39,6 +39,48 @@ export const SecurityGroupAudit = z.strictObject({
 });
 export type SecurityGroupAudit = z.infer<typeof SecurityGroupAudit>;
 
+/** An endpoint an ECS instance's security groups, taken together, do not let out. */
+export const InstanceBlockedEndpoint = z.strictObject({
+  ip: z.string(),
+  port: z.number().int(),
+  category: z.string(),
+  required: z.boolean(),
+  /** The deciding rule id (sgr-…) or the groups' default ("enterprise-default-deny"). */
+  by: z.string(),
+  /** The group the deciding rule belongs to; null when no rule matches and the groups' default decides. */
+  groupId: z.string().nullable(),
+  detail: z.string(),
+  /** Whether an Accept rule at priority 1 in any of the instance's groups lets it out (not past a priority-1 Drop). */
+  fixableByAccept: z.boolean(),
+});
+export type InstanceBlockedEndpoint = z.infer<typeof InstanceBlockedEndpoint>;
+
+/**
+ * An ECS instance's egress as ECS applies it: the rules of all its security groups sorted together by priority
+ * (Drop winning a tie), the groups' common type deciding when none matches.
+ */
+export const EcsInstanceAudit = z.strictObject({
+  instanceId: z.string(),
+  name: z.string().optional(),
+  /** The instance's (primary ENI's) groups, in the order ECS lists them. */
+  securityGroupIds: z.array(z.string()),
+  /** The groups' common type; `mixed` (which ECS forbids) or `unknown` when it cannot be told: then nothing is evaluated. */
+  type: z.enum(['normal', 'enterprise', 'mixed', 'unknown']),
+  vpcId: z.string().nullable(),
+  vSwitchId: z.string().nullable(),
+  /** Whether the groups were evaluated together; when not, `reason` says why and no endpoint counts as allowed. */
+  evaluated: z.boolean(),
+  reason: z.string().optional(),
+  /** Egress rules of all the groups together. */
+  egressRules: z.number().int(),
+  allowed: z.number().int(),
+  blocked: z.array(InstanceBlockedEndpoint),
+  notEvaluated: z.array(NotEvaluatedEndpoint),
+  /** Secondary ENIs: they carry security groups of their own, which DescribeInstances does not list. */
+  secondaryNetworkInterfaceIds: z.array(z.string()),
+});
+export type EcsInstanceAudit = z.infer<typeof EcsInstanceAudit>;
+
 export const RouteDiversion = z.strictObject({
   routeTableId: z.string(),
   routeEntryId: z.string().optional(),
@@ -91,6 +133,8 @@ export type InstanceAudit = z.infer<typeof InstanceAudit>;
 /** The exact rules that let the blocked endpoints out of one security group. */
 export const SecurityGroupFix = z.strictObject({
   securityGroupId: z.string(),
+  /** Set when the fix is for an ECS instance (its groups taken together): the Accept rules go to its first group. */
+  ecsInstanceId: z.string().optional(),
   /** `mse-watch allowlist --format aliyun-sg` calls for just these endpoints and this group. */
   permissions: z.array(z.unknown()),
   /** The same calls as `aliyun` CLI command lines. */
@@ -100,7 +144,7 @@ export const SecurityGroupFix = z.strictObject({
 });
 export type SecurityGroupFix = z.infer<typeof SecurityGroupFix>;
 
-export const AuditSection = z.enum(['securityGroups', 'routes', 'instances']);
+export const AuditSection = z.enum(['securityGroups', 'ecsInstances', 'routes', 'instances']);
 export type AuditSection = z.infer<typeof AuditSection>;
 
 /** A part of the audit that could not be done: a RAM denial, an unknown id, throttling that did not end. */
@@ -125,6 +169,8 @@ export const AuditReport = z.strictObject({
   vpcId: z.string().nullable(),
   vSwitchId: z.string().nullable(),
   securityGroups: z.array(SecurityGroupAudit),
+  /** `--ecs-instance`: each instance's groups evaluated together, as ECS applies them. Additive. */
+  ecsInstances: z.array(EcsInstanceAudit),
   routes: z.array(RouteDiversion),
   routeTables: z.array(RouteTableAudit),
   instances: z.array(InstanceAudit),

@@ -15,7 +15,7 @@ export const AuditSummary = z.strictObject({
   durationMs: z.number(),
   /** OpenAPI requests made, throttled retries included. */
   requests: z.number().int(),
-  /** Distinct endpoints (ip:port) some audited security group blocks. */
+  /** Distinct endpoints (ip:port) some audited security group, or ECS instance's groups together, block. */
   blocked: z.number().int(),
   securityGroups: z.array(
     z.strictObject({
@@ -26,6 +26,20 @@ export const AuditSummary = z.strictObject({
       notEvaluated: z.number().int(),
     }),
   ),
+  /** ECS instances (`audit.ecsInstances`), each with its groups evaluated together. Additive. */
+  ecsInstances: z
+    .array(
+      z.strictObject({
+        instanceId: z.string(),
+        securityGroupIds: z.array(z.string()),
+        type: z.enum(['normal', 'enterprise', 'mixed', 'unknown']),
+        evaluated: z.boolean(),
+        allowed: z.number().int(),
+        blocked: z.number().int(),
+        notEvaluated: z.number().int(),
+      }),
+    )
+    .default([]),
   /** Routes that send MSE addresses away from the cloud-service route. */
   diversions: z.array(
     z.strictObject({
@@ -59,7 +73,9 @@ export const summarizeAudit = (
   extraErrors: AuditSummary['errors'] = [],
 ): AuditSummary => {
   const blocked = new Set(
-    audit.securityGroups.flatMap((group) => group.blocked.map((b) => `${b.ip}:${b.port}`)),
+    [...audit.securityGroups, ...audit.ecsInstances].flatMap((holder) =>
+      holder.blocked.map((b) => `${b.ip}:${b.port}`),
+    ),
   );
   return {
     ok: audit.ok,
@@ -73,6 +89,15 @@ export const summarizeAudit = (
       allowed: group.allowed,
       blocked: group.blocked.length,
       notEvaluated: group.notEvaluated.length,
+    })),
+    ecsInstances: audit.ecsInstances.map((instance) => ({
+      instanceId: instance.instanceId,
+      securityGroupIds: instance.securityGroupIds,
+      type: instance.type,
+      evaluated: instance.evaluated,
+      allowed: instance.allowed,
+      blocked: instance.blocked.length,
+      notEvaluated: instance.notEvaluated.length,
     })),
     diversions: audit.routes.map((route) => ({
       routeTableId: route.routeTableId,
@@ -100,6 +125,7 @@ export const failedAuditSummary = (errors: AuditSummary['errors'], durationMs: n
   requests: 0,
   blocked: 0,
   securityGroups: [],
+  ecsInstances: [],
   diversions: [],
   instances: [],
   explained: [],
