@@ -30,6 +30,22 @@ export type CloudCause =
       policy: string;
       detail: string;
     }
+  /** A network ACL of the audited vSwitches: outbound to the endpoint, or the replies from it. */
+  | {
+      kind: 'network-acl';
+      networkAclId: string;
+      vSwitchIds: string[];
+      direction: 'egress' | 'ingress';
+      entryId: string;
+      detail: string;
+    }
+  | {
+      kind: 'network-acl-not-evaluated';
+      networkAclId: string;
+      direction: 'egress' | 'ingress';
+      entries: string[];
+      reason: string;
+    }
   | {
       kind: 'instance-not-evaluated';
       instanceId: string;
@@ -64,6 +80,12 @@ const causeText = (cause: CloudCause): string => {
       return cause.rules.length > 0
         ? `instance ${cause.instanceId} (groups ${cause.securityGroupIds.join(', ')}) may block it (rules ${cause.rules.join(', ')} not evaluated: ${cause.reason})`
         : `instance ${cause.instanceId} (groups ${cause.securityGroupIds.join(', ')}) may block it (not evaluated: ${cause.reason})`;
+    case 'network-acl':
+      return cause.direction === 'egress'
+        ? `network ACL ${cause.networkAclId} (vSwitches ${cause.vSwitchIds.join(', ')}) drops it by ${cause.detail}`
+        : `network ACL ${cause.networkAclId} (vSwitches ${cause.vSwitchIds.join(', ')}): ${cause.detail} (network ACLs are stateless: the replies need an inbound entry of their own)`;
+    case 'network-acl-not-evaluated':
+      return `network ACL ${cause.networkAclId} may block it (${cause.direction} entries ${cause.entries.join(', ')} not evaluated: ${cause.reason})`;
     default: {
       const never: never = cause;
       throw new Error(`unhandled cause ${JSON.stringify(never)}`);
@@ -77,6 +99,7 @@ const audited = (audit: AuditReport): string => {
     ...audit.securityGroups.map((g) => g.id),
     ...audit.ecsInstances.map((i) => `instance ${i.instanceId}`),
     ...audit.routeTables.map((t) => t.routeTableId),
+    ...audit.networkAcls.map((a) => a.networkAclId),
   ];
   return parts.length > 0 ? parts.join(', ') : 'nothing (no security group or VPC in the audit)';
 };
@@ -169,11 +192,34 @@ export const explainFailures = (rows: readonly ProbeRow[], audit: AuditReport): 
             nextHopType: route.nextHopType,
             nextHopId: route.nextHopId,
           });
+      for (const acl of audit.networkAcls ?? []) {
+        for (const b of acl.blocked)
+          if (b.ip === row.ip && b.port === row.port)
+            causes.push({
+              kind: 'network-acl',
+              networkAclId: acl.networkAclId,
+              vSwitchIds: acl.vSwitchIds,
+              direction: b.direction,
+              entryId: b.by,
+              detail: b.detail,
+            });
+        for (const n of acl.notEvaluated)
+          if (n.ip === row.ip && n.port === row.port)
+            causes.push({
+              kind: 'network-acl-not-evaluated',
+              networkAclId: acl.networkAclId,
+              direction: n.direction,
+              entries: n.entries,
+              reason: n.reason,
+            });
+      }
       const endpoint = `${row.ip}:${row.port}`;
       const text =
         causes.length > 0
           ? `${endpoint}: ${causes.map(causeText).join('; ')}`
-          : `${endpoint}: the audited cloud configuration (${audited(audit)}) lets it out; look at the MSE side, a network ACL, or the host`;
+          : audit.networkAcls.length > 0
+            ? `${endpoint}: the audited cloud configuration (${audited(audit)}) lets it out and its replies in; look at the MSE side or the host`
+            : `${endpoint}: the audited cloud configuration (${audited(audit)}) lets it out; look at the MSE side, a network ACL, or the host`;
       return { endpoint, causes, text };
     });
 

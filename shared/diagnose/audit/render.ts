@@ -99,6 +99,29 @@ export const renderAuditText = (report: AuditReport, options: AuditTextOptions):
       out.push(c.dim(`    not under a system route: ${table.uncovered.join(', ')}`));
   }
 
+  if (report.networkAcls.length > 0) {
+    out.push('', c.bold('Network ACLs (stateless: outbound, and the replies back in)'));
+    for (const acl of report.networkAcls) {
+      const total =
+        acl.allowed + new Set([...acl.blocked, ...acl.notEvaluated].map((b) => `${b.ip}:${b.port}`)).size;
+      const state =
+        acl.blocked.length === 0 && acl.notEvaluated.length === 0
+          ? c.green(`all ${total} endpoints allowed both ways`)
+          : `${acl.allowed} of ${total} allowed both ways`;
+      out.push(
+        `  ${c.bold(acl.networkAclId)}${acl.name ? ` "${acl.name}"` : ''} (vSwitches ${acl.vSwitchIds.join(', ')}; ${plural(acl.egressEntries, 'outbound entry', '')}, ${plural(acl.ingressEntries, 'inbound entry', '')}): ${state}`,
+      );
+      for (const b of acl.blocked)
+        out.push(
+          `    ${c.red(b.direction === 'egress' ? 'blocked' : b.partial ? 'replies partly dropped' : 'replies dropped')}  ${b.ip}:${b.port}  ${b.category}${b.required ? '' : ' (optional)'}  by ${b.by}${b.droppedPorts && b.partial ? ` (ports ${b.droppedPorts.join(', ')})` : ''}`,
+        );
+      for (const n of acl.notEvaluated)
+        out.push(
+          `    ${c.yellow('unknown')}  ${n.ip}:${n.port} (${n.direction})  ${n.category}  ${n.reason}`,
+        );
+    }
+  }
+
   out.push('', c.bold('MSE instances'));
   if (report.instances.length === 0) out.push(c.dim('  none'));
   for (const i of report.instances) {
@@ -145,6 +168,18 @@ export const renderAuditText = (report: AuditReport, options: AuditTextOptions):
         );
     }
     out.push(c.dim('  the same as permissions JSON (allowlist --format aliyun-sg): "fixes" in --json'));
+  }
+  const aclFixes = report.networkAcls.flatMap((acl) =>
+    acl.fix ? [{ id: acl.networkAclId, fix: acl.fix }] : [],
+  );
+  if (aclFixes.length > 0) {
+    out.push('', c.bold('Network ACL entries to add'));
+    for (const { id, fix } of aclFixes) out.push(`  ${id}:`, `    ${fix.command}`);
+    out.push(
+      c.dim(
+        "  UpdateNetworkAclEntries replaces a direction's whole list: the command passes the ACL's own custom entries after the new ones (the request: networkAcls[].fix in --json)",
+      ),
+    );
   }
 
   if (report.errors.length > 0) {

@@ -144,7 +144,57 @@ export const SecurityGroupFix = z.strictObject({
 });
 export type SecurityGroupFix = z.infer<typeof SecurityGroupFix>;
 
-export const AuditSection = z.enum(['securityGroups', 'ecsInstances', 'routes', 'instances']);
+/** An endpoint a network ACL blocks: outbound to it, or the replies from it (ACLs are stateless). */
+export const AclBlockedEndpoint = z.strictObject({
+  ip: z.string(),
+  port: z.number().int(),
+  category: z.string(),
+  required: z.boolean(),
+  /** egress: the connection to ip:port; ingress: the replies from ip back to the client's ephemeral ports. */
+  direction: z.enum(['egress', 'ingress']),
+  /** The entry id (nae-…, else its name or "entry #N") or the ACL's default ("network-acl-default-deny"). */
+  by: z.string(),
+  detail: z.string(),
+  /** ingress only: some of the ephemeral ports 1024-65535 accepted, the rest (`droppedPorts`) dropped. */
+  partial: z.boolean(),
+  /** ingress only: the ephemeral port ranges whose replies are dropped ("1024/65535"). */
+  droppedPorts: z.array(z.string()).optional(),
+  /** partial only: whether Linux's default ephemeral range 32768-60999 is wholly accepted. */
+  linuxPortsAllowed: z.boolean().optional(),
+});
+export type AclBlockedEndpoint = z.infer<typeof AclBlockedEndpoint>;
+
+export const NotEvaluatedAclEndpoint = z.strictObject({
+  ip: z.string(),
+  port: z.number().int(),
+  category: z.string(),
+  required: z.boolean(),
+  direction: z.enum(['egress', 'ingress']),
+  entries: z.array(z.string()),
+  reason: z.string(),
+});
+export type NotEvaluatedAclEndpoint = z.infer<typeof NotEvaluatedAclEndpoint>;
+
+/** The network ACL bound to one or more of the audited vSwitches, evaluated both ways. */
+export const NetworkAclAudit = z.strictObject({
+  networkAclId: z.string(),
+  name: z.string().optional(),
+  /** The audited vSwitches it is bound to. */
+  vSwitchIds: z.array(z.string()),
+  ingressEntries: z.number().int(),
+  egressEntries: z.number().int(),
+  /** Endpoints open both ways. */
+  allowed: z.number().int(),
+  blocked: z.array(AclBlockedEndpoint),
+  notEvaluated: z.array(NotEvaluatedAclEndpoint),
+  /** The UpdateNetworkAclEntries request that opens the blocked endpoints (the ACL's own entries kept), and the same as an aliyun CLI command. */
+  fix: z
+    .strictObject({ action: z.literal('UpdateNetworkAclEntries'), request: z.unknown(), command: z.string() })
+    .optional(),
+});
+export type NetworkAclAudit = z.infer<typeof NetworkAclAudit>;
+
+export const AuditSection = z.enum(['securityGroups', 'ecsInstances', 'routes', 'networkAcls', 'instances']);
 export type AuditSection = z.infer<typeof AuditSection>;
 
 /** A part of the audit that could not be done: a RAM denial, an unknown id, throttling that did not end. */
@@ -173,6 +223,8 @@ export const AuditReport = z.strictObject({
   ecsInstances: z.array(EcsInstanceAudit),
   routes: z.array(RouteDiversion),
   routeTables: z.array(RouteTableAudit),
+  /** The network ACLs of the audited vSwitches (none bound: not listed). Additive. */
+  networkAcls: z.array(NetworkAclAudit),
   instances: z.array(InstanceAudit),
   findings: z.array(Finding),
   fixes: z.array(SecurityGroupFix),
