@@ -310,6 +310,7 @@ describe('findings and explanations name the instance, the rule and its group', 
       securityGroups: [],
       routes: [],
       routeTables: [],
+      networkAcls: [],
       ecsInstances: [dropAudit, entAudit],
     } as unknown as AuditReport;
     const row = (ip: string, port: number) => ({

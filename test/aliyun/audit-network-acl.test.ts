@@ -246,6 +246,9 @@ describe('network ACL evaluation (pure)', () => {
       /drops part of the replies .* 1024\/32767, 61000\/65535 hang \(network ACLs are stateless\)/,
     );
     expect(replies[0]!.cause).toContain("Linux's default range 32768-60999 is accepted");
+    expect(replies[0]!.cause).toMatch(
+      /^The replies to ephemeral ports 1024\/32767, 61000\/65535 are dropped: no ingress entry accepts them, and a network ACL denies what no entry accepts\. /,
+    );
     expect(replies[0]!.action).toMatch(
       /^Replies dropped: network ACLs are stateless, add an ingress rule accepting TCP from/,
     );

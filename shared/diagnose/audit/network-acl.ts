@@ -293,7 +293,7 @@ export const auditNetworkAcl = (acl: NetworkAclInput, targets: readonly Target[]
           ...base,
           direction: 'ingress',
           by: aclDeciderId(reply.by),
-          detail: `${reply.partial ? `the replies to ephemeral ports ${reply.dropped.map(intervalText).join(', ')} are dropped` : 'the replies are dropped'} by ${deciderText(reply.by, 'ingress')}`,
+          detail: `${reply.partial ? `the replies to ephemeral ports ${reply.dropped.map(intervalText).join(', ')} are dropped` : 'the replies are dropped'}${reply.by.kind === 'entry' ? ` by ${deciderText(reply.by, 'ingress')}` : ': no ingress entry accepts them, and a network ACL denies what no entry accepts'}`,
           partial: reply.partial,
           droppedPorts: reply.dropped.map(intervalText),
           ...(reply.partial ? { linuxPortsAllowed: reply.linuxCovered } : {}),
