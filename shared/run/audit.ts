@@ -4,10 +4,12 @@ import type { CredentialSource } from '../aliyun/credentials.ts';
 import {
   describeEgressRules,
   describeInstances,
+  describeNetworkInterfaces,
   describePortRangeList,
   describePrefixList,
   describeSecurityGroups,
   type EcsInstanceSummary,
+  type NetworkInterfaceSummary,
   type Permission,
 } from '../aliyun/ecs.ts';
 import { type ClusterInfo, type ClusterSummary, listClusters, queryClusterInfo } from '../aliyun/mse.ts';
@@ -22,9 +24,18 @@ import {
   type VSwitchAttributes,
 } from '../aliyun/vpc.ts';
 import { type Catalog, type Region, regionTargets, type Target } from '../catalog/index.ts';
-import { auditEcsInstance } from '../diagnose/audit/ecs-instance.ts';
+import {
+  auditEcsInstance,
+  auditNetworkInterface,
+  unreadNetworkInterface,
+} from '../diagnose/audit/ecs-instance.ts';
 import { auditFindings } from '../diagnose/audit/findings.ts';
-import { aliyunCommand, ecsInstanceFix, securityGroupFix } from '../diagnose/audit/fix.ts';
+import {
+  aliyunCommand,
+  ecsInstanceFix,
+  networkInterfaceFix,
+  securityGroupFix,
+} from '../diagnose/audit/fix.ts';
 import {
   instanceCondition,
   type MaintenancePeriod,
@@ -258,6 +269,12 @@ const readEcsInstances = async (
   return instances;
 };
 
+/** The instance's secondary ENIs (DescribeInstances lists them, without their groups). */
+const secondaryEnis = (instance: EcsInstanceSummary): string[] =>
+  instance.NetworkInterfaces.NetworkInterface.filter((eni) => eni.Type === 'Secondary').map(
+    (eni) => eni.NetworkInterfaceId ?? '?',
+  );
+
 /**
  * The groups named on their own (each evaluated alone, as before), and each ECS instance with all its groups
  * evaluated together, as ECS applies them. A group shared by both is read once.
@@ -274,12 +291,40 @@ const auditSecurity = async (
   for (const instance of ecs)
     for (const id of instance.SecurityGroupIds.SecurityGroupId)
       owners.set(id, [...(owners.get(id) ?? []), instance.InstanceId]);
-  const ids = [...new Set([...params.securityGroupIds, ...owners.keys()])];
-  // what to check when a group is not found: the flag that named it, or the instance that lists it
+  // secondary ENIs: their own groups, which only DescribeNetworkInterfaces lists
+  const secondaries = new Map(ecs.map((instance) => [instance.InstanceId, secondaryEnis(instance)]));
+  const eniIds = [...new Set([...secondaries.values()].flat())];
+  const enis = new Map<string, NetworkInterfaceSummary | { unreadable: string }>();
+  if (eniIds.length > 0) {
+    try {
+      const found = await describeNetworkInterfaces(api, eniIds);
+      for (const id of eniIds)
+        enis.set(
+          id,
+          found.find((e) => e.NetworkInterfaceId === id) ?? {
+            unreadable: `ENI ${id} was not found (DescribeNetworkInterfaces does not list it)`,
+          },
+        );
+    } catch (error) {
+      const entry = asError('ecsInstances', error);
+      errors.push(entry);
+      for (const id of eniIds)
+        enis.set(id, { unreadable: `its security groups could not be read (${entry.message})` });
+    }
+  }
+  const eniOwners = new Map<string, string[]>();
+  for (const [id, eni] of enis)
+    if ('SecurityGroupIds' in eni)
+      for (const group of eni.SecurityGroupIds.SecurityGroupId)
+        eniOwners.set(group, [...(eniOwners.get(group) ?? []), id]);
+  const ids = [...new Set([...params.securityGroupIds, ...owners.keys(), ...eniOwners.keys()])];
+  // what to check when a group is not found: the flag that named it, or the instance (or ENI) that lists it
   const askedBy = (id: string) =>
     named.has(id)
       ? 'check --security-group and --region'
-      : `ECS instance ${owners.get(id)?.join(', ')} lists it; check the instance's security groups in the ECS console`;
+      : owners.has(id)
+        ? `ECS instance ${owners.get(id)?.join(', ')} lists it; check the instance's security groups in the ECS console`
+        : `ENI ${eniOwners.get(id)?.join(', ')} lists it; check the ENI's security groups in the ECS console`;
   const { groups, lists } = await readGroups(ids, api, params.region, askedBy, errors);
 
   const securityGroups: SecurityGroupAudit[] = [];
@@ -288,26 +333,44 @@ const auditSecurity = async (
     if (!group || 'unreadable' in group) continue;
     securityGroups.push(auditSecurityGroup(group, lists, targets));
   }
-  const ecsInstances = ecs.map((instance) => {
-    const groupIds = instance.SecurityGroupIds.SecurityGroupId;
-    const vpcId = instance.VpcAttributes?.VpcId;
-    const vSwitchId = instance.VpcAttributes?.VSwitchId;
-    return auditEcsInstance(
-      {
-        instanceId: instance.InstanceId,
-        ...(instance.InstanceName ? { name: instance.InstanceName } : {}),
-        securityGroupIds: groupIds,
-        ...(vpcId ? { vpcId } : {}),
-        ...(vSwitchId ? { vSwitchId } : {}),
-        secondaryNetworkInterfaceIds: instance.NetworkInterfaces.NetworkInterface.filter(
-          (eni) => eni.Type === 'Secondary',
-        ).map((eni) => eni.NetworkInterfaceId ?? '?'),
-        groups: groupIds.map((id) => groups.get(id) ?? { id, unreadable: 'it was not read' }),
-      },
-      lists,
-      targets,
-    );
-  });
+  const ecsInstances = ecs
+    .map((instance) => {
+      const groupIds = instance.SecurityGroupIds.SecurityGroupId;
+      const vpcId = instance.VpcAttributes?.VpcId;
+      const vSwitchId = instance.VpcAttributes?.VSwitchId;
+      return auditEcsInstance(
+        {
+          instanceId: instance.InstanceId,
+          ...(instance.InstanceName ? { name: instance.InstanceName } : {}),
+          securityGroupIds: groupIds,
+          ...(vpcId ? { vpcId } : {}),
+          ...(vSwitchId ? { vSwitchId } : {}),
+          secondaryNetworkInterfaceIds: secondaries.get(instance.InstanceId) ?? [],
+          groups: groupIds.map((id) => groups.get(id) ?? { id, unreadable: 'it was not read' }),
+        },
+        lists,
+        targets,
+      );
+    })
+    .map((audit) => ({
+      ...audit,
+      networkInterfaces: audit.secondaryNetworkInterfaceIds.map((id) => {
+        const eni = enis.get(id);
+        if (!eni || 'unreadable' in eni)
+          return unreadNetworkInterface(id, eni?.unreadable ?? 'it was not read');
+        const groupIds = eni.SecurityGroupIds.SecurityGroupId;
+        return auditNetworkInterface(
+          {
+            networkInterfaceId: id,
+            securityGroupIds: groupIds,
+            ...(eni.VSwitchId ? { vSwitchId: eni.VSwitchId } : {}),
+            groups: groupIds.map((g) => groups.get(g) ?? { id: g, unreadable: 'it was not read' }),
+          },
+          lists,
+          targets,
+        );
+      }),
+    }));
   return { securityGroups, ecsInstances };
 };
 
@@ -676,6 +739,11 @@ export const runAudit = async (params: AuditParams, deps: AuditDeps): Promise<Au
     ...ecsInstances.flatMap(
       (instance) => ecsInstanceFix(params.region, params.catalog.version, instance) ?? [],
     ),
+    ...ecsInstances.flatMap((instance) =>
+      instance.networkInterfaces.flatMap(
+        (eni) => networkInterfaceFix(params.region, params.catalog.version, instance.instanceId, eni) ?? [],
+      ),
+    ),
   ];
   const findings = auditFindings({
     catalog: params.catalog,
@@ -694,7 +762,15 @@ export const runAudit = async (params: AuditParams, deps: AuditDeps): Promise<Au
   // every endpoint evaluated was asked for: ARMS ones only with includeArms
   const ok =
     securityGroups.every((g) => g.blocked.length === 0 && g.notEvaluated.length === 0) &&
-    ecsInstances.every((i) => i.evaluated && i.blocked.length === 0 && i.notEvaluated.length === 0) &&
+    ecsInstances.every(
+      (i) =>
+        i.evaluated &&
+        i.blocked.length === 0 &&
+        i.notEvaluated.length === 0 &&
+        i.networkInterfaces.every(
+          (e) => e.evaluated && e.blocked.length === 0 && e.notEvaluated.length === 0,
+        ),
+    ) &&
     routeAudit.routes.length === 0 &&
     networkAcls.every((a) => a.blocked.length === 0 && a.notEvaluated.length === 0) &&
     instanceAudits.every((i) => i.condition !== 'trouble');

@@ -80,6 +80,7 @@ describe("an ECS instance's groups, evaluated together", () => {
       blocked: [],
       notEvaluated: [],
       secondaryNetworkInterfaceIds: [],
+      networkInterfaces: [],
     });
     expect(ecsInstanceFix(hangzhou, catalog.version, audit)).toBeUndefined();
   });

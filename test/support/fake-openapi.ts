@@ -118,6 +118,8 @@ export type FakeEcsInstance = {
   VSwitchId?: string;
   /** ENIs beyond the primary one (DescribeInstances lists them without their groups). */
   secondaryEnis?: string[];
+  /** Each secondary ENI's own security groups, as DescribeNetworkInterfaces lists them (default: none). */
+  eniSecurityGroups?: Record<string, string[]>;
 };
 
 export type FakeCluster = Record<string, unknown> & { InstanceId: string };
@@ -343,6 +345,59 @@ export const startFakeOpenApi = async (options: FakeOpenApiOptions): Promise<Fak
                 })),
               ],
             },
+            Tags: { Tag: [] },
+          })),
+        },
+      };
+    },
+    'ecs/DescribeNetworkInterfaces': (p) => {
+      required(p, 'RegionId');
+      const keys = Object.keys(p).filter((k) => k.startsWith('NetworkInterfaceId.'));
+      for (const key of keys) {
+        const n = Number(key.slice('NetworkInterfaceId.'.length));
+        if (!Number.isInteger(n) || n < 1 || n > 100)
+          throw new FakeError(
+            400,
+            'InvalidParameter',
+            `The specified parameter ${key} is not valid: N is 1 to 100.`,
+          );
+      }
+      const ids = keys.map((k) => p[k]!);
+      const all = (options.ecsInstances ?? []).flatMap((i) => [
+        {
+          NetworkInterfaceId: `eni-${i.InstanceId.slice(2)}`,
+          Type: 'Primary',
+          InstanceId: i.InstanceId,
+          SecurityGroupIds: i.SecurityGroupIds,
+          VSwitchId: i.VSwitchId ?? '',
+          VpcId: i.VpcId ?? '',
+        },
+        ...(i.secondaryEnis ?? []).map((id) => ({
+          NetworkInterfaceId: id,
+          Type: 'Secondary',
+          InstanceId: i.InstanceId,
+          SecurityGroupIds: i.eniSecurityGroups?.[id] ?? [],
+          VSwitchId: i.VSwitchId ?? '',
+          VpcId: i.VpcId ?? '',
+        })),
+      ]);
+      const enis = all.filter(
+        (e) =>
+          (ids.length === 0 || ids.includes(e.NetworkInterfaceId)) &&
+          (!p.InstanceId || e.InstanceId === p.InstanceId),
+      );
+      // MaxResults 10..500 (the API reads fewer as 10, more as 500; the fake insists on the documented range)
+      const { slice, next } = page(enis, p.MaxResults, p.NextToken, 10, 500);
+      return {
+        NextToken: next,
+        TotalCount: enis.length,
+        NetworkInterfaceSets: {
+          NetworkInterfaceSet: slice.map((e) => ({
+            ...e,
+            SecurityGroupIds: { SecurityGroupId: e.SecurityGroupIds },
+            Status: 'InUse',
+            MacAddress: '00:16:3e:00:01:00',
+            PrivateIpAddress: '192.168.1.20',
             Tags: { Tag: [] },
           })),
         },

@@ -17,6 +17,8 @@ export type CloudCause =
   /** An ECS instance's groups taken together: the deciding rule and the group it belongs to. */
   | {
       kind: 'instance-rule';
+      /** Set when it is a secondary ENI of the instance, with its own groups. */
+      networkInterfaceId?: string;
       instanceId: string;
       securityGroupIds: string[];
       securityGroupId: string;
@@ -25,6 +27,8 @@ export type CloudCause =
     }
   | {
       kind: 'instance-default';
+      /** Set when it is a secondary ENI of the instance, with its own groups. */
+      networkInterfaceId?: string;
       instanceId: string;
       securityGroupIds: string[];
       policy: string;
@@ -48,6 +52,8 @@ export type CloudCause =
     }
   | {
       kind: 'instance-not-evaluated';
+      /** Set when it is a secondary ENI of the instance, with its own groups. */
+      networkInterfaceId?: string;
       instanceId: string;
       securityGroupIds: string[];
       rules: string[];
@@ -62,6 +68,11 @@ export type EndpointExplanation = {
   text: string;
 };
 
+const instanceWho = (cause: { instanceId: string; networkInterfaceId?: string }): string =>
+  cause.networkInterfaceId
+    ? `instance ${cause.instanceId}'s secondary ENI ${cause.networkInterfaceId}`
+    : `instance ${cause.instanceId}`;
+
 const causeText = (cause: CloudCause): string => {
   switch (cause.kind) {
     case 'security-group-rule':
@@ -73,13 +84,13 @@ const causeText = (cause: CloudCause): string => {
     case 'not-evaluated':
       return `security group ${cause.securityGroupId} may block it (rules ${cause.rules.join(', ')} not evaluated: ${cause.reason})`;
     case 'instance-rule':
-      return `instance ${cause.instanceId} (groups ${cause.securityGroupIds.join(', ')}) drops it by ${cause.detail}`;
+      return `${instanceWho(cause)} (groups ${cause.securityGroupIds.join(', ')}) drops it by ${cause.detail}`;
     case 'instance-default':
-      return `instance ${cause.instanceId} (groups ${cause.securityGroupIds.join(', ')}) blocks it: ${cause.detail}`;
+      return `${instanceWho(cause)} (groups ${cause.securityGroupIds.join(', ')}) blocks it: ${cause.detail}`;
     case 'instance-not-evaluated':
       return cause.rules.length > 0
-        ? `instance ${cause.instanceId} (groups ${cause.securityGroupIds.join(', ')}) may block it (rules ${cause.rules.join(', ')} not evaluated: ${cause.reason})`
-        : `instance ${cause.instanceId} (groups ${cause.securityGroupIds.join(', ')}) may block it (not evaluated: ${cause.reason})`;
+        ? `${instanceWho(cause)} (groups ${cause.securityGroupIds.join(', ')}) may block it (rules ${cause.rules.join(', ')} not evaluated: ${cause.reason})`
+        : `${instanceWho(cause)} (groups ${cause.securityGroupIds.join(', ')}) may block it (not evaluated: ${cause.reason})`;
     case 'network-acl':
       return cause.direction === 'egress'
         ? `network ACL ${cause.networkAclId} (vSwitches ${cause.vSwitchIds.join(', ')}) drops it by ${cause.detail}`
@@ -141,8 +152,19 @@ export const explainFailures = (rows: readonly ProbeRow[], audit: AuditReport): 
             reason: unknown.reason,
           });
       }
-      for (const instance of audit.ecsInstances) {
+      // an instance's primary ENI, then each secondary ENI with its own groups
+      const holders = audit.ecsInstances.flatMap((instance) => [
+        instance,
+        ...(instance.networkInterfaces ?? []).map((eni) => ({
+          ...eni,
+          instanceId: instance.instanceId,
+          networkInterfaceId: eni.networkInterfaceId,
+        })),
+      ]);
+      for (const instance of holders) {
         const groups = instance.securityGroupIds;
+        const eni =
+          'networkInterfaceId' in instance ? { networkInterfaceId: instance.networkInterfaceId } : {};
         const blocked = instance.blocked.find((b) => b.ip === row.ip && b.port === row.port);
         if (blocked)
           causes.push(
@@ -150,6 +172,7 @@ export const explainFailures = (rows: readonly ProbeRow[], audit: AuditReport): 
               ? {
                   kind: 'instance-default',
                   instanceId: instance.instanceId,
+                  ...eni,
                   securityGroupIds: groups,
                   policy: blocked.by,
                   detail: blocked.detail,
@@ -157,6 +180,7 @@ export const explainFailures = (rows: readonly ProbeRow[], audit: AuditReport): 
               : {
                   kind: 'instance-rule',
                   instanceId: instance.instanceId,
+                  ...eni,
                   securityGroupIds: groups,
                   securityGroupId: blocked.groupId,
                   ruleId: blocked.by,
@@ -168,6 +192,7 @@ export const explainFailures = (rows: readonly ProbeRow[], audit: AuditReport): 
           causes.push({
             kind: 'instance-not-evaluated',
             instanceId: instance.instanceId,
+            ...eni,
             securityGroupIds: groups,
             rules: unknown.rules,
             reason: unknown.reason,
@@ -177,6 +202,7 @@ export const explainFailures = (rows: readonly ProbeRow[], audit: AuditReport): 
           causes.push({
             kind: 'instance-not-evaluated',
             instanceId: instance.instanceId,
+            ...eni,
             securityGroupIds: groups,
             rules: [],
             reason: instance.reason ?? 'its groups could not be evaluated together',

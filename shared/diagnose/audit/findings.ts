@@ -92,9 +92,20 @@ const securityGroupFindings = (input: AuditFindingsInput, group: SecurityGroupAu
 
 const capitalized = (text: string): string => `${text[0]?.toUpperCase() ?? ''}${text.slice(1)}`;
 
-const ecsInstanceFindings = (input: AuditFindingsInput, instance: EcsInstanceAudit): Finding[] => {
+/** A secondary ENI's groups, taken together, read in the instance's words. */
+type EniSubject = { networkInterfaceId: string };
+
+const ecsInstanceFindings = (
+  input: AuditFindingsInput,
+  instance: EcsInstanceAudit,
+  eni?: EniSubject,
+): Finding[] => {
   const findings: Finding[] = [];
-  const who = `Instance ${instance.instanceId} (groups ${instance.securityGroupIds.join(', ') || 'none'})`;
+  const who = eni
+    ? `Instance ${instance.instanceId}'s secondary ENI ${eni.networkInterfaceId} (groups ${instance.securityGroupIds.join(', ') || 'none'})`
+    : `Instance ${instance.instanceId} (groups ${instance.securityGroupIds.join(', ') || 'none'})`;
+  const from = eni ? 'from this ENI' : 'from this instance';
+  const holder = eni ? 'ENI' : 'instance';
   if (!instance.evaluated)
     findings.push({
       severity: 'warning',
@@ -104,10 +115,12 @@ const ecsInstanceFindings = (input: AuditFindingsInput, instance: EcsInstanceAud
       action:
         instance.type === 'mixed'
           ? `Check the instance's security groups in the ECS console (an instance's groups must all be basic or all enterprise), then audit again`
-          : `Fix what the cause names, then audit again; until then, no endpoint counts as allowed for ${instance.instanceId}`,
+          : `Fix what the cause names, then audit again; until then, no endpoint counts as allowed for ${eni?.networkInterfaceId ?? instance.instanceId}`,
       endpoints: [],
     });
-  const fix = input.fixes.find((f) => f.ecsInstanceId === instance.instanceId);
+  const fix = input.fixes.find(
+    (f) => f.ecsInstanceId === instance.instanceId && f.networkInterfaceId === eni?.networkInterfaceId,
+  );
   for (const [key, blocked] of groupBy(instance.blocked, (b) => `${b.category}|${b.by}|${b.groupId ?? ''}`)) {
     const [category = ''] = key.split('|');
     const first = blocked[0]!;
@@ -116,12 +129,12 @@ const ecsInstanceFindings = (input: AuditFindingsInput, instance: EcsInstanceAud
     const target = instance.securityGroupIds[0]!;
     const ruleGroup = first.groupId ?? target;
     const action = first.fixableByAccept
-      ? `Add egress Accept rules for these endpoints to ${target}, the first of the instance's groups (a rule in any of them applies to the whole instance)${command ? `: ${command}` : ''} (permissions JSON for all of them: "fixes" in mse-watch audit --json)`
-      : `Rule ${first.by} of ${ruleGroup} drops them at priority 1 and Drop wins a tie, so no Accept rule in any of the instance's groups can outrank it: narrow it so it no longer covers these addresses, or remove it (${aliyunCommand('ecs', 'RevokeSecurityGroupEgress', { RegionId: input.region.id, SecurityGroupId: ruleGroup, SecurityGroupRuleId: [first.by] })}) and check what else it was meant to stop`;
+      ? `Add egress Accept rules for these endpoints to ${target}, the first of the ${holder}'s groups (a rule in any of them applies to the whole ${holder})${command ? `: ${command}` : ''} (permissions JSON for all of them: "fixes" in mse-watch audit --json)`
+      : `Rule ${first.by} of ${ruleGroup} drops them at priority 1 and Drop wins a tie, so no Accept rule in any of the ${holder}'s groups can outrank it: narrow it so it no longer covers these addresses, or remove it (${aliyunCommand('ecs', 'RevokeSecurityGroupEgress', { RegionId: input.region.id, SecurityGroupId: ruleGroup, SecurityGroupRuleId: [first.by] })}) and check what else it was meant to stop`;
     findings.push({
       severity: worst(blocked.map((b) => severityOf(input.catalog, b.category, b.required))),
       category,
-      symptom: `${who} blocks outbound TCP to ${blocked.length} ${category} endpoint${blocked.length === 1 ? '' : 's'} (port ${ports.join(', ')}): ${usageOf(input.catalog, category)} fails from this instance`,
+      symptom: `${who} blocks outbound TCP to ${blocked.length} ${category} endpoint${blocked.length === 1 ? '' : 's'} (port ${ports.join(', ')}): ${usageOf(input.catalog, category)} fails ${from}`,
       cause: capitalized(first.detail),
       action,
       endpoints: blocked.map((b) => `${b.ip}:${b.port}`),
@@ -140,11 +153,36 @@ const ecsInstanceFindings = (input: AuditFindingsInput, instance: EcsInstanceAud
       endpoints: instance.notEvaluated.map((n) => `${n.ip}:${n.port}`),
     });
   }
-  if (instance.secondaryNetworkInterfaceIds.length > 0)
+  if (!eni)
+    for (const secondary of instance.networkInterfaces)
+      findings.push(
+        ...ecsInstanceFindings(
+          input,
+          {
+            ...instance,
+            securityGroupIds: secondary.securityGroupIds,
+            type: secondary.type,
+            evaluated: secondary.evaluated,
+            ...(secondary.reason ? { reason: secondary.reason } : { reason: undefined }),
+            egressRules: secondary.egressRules,
+            allowed: secondary.allowed,
+            blocked: secondary.blocked,
+            notEvaluated: secondary.notEvaluated,
+            secondaryNetworkInterfaceIds: [],
+            networkInterfaces: [],
+          },
+          { networkInterfaceId: secondary.networkInterfaceId },
+        ),
+      );
+  // ENIs listed but not audited (an audit made without reading them): say so
+  const unaudited = instance.secondaryNetworkInterfaceIds.filter(
+    (id) => !instance.networkInterfaces.some((e) => e.networkInterfaceId === id),
+  );
+  if (!eni && unaudited.length > 0)
     findings.push({
       severity: 'info',
       category: 'audit',
-      symptom: `${who} has secondary network interfaces (${instance.secondaryNetworkInterfaceIds.join(', ')}) whose security groups were not audited`,
+      symptom: `${who} has secondary network interfaces (${unaudited.join(', ')}) whose security groups were not audited`,
       cause:
         "Traffic an instance sends from a secondary ENI is subject to that ENI's own security groups, which DescribeInstances does not list; the audit evaluated the groups of the primary ENI",
       action:

@@ -67,12 +67,32 @@ export const renderAuditText = (report: AuditReport, options: AuditTextOptions):
         );
       for (const n of instance.notEvaluated)
         out.push(`    ${c.yellow('unknown')}  ${n.ip}:${n.port}  ${n.category}  ${n.reason}`);
-      if (instance.secondaryNetworkInterfaceIds.length > 0)
+      for (const eni of instance.networkInterfaces) {
+        const head = `    secondary ENI ${c.bold(eni.networkInterfaceId)} (${eni.type === 'normal' ? 'basic' : eni.type}, groups ${eni.securityGroupIds.join(', ') || 'none'})`;
+        if (!eni.evaluated) {
+          out.push(`${head}: ${c.yellow('not evaluated')}`, `      ${eni.reason ?? ''}`);
+          continue;
+        }
+        const all = eni.allowed + eni.blocked.length + eni.notEvaluated.length;
         out.push(
-          c.dim(
-            `    secondary ENIs ${instance.secondaryNetworkInterfaceIds.join(', ')}: their own groups not audited`,
-          ),
+          `${head}: ${
+            eni.blocked.length === 0 && eni.notEvaluated.length === 0
+              ? c.green(`all ${all} endpoints allowed`)
+              : `${eni.allowed} of ${all} allowed, ${c.red(`${eni.blocked.length} blocked`)}${eni.notEvaluated.length > 0 ? `, ${c.yellow(`${eni.notEvaluated.length} not evaluated`)}` : ''}`
+          }`,
         );
+        for (const b of eni.blocked)
+          out.push(
+            `      ${c.red('blocked')}  ${b.ip}:${b.port}  ${b.category}${b.required ? '' : ' (optional)'}  by ${b.by}${b.groupId ? ` (${b.groupId})` : ''}`,
+          );
+        for (const n of eni.notEvaluated)
+          out.push(`      ${c.yellow('unknown')}  ${n.ip}:${n.port}  ${n.category}  ${n.reason}`);
+      }
+      const unaudited = instance.secondaryNetworkInterfaceIds.filter(
+        (id) => !instance.networkInterfaces.some((e) => e.networkInterfaceId === id),
+      );
+      if (unaudited.length > 0)
+        out.push(c.dim(`    secondary ENIs ${unaudited.join(', ')}: their own groups not audited`));
     }
   }
 
@@ -156,9 +176,11 @@ export const renderAuditText = (report: AuditReport, options: AuditTextOptions):
     out.push('', c.bold('Rules to add'));
     for (const fix of report.fixes) {
       out.push(
-        fix.ecsInstanceId
-          ? `  ${fix.securityGroupId} (the first group of ${fix.ecsInstanceId}; a rule there applies to the whole instance):`
-          : `  ${fix.securityGroupId}:`,
+        fix.networkInterfaceId
+          ? `  ${fix.securityGroupId} (the first group of ${fix.ecsInstanceId}'s secondary ENI ${fix.networkInterfaceId}; a rule there applies to the whole ENI):`
+          : fix.ecsInstanceId
+            ? `  ${fix.securityGroupId} (the first group of ${fix.ecsInstanceId}; a rule there applies to the whole instance):`
+            : `  ${fix.securityGroupId}:`,
       );
       for (const command of fix.commands) out.push(`    ${command}`);
       for (const command of fix.revoke)

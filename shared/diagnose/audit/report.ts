@@ -56,6 +56,24 @@ export const InstanceBlockedEndpoint = z.strictObject({
 export type InstanceBlockedEndpoint = z.infer<typeof InstanceBlockedEndpoint>;
 
 /**
+ * A secondary ENI of an ECS instance: traffic it sends is filtered by its own security groups (all of them
+ * together, like an instance's), which DescribeNetworkInterfaces lists.
+ */
+export const NetworkInterfaceAudit = z.strictObject({
+  networkInterfaceId: z.string(),
+  securityGroupIds: z.array(z.string()),
+  vSwitchId: z.string().nullable(),
+  type: z.enum(['normal', 'enterprise', 'mixed', 'unknown']),
+  evaluated: z.boolean(),
+  reason: z.string().optional(),
+  egressRules: z.number().int(),
+  allowed: z.number().int(),
+  blocked: z.array(InstanceBlockedEndpoint),
+  notEvaluated: z.array(NotEvaluatedEndpoint),
+});
+export type NetworkInterfaceAudit = z.infer<typeof NetworkInterfaceAudit>;
+
+/**
  * An ECS instance's egress as ECS applies it: the rules of all its security groups sorted together by priority
  * (Drop winning a tie), the groups' common type deciding when none matches.
  */
@@ -78,6 +96,8 @@ export const EcsInstanceAudit = z.strictObject({
   notEvaluated: z.array(NotEvaluatedEndpoint),
   /** Secondary ENIs: they carry security groups of their own, which DescribeInstances does not list. */
   secondaryNetworkInterfaceIds: z.array(z.string()),
+  /** Each secondary ENI with its own groups evaluated together (DescribeNetworkInterfaces). Additive. */
+  networkInterfaces: z.array(NetworkInterfaceAudit),
 });
 export type EcsInstanceAudit = z.infer<typeof EcsInstanceAudit>;
 
@@ -135,6 +155,8 @@ export const SecurityGroupFix = z.strictObject({
   securityGroupId: z.string(),
   /** Set when the fix is for an ECS instance (its groups taken together): the Accept rules go to its first group. */
   ecsInstanceId: z.string().optional(),
+  /** Set when the fix is for a secondary ENI of `ecsInstanceId`: the Accept rules go to the ENI's first group. */
+  networkInterfaceId: z.string().optional(),
   /** `mse-watch allowlist --format aliyun-sg` calls for just these endpoints and this group. */
   permissions: z.array(z.unknown()),
   /** The same calls as `aliyun` CLI command lines. */

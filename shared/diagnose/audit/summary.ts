@@ -86,9 +86,12 @@ export const summarizeAudit = (
   extraErrors: AuditSummary['errors'] = [],
 ): AuditSummary => {
   const blocked = new Set(
-    [...audit.securityGroups, ...audit.ecsInstances, ...audit.networkAcls].flatMap((holder) =>
-      holder.blocked.map((b) => `${b.ip}:${b.port}`),
-    ),
+    [
+      ...audit.securityGroups,
+      ...audit.ecsInstances,
+      ...audit.ecsInstances.flatMap((i) => i.networkInterfaces),
+      ...audit.networkAcls,
+    ].flatMap((holder) => holder.blocked.map((b) => `${b.ip}:${b.port}`)),
   );
   return {
     ok: audit.ok,
