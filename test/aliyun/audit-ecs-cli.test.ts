@@ -320,9 +320,7 @@ describe('mse-watch audit --ecs-instance', () => {
     });
     expect(
       report.findings.filter((f) => f.category === 'audit').map((f) => [f.severity, f.category, f.symptom]),
-    ).toEqual([
-      ['warning', 'audit', 'Instance i-mixed (groups sg-ent-a, sg-drop): not evaluated'],
-    ]);
+    ).toEqual([['warning', 'audit', 'Instance i-mixed (groups sg-ent-a, sg-drop): not evaluated']]);
     expect(report).toMatchObject({ ok: false, complete: true, fixes: [] });
     // its vSwitch's table, the clean one
     expect(report.routeTables.map((t) => t.routeTableId)).toEqual(['vtb-db']);
