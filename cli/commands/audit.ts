@@ -64,16 +64,16 @@ export const registerAudit: Registrar = (program, io, setExit) => {
     .addOption(
       new Option(
         '--ecs-instance <id>',
-        "an ECS instance: all its security groups evaluated together, as ECS applies them, and its vSwitch's route table (repeat for more)",
+        "an ECS instance: all its security groups evaluated together, as ECS applies them, and its vSwitch's route table and network ACL (repeat for more)",
       ).argParser(collectEcsInstance),
     )
     .addOption(
-      new Option('--vpc <id>', 'audit every route table of this VPC')
+      new Option('--vpc <id>', 'audit every route table of this VPC, and the network ACLs of its vSwitches')
         .argParser(resourceId('--vpc', 'vpc'))
         .conflicts('vswitch'),
     )
     .addOption(
-      new Option('--vswitch <id>', 'audit the route table this vSwitch uses').argParser(
+      new Option('--vswitch <id>', 'audit the route table and the network ACL this vSwitch uses').argParser(
         resourceId('--vswitch', 'vsw'),
       ),
     )

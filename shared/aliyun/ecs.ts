@@ -202,3 +202,57 @@ export const describeInstances = async (
   }
   return instances;
 };
+
+export const NetworkInterfaceSummary = z.object({
+  NetworkInterfaceId: z.string().min(1),
+  /** Primary | Secondary | Trunk | Member */
+  Type: Optional,
+  InstanceId: Optional,
+  Status: Optional,
+  VpcId: Optional,
+  VSwitchId: Optional,
+  /** The ENI's own security groups: traffic it sends is filtered by these, not by the instance's. */
+  SecurityGroupIds: z
+    .object({ SecurityGroupId: z.array(z.string().min(1)).default([]) })
+    .default({ SecurityGroupId: [] }),
+});
+export type NetworkInterfaceSummary = z.infer<typeof NetworkInterfaceSummary>;
+
+export const DescribeNetworkInterfacesAnswer = z.object({
+  NextToken: Optional,
+  NetworkInterfaceSets: z
+    .object({ NetworkInterfaceSet: z.array(NetworkInterfaceSummary).default([]) })
+    .default({ NetworkInterfaceSet: [] }),
+});
+
+/**
+ * The ENIs with these ids and their security groups (DescribeInstances lists an instance's ENIs without them).
+ * `NetworkInterfaceId.N` takes 1..100 ids a call; pages follow NextToken (MaxResults 10..500). An id that does
+ * not exist is absent from the answer.
+ */
+export const describeNetworkInterfaces = async (
+  api: OpenApi,
+  ids: readonly string[],
+): Promise<NetworkInterfaceSummary[]> => {
+  const found: NetworkInterfaceSummary[] = [];
+  for (let i = 0; i < ids.length; i += IDS_PER_CALL) {
+    const batch = ids.slice(i, i + IDS_PER_CALL);
+    found.push(
+      ...(await followNextToken('ECS DescribeNetworkInterfaces', async (nextToken) => {
+        const answer = await api.call(
+          'ecs',
+          'DescribeNetworkInterfaces',
+          {
+            RegionId: api.region,
+            ...Object.fromEntries(batch.map((id, n) => [`NetworkInterfaceId.${n + 1}`, id])),
+            MaxResults: 100,
+            NextToken: nextToken,
+          },
+          DescribeNetworkInterfacesAnswer,
+        );
+        return { items: answer.NetworkInterfaceSets.NetworkInterfaceSet, nextToken: answer.NextToken };
+      })),
+    );
+  }
+  return found;
+};

@@ -13,6 +13,8 @@ export const DescribeVSwitchAttributesAnswer = z.object({
   VpcId: z.string().min(1),
   CidrBlock: Optional,
   RouteTable: z.object({ RouteTableId: z.string().min(1), RouteTableType: Optional }).optional(),
+  /** The network ACL bound to the vSwitch; absent or "" when none is. */
+  NetworkAclId: Optional,
 });
 export type VSwitchAttributes = z.infer<typeof DescribeVSwitchAttributesAnswer>;
 
@@ -95,3 +97,57 @@ export const describeRouteEntries = (api: OpenApi, routeTableId: string): Promis
     );
     return { items: answer.RouteEntrys.RouteEntry, nextToken: answer.NextToken };
   });
+
+const AclEntryFields = {
+  NetworkAclEntryId: Optional,
+  NetworkAclEntryName: Optional,
+  /** accept | drop */
+  Policy: z.string().min(1),
+  /** tcp | udp | icmp | gre | all | icmpv6 */
+  Protocol: z.string().min(1),
+  /** "80/80", "1/200"; "-1/-1" for all, icmp and gre */
+  Port: Optional,
+  /** system | custom */
+  EntryType: Optional,
+  /** IPv4 | IPv6 */
+  IpVersion: Optional,
+  Description: Optional,
+};
+export const EgressAclEntry = z.object({ ...AclEntryFields, DestinationCidrIp: Optional });
+export type EgressAclEntry = z.infer<typeof EgressAclEntry>;
+export const IngressAclEntry = z.object({ ...AclEntryFields, SourceCidrIp: Optional });
+export type IngressAclEntry = z.infer<typeof IngressAclEntry>;
+
+export const DescribeNetworkAclAttributesAnswer = z.object({
+  NetworkAclAttribute: z.object({
+    NetworkAclId: z.string().min(1),
+    NetworkAclName: Optional,
+    VpcId: Optional,
+    Status: Optional,
+    IngressAclEntries: z
+      .object({ IngressAclEntry: z.array(IngressAclEntry).default([]) })
+      .default({ IngressAclEntry: [] }),
+    EgressAclEntries: z
+      .object({ EgressAclEntry: z.array(EgressAclEntry).default([]) })
+      .default({ EgressAclEntry: [] }),
+    Resources: z
+      .object({
+        Resource: z
+          .array(z.object({ ResourceId: Optional, ResourceType: Optional, Status: Optional }))
+          .default([]),
+      })
+      .default({ Resource: [] }),
+  }),
+});
+export type NetworkAclAttributes = z.infer<typeof DescribeNetworkAclAttributesAnswer>['NetworkAclAttribute'];
+
+/** A network ACL with its inbound and outbound entries, in evaluation order (the list's order is the priority). */
+export const describeNetworkAcl = async (api: OpenApi, networkAclId: string): Promise<NetworkAclAttributes> =>
+  (
+    await api.call(
+      'vpc',
+      'DescribeNetworkAclAttributes',
+      { RegionId: api.region, NetworkAclId: networkAclId },
+      DescribeNetworkAclAttributesAnswer,
+    )
+  ).NetworkAclAttribute;

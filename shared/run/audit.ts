@@ -4,21 +4,38 @@ import type { CredentialSource } from '../aliyun/credentials.ts';
 import {
   describeEgressRules,
   describeInstances,
+  describeNetworkInterfaces,
   describePortRangeList,
   describePrefixList,
   describeSecurityGroups,
   type EcsInstanceSummary,
+  type NetworkInterfaceSummary,
   type Permission,
 } from '../aliyun/ecs.ts';
 import { type ClusterInfo, type ClusterSummary, listClusters, queryClusterInfo } from '../aliyun/mse.ts';
 import type { OpenApi, OpenApiOptions } from '../aliyun/openapi.ts';
 import { OpenApiError } from '../aliyun/openapi-errors.ts';
 import { parseEndpointUrl, ramAction } from '../aliyun/openapi-products.ts';
-import { describeRouteEntries, describeRouteTables, describeVSwitch } from '../aliyun/vpc.ts';
+import {
+  describeNetworkAcl,
+  describeRouteEntries,
+  describeRouteTables,
+  describeVSwitch,
+  type VSwitchAttributes,
+} from '../aliyun/vpc.ts';
 import { type Catalog, type Region, regionTargets, type Target } from '../catalog/index.ts';
-import { auditEcsInstance } from '../diagnose/audit/ecs-instance.ts';
+import {
+  auditEcsInstance,
+  auditNetworkInterface,
+  unreadNetworkInterface,
+} from '../diagnose/audit/ecs-instance.ts';
 import { auditFindings } from '../diagnose/audit/findings.ts';
-import { ecsInstanceFix, securityGroupFix } from '../diagnose/audit/fix.ts';
+import {
+  aliyunCommand,
+  ecsInstanceFix,
+  networkInterfaceFix,
+  securityGroupFix,
+} from '../diagnose/audit/fix.ts';
 import {
   instanceCondition,
   type MaintenancePeriod,
@@ -29,12 +46,19 @@ import {
   parseMaintenancePeriod,
   parsePorts,
 } from '../diagnose/audit/instances.ts';
+import {
+  type AclEntry,
+  auditNetworkAcl,
+  type NetworkAclInput,
+  networkAclFix,
+} from '../diagnose/audit/network-acl.ts';
 import type {
   AuditError,
   AuditReport,
   AuditSection,
   EcsInstanceAudit,
   InstanceAudit,
+  NetworkAclAudit,
   RouteTableAudit,
   SecurityGroupAudit,
 } from '../diagnose/audit/report.ts';
@@ -245,6 +269,12 @@ const readEcsInstances = async (
   return instances;
 };
 
+/** The instance's secondary ENIs (DescribeInstances lists them, without their groups). */
+const secondaryEnis = (instance: EcsInstanceSummary): string[] =>
+  instance.NetworkInterfaces.NetworkInterface.filter((eni) => eni.Type === 'Secondary').map(
+    (eni) => eni.NetworkInterfaceId ?? '?',
+  );
+
 /**
  * The groups named on their own (each evaluated alone, as before), and each ECS instance with all its groups
  * evaluated together, as ECS applies them. A group shared by both is read once.
@@ -261,12 +291,40 @@ const auditSecurity = async (
   for (const instance of ecs)
     for (const id of instance.SecurityGroupIds.SecurityGroupId)
       owners.set(id, [...(owners.get(id) ?? []), instance.InstanceId]);
-  const ids = [...new Set([...params.securityGroupIds, ...owners.keys()])];
-  // what to check when a group is not found: the flag that named it, or the instance that lists it
+  // secondary ENIs: their own groups, which only DescribeNetworkInterfaces lists
+  const secondaries = new Map(ecs.map((instance) => [instance.InstanceId, secondaryEnis(instance)]));
+  const eniIds = [...new Set([...secondaries.values()].flat())];
+  const enis = new Map<string, NetworkInterfaceSummary | { unreadable: string }>();
+  if (eniIds.length > 0) {
+    try {
+      const found = await describeNetworkInterfaces(api, eniIds);
+      for (const id of eniIds)
+        enis.set(
+          id,
+          found.find((e) => e.NetworkInterfaceId === id) ?? {
+            unreadable: `ENI ${id} was not found (DescribeNetworkInterfaces does not list it)`,
+          },
+        );
+    } catch (error) {
+      const entry = asError('ecsInstances', error);
+      errors.push(entry);
+      for (const id of eniIds)
+        enis.set(id, { unreadable: `its security groups could not be read (${entry.message})` });
+    }
+  }
+  const eniOwners = new Map<string, string[]>();
+  for (const [id, eni] of enis)
+    if ('SecurityGroupIds' in eni)
+      for (const group of eni.SecurityGroupIds.SecurityGroupId)
+        eniOwners.set(group, [...(eniOwners.get(group) ?? []), id]);
+  const ids = [...new Set([...params.securityGroupIds, ...owners.keys(), ...eniOwners.keys()])];
+  // what to check when a group is not found: the flag that named it, or the instance (or ENI) that lists it
   const askedBy = (id: string) =>
     named.has(id)
       ? 'check --security-group and --region'
-      : `ECS instance ${owners.get(id)?.join(', ')} lists it; check the instance's security groups in the ECS console`;
+      : owners.has(id)
+        ? `ECS instance ${owners.get(id)?.join(', ')} lists it; check the instance's security groups in the ECS console`
+        : `ENI ${eniOwners.get(id)?.join(', ')} lists it; check the ENI's security groups in the ECS console`;
   const { groups, lists } = await readGroups(ids, api, params.region, askedBy, errors);
 
   const securityGroups: SecurityGroupAudit[] = [];
@@ -275,27 +333,60 @@ const auditSecurity = async (
     if (!group || 'unreadable' in group) continue;
     securityGroups.push(auditSecurityGroup(group, lists, targets));
   }
-  const ecsInstances = ecs.map((instance) => {
-    const groupIds = instance.SecurityGroupIds.SecurityGroupId;
-    const vpcId = instance.VpcAttributes?.VpcId;
-    const vSwitchId = instance.VpcAttributes?.VSwitchId;
-    return auditEcsInstance(
-      {
-        instanceId: instance.InstanceId,
-        ...(instance.InstanceName ? { name: instance.InstanceName } : {}),
-        securityGroupIds: groupIds,
-        ...(vpcId ? { vpcId } : {}),
-        ...(vSwitchId ? { vSwitchId } : {}),
-        secondaryNetworkInterfaceIds: instance.NetworkInterfaces.NetworkInterface.filter(
-          (eni) => eni.Type === 'Secondary',
-        ).map((eni) => eni.NetworkInterfaceId ?? '?'),
-        groups: groupIds.map((id) => groups.get(id) ?? { id, unreadable: 'it was not read' }),
-      },
-      lists,
-      targets,
-    );
-  });
+  const ecsInstances = ecs
+    .map((instance) => {
+      const groupIds = instance.SecurityGroupIds.SecurityGroupId;
+      const vpcId = instance.VpcAttributes?.VpcId;
+      const vSwitchId = instance.VpcAttributes?.VSwitchId;
+      return auditEcsInstance(
+        {
+          instanceId: instance.InstanceId,
+          ...(instance.InstanceName ? { name: instance.InstanceName } : {}),
+          securityGroupIds: groupIds,
+          ...(vpcId ? { vpcId } : {}),
+          ...(vSwitchId ? { vSwitchId } : {}),
+          secondaryNetworkInterfaceIds: secondaries.get(instance.InstanceId) ?? [],
+          groups: groupIds.map((id) => groups.get(id) ?? { id, unreadable: 'it was not read' }),
+        },
+        lists,
+        targets,
+      );
+    })
+    .map((audit) => ({
+      ...audit,
+      networkInterfaces: audit.secondaryNetworkInterfaceIds.map((id) => {
+        const eni = enis.get(id);
+        if (!eni || 'unreadable' in eni)
+          return unreadNetworkInterface(id, eni?.unreadable ?? 'it was not read');
+        const groupIds = eni.SecurityGroupIds.SecurityGroupId;
+        return auditNetworkInterface(
+          {
+            networkInterfaceId: id,
+            securityGroupIds: groupIds,
+            ...(eni.VSwitchId ? { vSwitchId: eni.VSwitchId } : {}),
+            groups: groupIds.map((g) => groups.get(g) ?? { id: g, unreadable: 'it was not read' }),
+          },
+          lists,
+          targets,
+        );
+      }),
+    }));
   return { securityGroups, ecsInstances };
+};
+
+/** DescribeVSwitchAttributes, once per vSwitch however many parts (routes, network ACLs) ask. */
+type VSwitchReader = (vSwitchId: string) => Promise<VSwitchAttributes>;
+
+const vSwitchReader = (api: OpenApi): VSwitchReader => {
+  const read = new Map<string, Promise<VSwitchAttributes>>();
+  return (id) => {
+    let answer = read.get(id);
+    if (!answer) {
+      answer = describeVSwitch(api, id);
+      read.set(id, answer);
+    }
+    return answer;
+  };
 };
 
 type RouteTableRef = { RouteTableId: string; RouteTableType: string; VSwitchIds: { VSwitchId: string[] } };
@@ -304,8 +395,9 @@ type RouteTableRef = { RouteTableId: string; RouteTableType: string; VSwitchIds:
 const vSwitchTable = async (
   api: OpenApi,
   vSwitchId: string,
+  vSwitches: VSwitchReader,
 ): Promise<{ vpcId: string; table: RouteTableRef }> => {
-  const vsw = await describeVSwitch(api, vSwitchId);
+  const vsw = await vSwitches(vSwitchId);
   if (!vsw.RouteTable) throw new MseWatchError('no-route-table', `vSwitch ${vSwitchId} names no route table`);
   const [listed] = await describeRouteTables(api, { routeTableId: vsw.RouteTable.RouteTableId });
   return {
@@ -327,6 +419,7 @@ const auditRoutes = async (
   api: OpenApi,
   targets: readonly Target[],
   instanceVSwitches: readonly string[],
+  vSwitches: VSwitchReader,
   errors: AuditError[],
 ): Promise<{
   vpcId: string | null;
@@ -348,7 +441,7 @@ const auditRoutes = async (
     if (vSwitchIds.length > 0) {
       const vpcs = new Set<string>();
       for (const vSwitchId of vSwitchIds) {
-        const { vpcId: vpc, table } = await vSwitchTable(api, vSwitchId);
+        const { vpcId: vpc, table } = await vSwitchTable(api, vSwitchId, vSwitches);
         vpcs.add(vpc);
         if (!tables.some((t) => t.RouteTableId === table.RouteTableId)) tables.push(table);
       }
@@ -401,6 +494,102 @@ const auditRoutes = async (
     errors.push(asError('routes', error));
     return none;
   }
+};
+
+const toAclEntries = (
+  entries: ReadonlyArray<{
+    NetworkAclEntryId?: string | undefined;
+    NetworkAclEntryName?: string | undefined;
+    Policy: string;
+    Protocol: string;
+    Port?: string | undefined;
+    EntryType?: string | undefined;
+    IpVersion?: string | undefined;
+    Description?: string | undefined;
+    cidr?: string | undefined;
+  }>,
+): AclEntry[] =>
+  entries.map((e, index) => ({
+    // the list's order is the priority: position 1 is evaluated first
+    id: e.NetworkAclEntryId ?? e.NetworkAclEntryName ?? `entry #${index + 1}`,
+    position: index + 1,
+    entryType: (e.EntryType ?? 'custom').toLowerCase(),
+    policy: e.Policy.toLowerCase() === 'accept' ? 'accept' : 'drop',
+    protocol: e.Protocol.toLowerCase(),
+    port: e.Port ?? '-1/-1',
+    ...(e.cidr ? { cidr: e.cidr } : {}),
+    ipVersion: e.IpVersion ?? 'IPv4',
+    ...(e.NetworkAclEntryName ? { name: e.NetworkAclEntryName } : {}),
+    ...(e.Description ? { description: e.Description } : {}),
+  }));
+
+/**
+ * The network ACLs bound to the audited vSwitches (each ACL read once, however many vSwitches share it), every
+ * endpoint evaluated both ways. A vSwitch with no ACL has nothing to report.
+ */
+const auditNetworkAcls = async (
+  params: AuditParams,
+  api: OpenApi,
+  targets: readonly Target[],
+  vSwitchIds: readonly string[],
+  vSwitches: VSwitchReader,
+  errors: AuditError[],
+): Promise<NetworkAclAudit[]> => {
+  const bound = new Map<string, string[]>();
+  for (const vSwitchId of vSwitchIds) {
+    try {
+      const aclId = (await vSwitches(vSwitchId)).NetworkAclId;
+      if (aclId) bound.set(aclId, [...(bound.get(aclId) ?? []), vSwitchId]);
+    } catch (error) {
+      // the routes section reports the same vSwitch read once
+      const entry = asError('networkAcls', error);
+      if (!errors.some((e) => e.message === entry.message)) errors.push(entry);
+    }
+  }
+  const audits: NetworkAclAudit[] = [];
+  for (const [aclId, boundTo] of bound) {
+    let acl: Awaited<ReturnType<typeof describeNetworkAcl>>;
+    try {
+      acl = await describeNetworkAcl(api, aclId);
+    } catch (error) {
+      const entry = asError('networkAcls', error);
+      errors.push(
+        entry.code === 'not-found'
+          ? {
+              ...entry,
+              message: `network ACL ${aclId} (bound to ${boundTo.join(', ')}) does not exist in ${params.region.id}: the vSwitch names an ACL the VPC API cannot find; check it in the VPC console (${entry.message})`,
+            }
+          : entry,
+      );
+      continue;
+    }
+    const input: NetworkAclInput = {
+      id: aclId,
+      ...(acl.NetworkAclName ? { name: acl.NetworkAclName } : {}),
+      vSwitchIds: boundTo,
+      ingress: toAclEntries(
+        acl.IngressAclEntries.IngressAclEntry.map((e) => ({ ...e, cidr: e.SourceCidrIp })),
+      ),
+      egress: toAclEntries(
+        acl.EgressAclEntries.EgressAclEntry.map((e) => ({ ...e, cidr: e.DestinationCidrIp })),
+      ),
+    };
+    const audit = auditNetworkAcl(input, targets);
+    const request = networkAclFix(params.region.id, input, audit.blocked);
+    audits.push(
+      request
+        ? {
+            ...audit,
+            fix: {
+              action: 'UpdateNetworkAclEntries',
+              request,
+              command: aliyunCommand('vpc', 'UpdateNetworkAclEntries', request),
+            },
+          }
+        : audit,
+    );
+  }
+  return audits;
 };
 
 const toInstance = (
@@ -512,14 +701,29 @@ export const runAudit = async (params: AuditParams, deps: AuditDeps): Promise<Au
   // the ECS instances first: their groups are evaluated together, and their vSwitches' route tables audited when
   // no --vpc or --vswitch says otherwise; MSE runs beside
   const ecs = readEcsInstances(params, api, errors);
-  const [security, routeAudit, instances] = await Promise.all([
+  const vSwitches = vSwitchReader(api);
+  const instanceVSwitches = (found: readonly EcsInstanceSummary[]) =>
+    found.flatMap((i) => (i.VpcAttributes?.VSwitchId ? [i.VpcAttributes.VSwitchId] : []));
+  const routesDone = ecs.then((found) =>
+    auditRoutes(params, api, targets, instanceVSwitches(found), vSwitches, errors),
+  );
+  const [security, routeAudit, networkAcls, instances] = await Promise.all([
     ecs.then((found) => auditSecurity(params, api, targets, found, errors)),
-    ecs.then((found) =>
-      auditRoutes(
+    routesDone,
+    // the ACLs of every vSwitch the audit knows: --vswitch, the instances', and with --vpc those its tables list
+    Promise.all([ecs, routesDone]).then(([found, routes]) =>
+      auditNetworkAcls(
         params,
         api,
         targets,
-        found.flatMap((i) => (i.VpcAttributes?.VSwitchId ? [i.VpcAttributes.VSwitchId] : [])),
+        [
+          ...new Set([
+            ...(params.vSwitchId ? [params.vSwitchId] : []),
+            ...instanceVSwitches(found),
+            ...(params.vpcId ? routes.routeTables.flatMap((t) => t.vSwitchIds) : []),
+          ]),
+        ],
+        vSwitches,
         errors,
       ),
     ),
@@ -535,6 +739,11 @@ export const runAudit = async (params: AuditParams, deps: AuditDeps): Promise<Au
     ...ecsInstances.flatMap(
       (instance) => ecsInstanceFix(params.region, params.catalog.version, instance) ?? [],
     ),
+    ...ecsInstances.flatMap((instance) =>
+      instance.networkInterfaces.flatMap(
+        (eni) => networkInterfaceFix(params.region, params.catalog.version, instance.instanceId, eni) ?? [],
+      ),
+    ),
   ];
   const findings = auditFindings({
     catalog: params.catalog,
@@ -545,6 +754,7 @@ export const runAudit = async (params: AuditParams, deps: AuditDeps): Promise<Au
     fixes,
     routes: routeAudit.routes,
     routeTables: routeAudit.routeTables,
+    networkAcls,
     instances: instanceAudits,
     ...(routeAudit.vpcId ? { vpcId: routeAudit.vpcId } : {}),
     instanceAsked: params.instanceId !== undefined,
@@ -552,14 +762,24 @@ export const runAudit = async (params: AuditParams, deps: AuditDeps): Promise<Au
   // every endpoint evaluated was asked for: ARMS ones only with includeArms
   const ok =
     securityGroups.every((g) => g.blocked.length === 0 && g.notEvaluated.length === 0) &&
-    ecsInstances.every((i) => i.evaluated && i.blocked.length === 0 && i.notEvaluated.length === 0) &&
+    ecsInstances.every(
+      (i) =>
+        i.evaluated &&
+        i.blocked.length === 0 &&
+        i.notEvaluated.length === 0 &&
+        i.networkInterfaces.every(
+          (e) => e.evaluated && e.blocked.length === 0 && e.notEvaluated.length === 0,
+        ),
+    ) &&
     routeAudit.routes.length === 0 &&
+    networkAcls.every((a) => a.blocked.length === 0 && a.notEvaluated.length === 0) &&
     instanceAudits.every((i) => i.condition !== 'trouble');
   const order: Record<AuditSection, number> = {
     securityGroups: 0,
     ecsInstances: 1,
     routes: 2,
-    instances: 3,
+    networkAcls: 3,
+    instances: 4,
   };
   return {
     region: params.region.id,
@@ -575,6 +795,7 @@ export const runAudit = async (params: AuditParams, deps: AuditDeps): Promise<Au
     ecsInstances,
     routes: routeAudit.routes,
     routeTables: routeAudit.routeTables,
+    networkAcls,
     instances: instanceAudits,
     findings,
     fixes,

@@ -80,6 +80,7 @@ describe("an ECS instance's groups, evaluated together", () => {
       blocked: [],
       notEvaluated: [],
       secondaryNetworkInterfaceIds: [],
+      networkInterfaces: [],
     });
     expect(ecsInstanceFix(hangzhou, catalog.version, audit)).toBeUndefined();
   });
@@ -310,6 +311,7 @@ describe('findings and explanations name the instance, the rule and its group', 
       securityGroups: [],
       routes: [],
       routeTables: [],
+      networkAcls: [],
       ecsInstances: [dropAudit, entAudit],
     } as unknown as AuditReport;
     const row = (ip: string, port: number) => ({

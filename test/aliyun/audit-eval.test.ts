@@ -632,6 +632,7 @@ describe('explaining failing probes by the audit', () => {
       },
     ],
     routeTables: [{ routeTableId: 'vtb-1', type: 'System', vSwitchIds: [], entries: 3, uncovered: [] }],
+    networkAcls: [],
     ecsInstances: [],
   } as unknown as AuditReport;
   const row = (ip: string, port: number, status: ProbeRow['status']): ProbeRow => ({

@@ -253,6 +253,85 @@ describe('the FC handler with an audit: section', () => {
     expect(fake.requests.every((r) => r.status === 200)).toBe(true);
   });
 
+  it("the vSwitch's network ACL: a failing endpoint's finding names the entry that drops it, or its replies", async () => {
+    fake = await startFakeOpenApi(
+      cloud({
+        securityGroups: [{ id: 'sg-fn', type: 'normal', vpcId: 'vpc-app', rules: [] }],
+        vSwitches: [
+          {
+            VSwitchId: 'vsw-fn',
+            VpcId: 'vpc-app',
+            CidrBlock: '192.168.1.0/24',
+            RouteTableId: 'vtb-sys',
+            NetworkAclId: 'nacl-fn',
+          },
+        ],
+        routeTables: [{ ...cloud().routeTables![0]!, entries: [cloud().routeTables![0]!.entries[0]!] }],
+        networkAcls: [
+          {
+            NetworkAclId: 'nacl-fn',
+            VpcId: 'vpc-app',
+            egress: [
+              {
+                NetworkAclEntryId: 'nae-drop175',
+                Policy: 'drop',
+                Protocol: 'all',
+                Port: '-1/-1',
+                cidr: '100.100.45.175/32',
+              },
+              {
+                NetworkAclEntryId: 'nae-out',
+                Policy: 'accept',
+                Protocol: 'all',
+                Port: '-1/-1',
+                cidr: '0.0.0.0/0',
+              },
+            ],
+            ingress: [
+              {
+                NetworkAclEntryId: 'nae-drop91',
+                Policy: 'drop',
+                Protocol: 'tcp',
+                Port: '1/65535',
+                cidr: '100.100.17.91/32',
+              },
+              {
+                NetworkAclEntryId: 'nae-in',
+                Policy: 'accept',
+                Protocol: 'all',
+                Port: '-1/-1',
+                cidr: '0.0.0.0/0',
+              },
+            ],
+          },
+        ],
+      }),
+    );
+    const summary = FunctionSummary.parse(
+      await handleProbeEndpoints(timerEvent(JSON.stringify(configFor(fake))), CONTEXT, {
+        env: {},
+        readFile: (path) => readFile(path, 'utf8'),
+        writeLine: () => undefined,
+        now: Date.now,
+        check: checkConfig,
+      }),
+    );
+    expect(causeOf(summary.findings, '100.100.45.175:9848')).toContain(
+      'Cloud side: 100.100.45.175 (ports 8080, 8848, 9848): network ACL nacl-fn (vSwitches vsw-fn) drops it by egress entry nae-drop175 (position 1 Drop all to 100.100.45.175/32 ports -1/-1)',
+    );
+    expect(causeOf(summary.findings, '100.100.17.91:8848')).toContain(
+      '100.100.17.91 (ports 8080, 8848, 9848): network ACL nacl-fn (vSwitches vsw-fn): the replies are dropped by ingress entry nae-drop91 (position 1 Drop tcp from 100.100.17.91/32 ports 1/65535) (network ACLs are stateless: the replies need an inbound entry of their own)',
+    );
+    expect(summary.audit).toMatchObject({
+      errors: [],
+      blocked: 6,
+      networkAcls: [
+        { networkAclId: 'nacl-fn', vSwitchIds: ['vsw-fn'], allowed: 20, blocked: 6, notEvaluated: 0 },
+      ],
+    });
+    expect(fake.calls('DescribeNetworkAclAttributes').map((c) => c.params.NetworkAclId)).toEqual(['nacl-fn']);
+  });
+
   it('an audit the OpenAPI refuses (RAM): the run stands, and what the audit could not read is a finding', async () => {
     fake = await startFakeOpenApi(
       cloud({ deny: [{ action: 'DescribeSecurityGroupAttribute' }, { action: 'DescribeRouteEntryList' }] }),

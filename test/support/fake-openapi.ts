@@ -78,7 +78,36 @@ export type FakeRouteTable = {
   entries: FakeRouteEntry[];
 };
 
-export type FakeVSwitch = { VSwitchId: string; VpcId: string; CidrBlock: string; RouteTableId: string };
+export type FakeVSwitch = {
+  VSwitchId: string;
+  VpcId: string;
+  CidrBlock: string;
+  RouteTableId: string;
+  /** The network ACL bound to it; DescribeVSwitchAttributes answers "" when none is, as the VPC API does. */
+  NetworkAclId?: string;
+};
+
+/** A network ACL entry as DescribeNetworkAclAttributes lists it (the list's order is the priority). */
+export type FakeAclEntry = {
+  NetworkAclEntryId: string;
+  NetworkAclEntryName?: string;
+  Policy: 'accept' | 'drop';
+  Protocol: 'tcp' | 'udp' | 'icmp' | 'gre' | 'all';
+  Port: string;
+  EntryType?: 'system' | 'custom';
+  IpVersion?: 'IPv4' | 'IPv6';
+  /** DestinationCidrIp for egress entries, SourceCidrIp for ingress ones. */
+  cidr: string;
+  Description?: string;
+};
+
+export type FakeNetworkAcl = {
+  NetworkAclId: string;
+  NetworkAclName?: string;
+  VpcId: string;
+  ingress: FakeAclEntry[];
+  egress: FakeAclEntry[];
+};
 
 export type FakeEcsInstance = {
   InstanceId: string;
@@ -89,6 +118,8 @@ export type FakeEcsInstance = {
   VSwitchId?: string;
   /** ENIs beyond the primary one (DescribeInstances lists them without their groups). */
   secondaryEnis?: string[];
+  /** Each secondary ENI's own security groups, as DescribeNetworkInterfaces lists them (default: none). */
+  eniSecurityGroups?: Record<string, string[]>;
 };
 
 export type FakeCluster = Record<string, unknown> & { InstanceId: string };
@@ -103,6 +134,7 @@ export type FakeOpenApiOptions = {
   portRangeLists?: Record<string, string[]>;
   vSwitches?: FakeVSwitch[];
   routeTables?: FakeRouteTable[];
+  networkAcls?: FakeNetworkAcl[];
   clusters?: FakeCluster[];
   ecsInstances?: FakeEcsInstance[];
   /** The most items a page holds whatever the client asks for, so paging is exercised. */
@@ -318,6 +350,59 @@ export const startFakeOpenApi = async (options: FakeOpenApiOptions): Promise<Fak
         },
       };
     },
+    'ecs/DescribeNetworkInterfaces': (p) => {
+      required(p, 'RegionId');
+      const keys = Object.keys(p).filter((k) => k.startsWith('NetworkInterfaceId.'));
+      for (const key of keys) {
+        const n = Number(key.slice('NetworkInterfaceId.'.length));
+        if (!Number.isInteger(n) || n < 1 || n > 100)
+          throw new FakeError(
+            400,
+            'InvalidParameter',
+            `The specified parameter ${key} is not valid: N is 1 to 100.`,
+          );
+      }
+      const ids = keys.map((k) => p[k]!);
+      const all = (options.ecsInstances ?? []).flatMap((i) => [
+        {
+          NetworkInterfaceId: `eni-${i.InstanceId.slice(2)}`,
+          Type: 'Primary',
+          InstanceId: i.InstanceId,
+          SecurityGroupIds: i.SecurityGroupIds,
+          VSwitchId: i.VSwitchId ?? '',
+          VpcId: i.VpcId ?? '',
+        },
+        ...(i.secondaryEnis ?? []).map((id) => ({
+          NetworkInterfaceId: id,
+          Type: 'Secondary',
+          InstanceId: i.InstanceId,
+          SecurityGroupIds: i.eniSecurityGroups?.[id] ?? [],
+          VSwitchId: i.VSwitchId ?? '',
+          VpcId: i.VpcId ?? '',
+        })),
+      ]);
+      const enis = all.filter(
+        (e) =>
+          (ids.length === 0 || ids.includes(e.NetworkInterfaceId)) &&
+          (!p.InstanceId || e.InstanceId === p.InstanceId),
+      );
+      // MaxResults 10..500 (the API reads fewer as 10, more as 500; the fake insists on the documented range)
+      const { slice, next } = page(enis, p.MaxResults, p.NextToken, 10, 500);
+      return {
+        NextToken: next,
+        TotalCount: enis.length,
+        NetworkInterfaceSets: {
+          NetworkInterfaceSet: slice.map((e) => ({
+            ...e,
+            SecurityGroupIds: { SecurityGroupId: e.SecurityGroupIds },
+            Status: 'InUse',
+            MacAddress: '00:16:3e:00:01:00',
+            PrivateIpAddress: '192.168.1.20',
+            Tags: { Tag: [] },
+          })),
+        },
+      };
+    },
     'ecs/DescribeSecurityGroupAttribute': (p) => {
       required(p, 'RegionId', 'SecurityGroupId');
       const group = (options.securityGroups ?? []).find((g) => g.id === p.SecurityGroupId);
@@ -396,6 +481,47 @@ export const startFakeOpenApi = async (options: FakeOpenApiOptions): Promise<Fak
         CidrBlock: vsw.CidrBlock,
         Status: 'Available',
         RouteTable: { RouteTableId: vsw.RouteTableId, RouteTableType: table?.RouteTableType ?? 'System' },
+        NetworkAclId: vsw.NetworkAclId ?? '',
+      };
+    },
+    'vpc/DescribeNetworkAclAttributes': (p) => {
+      required(p, 'RegionId', 'NetworkAclId');
+      const acl = (options.networkAcls ?? []).find((a) => a.NetworkAclId === p.NetworkAclId);
+      if (!acl)
+        throw new FakeError(404, 'InvalidNetworkAclId.NotFound', 'The specified network ACL does not exist.');
+      const entry = (e: FakeAclEntry, address: 'DestinationCidrIp' | 'SourceCidrIp') => ({
+        NetworkAclEntryId: e.NetworkAclEntryId,
+        NetworkAclEntryName: e.NetworkAclEntryName ?? '',
+        Policy: e.Policy,
+        Protocol: e.Protocol,
+        Port: e.Port,
+        EntryType: e.EntryType ?? 'custom',
+        IpVersion: e.IpVersion ?? 'IPv4',
+        Description: e.Description ?? '',
+        [address]: e.cidr,
+      });
+      const boundTo = (options.vSwitches ?? []).filter((v) => v.NetworkAclId === acl.NetworkAclId);
+      return {
+        NetworkAclAttribute: {
+          NetworkAclId: acl.NetworkAclId,
+          NetworkAclName: acl.NetworkAclName ?? '',
+          VpcId: acl.VpcId,
+          RegionId: p.RegionId,
+          Status: 'Available',
+          CreationTime: '2026-11-01 10:00:00',
+          Description: '',
+          OwnerId: 1234567890123456,
+          IngressAclEntries: { IngressAclEntry: acl.ingress.map((e) => entry(e, 'SourceCidrIp')) },
+          EgressAclEntries: { EgressAclEntry: acl.egress.map((e) => entry(e, 'DestinationCidrIp')) },
+          Resources: {
+            Resource: boundTo.map((v) => ({
+              ResourceId: v.VSwitchId,
+              ResourceType: 'VSwitch',
+              Status: 'BINDED',
+            })),
+          },
+          Tags: { Tag: [] },
+        },
       };
     },
     'vpc/DescribeRouteTableList': (p) => {

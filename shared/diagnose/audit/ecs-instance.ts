@@ -1,5 +1,10 @@
 import type { Target } from '../../catalog/index.ts';
-import type { EcsInstanceAudit, InstanceBlockedEndpoint, NotEvaluatedEndpoint } from './report.ts';
+import type {
+  EcsInstanceAudit,
+  InstanceBlockedEndpoint,
+  NetworkInterfaceAudit,
+  NotEvaluatedEndpoint,
+} from './report.ts';
 import {
   type Decider,
   deciderId,
@@ -67,6 +72,7 @@ const base = (instance: EcsInstanceInput) => ({
   vpcId: instance.vpcId ?? null,
   vSwitchId: instance.vSwitchId ?? null,
   secondaryNetworkInterfaceIds: [...instance.secondaryNetworkInterfaceIds],
+  networkInterfaces: [],
 });
 
 /**
@@ -150,3 +156,58 @@ export const auditEcsInstance = (
     notEvaluated: unknown,
   };
 };
+
+export type NetworkInterfaceInput = {
+  networkInterfaceId: string;
+  /** The ENI's groups in the order ECS lists them. */
+  securityGroupIds: readonly string[];
+  vSwitchId?: string;
+  groups: EcsInstanceInput['groups'];
+};
+
+/** A secondary ENI's own groups, together, as ECS applies them to what it sends: as an instance's. Pure. */
+export const auditNetworkInterface = (
+  eni: NetworkInterfaceInput,
+  lists: ReferencedLists,
+  targets: readonly Target[],
+): NetworkInterfaceAudit => {
+  const audit = auditEcsInstance(
+    {
+      instanceId: eni.networkInterfaceId,
+      securityGroupIds: eni.securityGroupIds,
+      secondaryNetworkInterfaceIds: [],
+      groups: eni.groups,
+    },
+    lists,
+    targets,
+  );
+  return {
+    networkInterfaceId: eni.networkInterfaceId,
+    securityGroupIds: [...eni.securityGroupIds],
+    vSwitchId: eni.vSwitchId ?? null,
+    type: audit.type,
+    evaluated: audit.evaluated,
+    ...(audit.reason ? { reason: audit.reason.replace(/the instance(')?/g, 'the ENI$1') } : {}),
+    egressRules: audit.egressRules,
+    allowed: audit.allowed,
+    blocked: audit.blocked,
+    notEvaluated: audit.notEvaluated,
+  };
+};
+
+/** A secondary ENI that could not be read (DescribeNetworkInterfaces denied, or it is gone): nothing counts as allowed. */
+export const unreadNetworkInterface = (
+  networkInterfaceId: string,
+  reason: string,
+): NetworkInterfaceAudit => ({
+  networkInterfaceId,
+  securityGroupIds: [],
+  vSwitchId: null,
+  type: 'unknown',
+  evaluated: false,
+  reason,
+  egressRules: 0,
+  allowed: 0,
+  blocked: [],
+  notEvaluated: [],
+});

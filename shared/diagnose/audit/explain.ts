@@ -17,6 +17,8 @@ export type CloudCause =
   /** An ECS instance's groups taken together: the deciding rule and the group it belongs to. */
   | {
       kind: 'instance-rule';
+      /** Set when it is a secondary ENI of the instance, with its own groups. */
+      networkInterfaceId?: string;
       instanceId: string;
       securityGroupIds: string[];
       securityGroupId: string;
@@ -25,13 +27,33 @@ export type CloudCause =
     }
   | {
       kind: 'instance-default';
+      /** Set when it is a secondary ENI of the instance, with its own groups. */
+      networkInterfaceId?: string;
       instanceId: string;
       securityGroupIds: string[];
       policy: string;
       detail: string;
     }
+  /** A network ACL of the audited vSwitches: outbound to the endpoint, or the replies from it. */
+  | {
+      kind: 'network-acl';
+      networkAclId: string;
+      vSwitchIds: string[];
+      direction: 'egress' | 'ingress';
+      entryId: string;
+      detail: string;
+    }
+  | {
+      kind: 'network-acl-not-evaluated';
+      networkAclId: string;
+      direction: 'egress' | 'ingress';
+      entries: string[];
+      reason: string;
+    }
   | {
       kind: 'instance-not-evaluated';
+      /** Set when it is a secondary ENI of the instance, with its own groups. */
+      networkInterfaceId?: string;
       instanceId: string;
       securityGroupIds: string[];
       rules: string[];
@@ -46,6 +68,11 @@ export type EndpointExplanation = {
   text: string;
 };
 
+const instanceWho = (cause: { instanceId: string; networkInterfaceId?: string }): string =>
+  cause.networkInterfaceId
+    ? `instance ${cause.instanceId}'s secondary ENI ${cause.networkInterfaceId}`
+    : `instance ${cause.instanceId}`;
+
 const causeText = (cause: CloudCause): string => {
   switch (cause.kind) {
     case 'security-group-rule':
@@ -57,13 +84,19 @@ const causeText = (cause: CloudCause): string => {
     case 'not-evaluated':
       return `security group ${cause.securityGroupId} may block it (rules ${cause.rules.join(', ')} not evaluated: ${cause.reason})`;
     case 'instance-rule':
-      return `instance ${cause.instanceId} (groups ${cause.securityGroupIds.join(', ')}) drops it by ${cause.detail}`;
+      return `${instanceWho(cause)} (groups ${cause.securityGroupIds.join(', ')}) drops it by ${cause.detail}`;
     case 'instance-default':
-      return `instance ${cause.instanceId} (groups ${cause.securityGroupIds.join(', ')}) blocks it: ${cause.detail}`;
+      return `${instanceWho(cause)} (groups ${cause.securityGroupIds.join(', ')}) blocks it: ${cause.detail}`;
     case 'instance-not-evaluated':
       return cause.rules.length > 0
-        ? `instance ${cause.instanceId} (groups ${cause.securityGroupIds.join(', ')}) may block it (rules ${cause.rules.join(', ')} not evaluated: ${cause.reason})`
-        : `instance ${cause.instanceId} (groups ${cause.securityGroupIds.join(', ')}) may block it (not evaluated: ${cause.reason})`;
+        ? `${instanceWho(cause)} (groups ${cause.securityGroupIds.join(', ')}) may block it (rules ${cause.rules.join(', ')} not evaluated: ${cause.reason})`
+        : `${instanceWho(cause)} (groups ${cause.securityGroupIds.join(', ')}) may block it (not evaluated: ${cause.reason})`;
+    case 'network-acl':
+      return cause.direction === 'egress'
+        ? `network ACL ${cause.networkAclId} (vSwitches ${cause.vSwitchIds.join(', ')}) drops it by ${cause.detail}`
+        : `network ACL ${cause.networkAclId} (vSwitches ${cause.vSwitchIds.join(', ')}): ${cause.detail} (network ACLs are stateless: the replies need an inbound entry of their own)`;
+    case 'network-acl-not-evaluated':
+      return `network ACL ${cause.networkAclId} may block it (${cause.direction} entries ${cause.entries.join(', ')} not evaluated: ${cause.reason})`;
     default: {
       const never: never = cause;
       throw new Error(`unhandled cause ${JSON.stringify(never)}`);
@@ -77,6 +110,7 @@ const audited = (audit: AuditReport): string => {
     ...audit.securityGroups.map((g) => g.id),
     ...audit.ecsInstances.map((i) => `instance ${i.instanceId}`),
     ...audit.routeTables.map((t) => t.routeTableId),
+    ...audit.networkAcls.map((a) => a.networkAclId),
   ];
   return parts.length > 0 ? parts.join(', ') : 'nothing (no security group or VPC in the audit)';
 };
@@ -118,8 +152,19 @@ export const explainFailures = (rows: readonly ProbeRow[], audit: AuditReport): 
             reason: unknown.reason,
           });
       }
-      for (const instance of audit.ecsInstances) {
+      // an instance's primary ENI, then each secondary ENI with its own groups
+      const holders = audit.ecsInstances.flatMap((instance) => [
+        instance,
+        ...(instance.networkInterfaces ?? []).map((eni) => ({
+          ...eni,
+          instanceId: instance.instanceId,
+          networkInterfaceId: eni.networkInterfaceId,
+        })),
+      ]);
+      for (const instance of holders) {
         const groups = instance.securityGroupIds;
+        const eni =
+          'networkInterfaceId' in instance ? { networkInterfaceId: instance.networkInterfaceId } : {};
         const blocked = instance.blocked.find((b) => b.ip === row.ip && b.port === row.port);
         if (blocked)
           causes.push(
@@ -127,6 +172,7 @@ export const explainFailures = (rows: readonly ProbeRow[], audit: AuditReport): 
               ? {
                   kind: 'instance-default',
                   instanceId: instance.instanceId,
+                  ...eni,
                   securityGroupIds: groups,
                   policy: blocked.by,
                   detail: blocked.detail,
@@ -134,6 +180,7 @@ export const explainFailures = (rows: readonly ProbeRow[], audit: AuditReport): 
               : {
                   kind: 'instance-rule',
                   instanceId: instance.instanceId,
+                  ...eni,
                   securityGroupIds: groups,
                   securityGroupId: blocked.groupId,
                   ruleId: blocked.by,
@@ -145,6 +192,7 @@ export const explainFailures = (rows: readonly ProbeRow[], audit: AuditReport): 
           causes.push({
             kind: 'instance-not-evaluated',
             instanceId: instance.instanceId,
+            ...eni,
             securityGroupIds: groups,
             rules: unknown.rules,
             reason: unknown.reason,
@@ -154,6 +202,7 @@ export const explainFailures = (rows: readonly ProbeRow[], audit: AuditReport): 
           causes.push({
             kind: 'instance-not-evaluated',
             instanceId: instance.instanceId,
+            ...eni,
             securityGroupIds: groups,
             rules: [],
             reason: instance.reason ?? 'its groups could not be evaluated together',
@@ -169,11 +218,34 @@ export const explainFailures = (rows: readonly ProbeRow[], audit: AuditReport): 
             nextHopType: route.nextHopType,
             nextHopId: route.nextHopId,
           });
+      for (const acl of audit.networkAcls ?? []) {
+        for (const b of acl.blocked)
+          if (b.ip === row.ip && b.port === row.port)
+            causes.push({
+              kind: 'network-acl',
+              networkAclId: acl.networkAclId,
+              vSwitchIds: acl.vSwitchIds,
+              direction: b.direction,
+              entryId: b.by,
+              detail: b.detail,
+            });
+        for (const n of acl.notEvaluated)
+          if (n.ip === row.ip && n.port === row.port)
+            causes.push({
+              kind: 'network-acl-not-evaluated',
+              networkAclId: acl.networkAclId,
+              direction: n.direction,
+              entries: n.entries,
+              reason: n.reason,
+            });
+      }
       const endpoint = `${row.ip}:${row.port}`;
       const text =
         causes.length > 0
           ? `${endpoint}: ${causes.map(causeText).join('; ')}`
-          : `${endpoint}: the audited cloud configuration (${audited(audit)}) lets it out; look at the MSE side, a network ACL, or the host`;
+          : audit.networkAcls.length > 0
+            ? `${endpoint}: the audited cloud configuration (${audited(audit)}) lets it out and its replies in; look at the MSE side or the host`
+            : `${endpoint}: the audited cloud configuration (${audited(audit)}) lets it out; look at the MSE side, a network ACL, or the host`;
       return { endpoint, causes, text };
     });
 

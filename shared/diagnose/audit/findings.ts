@@ -4,6 +4,7 @@ import { aliyunCommand, commandFor } from './fix.ts';
 import type {
   EcsInstanceAudit,
   InstanceAudit,
+  NetworkAclAudit,
   RouteDiversion,
   RouteTableAudit,
   SecurityGroupAudit,
@@ -21,6 +22,8 @@ export type AuditFindingsInput = {
   fixes: readonly SecurityGroupFix[];
   routes: readonly RouteDiversion[];
   routeTables: readonly RouteTableAudit[];
+  /** The network ACLs of the audited vSwitches. */
+  networkAcls?: readonly NetworkAclAudit[];
   instances: readonly InstanceAudit[];
   /** The VPC the audited network is in, when known (--vpc, or the --vswitch's VPC). */
   vpcId?: string;
@@ -89,9 +92,20 @@ const securityGroupFindings = (input: AuditFindingsInput, group: SecurityGroupAu
 
 const capitalized = (text: string): string => `${text[0]?.toUpperCase() ?? ''}${text.slice(1)}`;
 
-const ecsInstanceFindings = (input: AuditFindingsInput, instance: EcsInstanceAudit): Finding[] => {
+/** A secondary ENI's groups, taken together, read in the instance's words. */
+type EniSubject = { networkInterfaceId: string };
+
+const ecsInstanceFindings = (
+  input: AuditFindingsInput,
+  instance: EcsInstanceAudit,
+  eni?: EniSubject,
+): Finding[] => {
   const findings: Finding[] = [];
-  const who = `Instance ${instance.instanceId} (groups ${instance.securityGroupIds.join(', ') || 'none'})`;
+  const who = eni
+    ? `Instance ${instance.instanceId}'s secondary ENI ${eni.networkInterfaceId} (groups ${instance.securityGroupIds.join(', ') || 'none'})`
+    : `Instance ${instance.instanceId} (groups ${instance.securityGroupIds.join(', ') || 'none'})`;
+  const from = eni ? 'from this ENI' : 'from this instance';
+  const holder = eni ? 'ENI' : 'instance';
   if (!instance.evaluated)
     findings.push({
       severity: 'warning',
@@ -101,10 +115,12 @@ const ecsInstanceFindings = (input: AuditFindingsInput, instance: EcsInstanceAud
       action:
         instance.type === 'mixed'
           ? `Check the instance's security groups in the ECS console (an instance's groups must all be basic or all enterprise), then audit again`
-          : `Fix what the cause names, then audit again; until then, no endpoint counts as allowed for ${instance.instanceId}`,
+          : `Fix what the cause names, then audit again; until then, no endpoint counts as allowed for ${eni?.networkInterfaceId ?? instance.instanceId}`,
       endpoints: [],
     });
-  const fix = input.fixes.find((f) => f.ecsInstanceId === instance.instanceId);
+  const fix = input.fixes.find(
+    (f) => f.ecsInstanceId === instance.instanceId && f.networkInterfaceId === eni?.networkInterfaceId,
+  );
   for (const [key, blocked] of groupBy(instance.blocked, (b) => `${b.category}|${b.by}|${b.groupId ?? ''}`)) {
     const [category = ''] = key.split('|');
     const first = blocked[0]!;
@@ -113,12 +129,12 @@ const ecsInstanceFindings = (input: AuditFindingsInput, instance: EcsInstanceAud
     const target = instance.securityGroupIds[0]!;
     const ruleGroup = first.groupId ?? target;
     const action = first.fixableByAccept
-      ? `Add egress Accept rules for these endpoints to ${target}, the first of the instance's groups (a rule in any of them applies to the whole instance)${command ? `: ${command}` : ''} (permissions JSON for all of them: "fixes" in mse-watch audit --json)`
-      : `Rule ${first.by} of ${ruleGroup} drops them at priority 1 and Drop wins a tie, so no Accept rule in any of the instance's groups can outrank it: narrow it so it no longer covers these addresses, or remove it (${aliyunCommand('ecs', 'RevokeSecurityGroupEgress', { RegionId: input.region.id, SecurityGroupId: ruleGroup, SecurityGroupRuleId: [first.by] })}) and check what else it was meant to stop`;
+      ? `Add egress Accept rules for these endpoints to ${target}, the first of the ${holder}'s groups (a rule in any of them applies to the whole ${holder})${command ? `: ${command}` : ''} (permissions JSON for all of them: "fixes" in mse-watch audit --json)`
+      : `Rule ${first.by} of ${ruleGroup} drops them at priority 1 and Drop wins a tie, so no Accept rule in any of the ${holder}'s groups can outrank it: narrow it so it no longer covers these addresses, or remove it (${aliyunCommand('ecs', 'RevokeSecurityGroupEgress', { RegionId: input.region.id, SecurityGroupId: ruleGroup, SecurityGroupRuleId: [first.by] })}) and check what else it was meant to stop`;
     findings.push({
       severity: worst(blocked.map((b) => severityOf(input.catalog, b.category, b.required))),
       category,
-      symptom: `${who} blocks outbound TCP to ${blocked.length} ${category} endpoint${blocked.length === 1 ? '' : 's'} (port ${ports.join(', ')}): ${usageOf(input.catalog, category)} fails from this instance`,
+      symptom: `${who} blocks outbound TCP to ${blocked.length} ${category} endpoint${blocked.length === 1 ? '' : 's'} (port ${ports.join(', ')}): ${usageOf(input.catalog, category)} fails ${from}`,
       cause: capitalized(first.detail),
       action,
       endpoints: blocked.map((b) => `${b.ip}:${b.port}`),
@@ -137,17 +153,96 @@ const ecsInstanceFindings = (input: AuditFindingsInput, instance: EcsInstanceAud
       endpoints: instance.notEvaluated.map((n) => `${n.ip}:${n.port}`),
     });
   }
-  if (instance.secondaryNetworkInterfaceIds.length > 0)
+  if (!eni)
+    for (const secondary of instance.networkInterfaces)
+      findings.push(
+        ...ecsInstanceFindings(
+          input,
+          {
+            ...instance,
+            securityGroupIds: secondary.securityGroupIds,
+            type: secondary.type,
+            evaluated: secondary.evaluated,
+            ...(secondary.reason ? { reason: secondary.reason } : { reason: undefined }),
+            egressRules: secondary.egressRules,
+            allowed: secondary.allowed,
+            blocked: secondary.blocked,
+            notEvaluated: secondary.notEvaluated,
+            secondaryNetworkInterfaceIds: [],
+            networkInterfaces: [],
+          },
+          { networkInterfaceId: secondary.networkInterfaceId },
+        ),
+      );
+  // ENIs listed but not audited (an audit made without reading them): say so
+  const unaudited = instance.secondaryNetworkInterfaceIds.filter(
+    (id) => !instance.networkInterfaces.some((e) => e.networkInterfaceId === id),
+  );
+  if (!eni && unaudited.length > 0)
     findings.push({
       severity: 'info',
       category: 'audit',
-      symptom: `${who} has secondary network interfaces (${instance.secondaryNetworkInterfaceIds.join(', ')}) whose security groups were not audited`,
+      symptom: `${who} has secondary network interfaces (${unaudited.join(', ')}) whose security groups were not audited`,
       cause:
         "Traffic an instance sends from a secondary ENI is subject to that ENI's own security groups, which DescribeInstances does not list; the audit evaluated the groups of the primary ENI",
       action:
         'If the application sends from a secondary ENI, audit its groups with --security-group (aliyun ecs DescribeNetworkInterfaces lists them)',
       endpoints: [],
     });
+  return findings;
+};
+
+const aclFindings = (input: AuditFindingsInput, acl: NetworkAclAudit): Finding[] => {
+  const findings: Finding[] = [];
+  const who = `Network ACL ${acl.networkAclId}${acl.name ? ` "${acl.name}"` : ''} (vSwitch${acl.vSwitchIds.length === 1 ? '' : 'es'} ${acl.vSwitchIds.join(', ')})`;
+  const how = acl.fix
+    ? `: ${acl.fix.command} (UpdateNetworkAclEntries replaces a direction's whole list, so the command passes the ACL's own custom entries after the new ones; the request as JSON: networkAcls[].fix in mse-watch audit --json)`
+    : '';
+  for (const [key, blocked] of groupBy(
+    acl.blocked,
+    (b) => `${b.category}|${b.direction}|${b.by}|${b.partial}`,
+  )) {
+    const [category = ''] = key.split('|');
+    const first = blocked[0]!;
+    const ports = [...new Set(blocked.map((b) => b.port))].sort((a, b) => a - b);
+    const ips = [...new Set(blocked.map((b) => b.ip))];
+    const n = `${blocked.length} ${category} endpoint${blocked.length === 1 ? '' : 's'} (port ${ports.join(', ')})`;
+    const severity = worst(blocked.map((b) => severityOf(input.catalog, b.category, b.required)));
+    if (first.direction === 'egress')
+      findings.push({
+        severity,
+        category,
+        symptom: `${who} blocks outbound TCP to ${n}: ${usageOf(input.catalog, category)} fails from instances in ${acl.vSwitchIds.length === 1 ? 'this vSwitch' : 'these vSwitches'}`,
+        cause: capitalized(first.detail),
+        action: `Add outbound Accept entries (TCP to each address/32 on its port) before ${first.by === 'network-acl-default-deny' ? 'the end of the list' : `entry ${first.by}`} in ${acl.networkAclId}, and make sure the replies may come back in (network ACLs are stateless)${how}`,
+        endpoints: blocked.map((b) => `${b.ip}:${b.port}`),
+      });
+    else {
+      const partly = first.partial;
+      findings.push({
+        // replies dropped only outside Linux's default ephemeral range fail clients with another range
+        severity: partly && first.linuxPortsAllowed ? 'warning' : severity,
+        category,
+        symptom: partly
+          ? `${who} drops part of the replies from ${n}: connections whose client port falls in ${first.droppedPorts?.join(', ')} hang (network ACLs are stateless)`
+          : `${who} drops the replies from ${n}: connections to them hang although outbound traffic is allowed (network ACLs are stateless)`,
+        cause: `${capitalized(first.detail)}. A network ACL keeps no connection state: the replies from ${ips.join(', ')} come back as inbound TCP to the client's ephemeral port (1024-65535), and need an inbound entry of their own${partly ? (first.linuxPortsAllowed ? "; Linux's default range 32768-60999 is accepted, so only clients with another range (Windows, a changed ip_local_port_range) fail" : '') : ''}`,
+        action: `Replies dropped: network ACLs are stateless, add an ingress rule accepting TCP from ${ips.length === 1 ? `${ips[0]}/32` : 'each address/32'} to ports 1024/65535 (the ephemeral ports; the entry's port range is the destination port) before ${first.by === 'network-acl-default-deny' ? 'the end of the inbound list' : `inbound entry ${first.by}`} in ${acl.networkAclId}${how}`,
+        endpoints: blocked.map((b) => `${b.ip}:${b.port}`),
+      });
+    }
+  }
+  if (acl.notEvaluated.length > 0) {
+    const entries = [...new Set(acl.notEvaluated.flatMap((n) => n.entries))];
+    findings.push({
+      severity: 'warning',
+      category: 'audit',
+      symptom: `${who}: ${acl.notEvaluated.length} endpoint${acl.notEvaluated.length === 1 ? '' : 's'} could not be evaluated`,
+      cause: `Entr${entries.length === 1 ? 'y' : 'ies'} ${entries.join(', ')}: ${[...new Set(acl.notEvaluated.map((n) => n.reason))].join('; ')}; whether they let these endpoints through is unknown, and they are not counted as allowed`,
+      action: 'Check these entries by hand (a prefix list is not read by the audit)',
+      endpoints: [...new Set(acl.notEvaluated.map((n) => `${n.ip}:${n.port}`))],
+    });
+  }
   return findings;
 };
 
@@ -243,6 +338,7 @@ export const auditFindings = (input: AuditFindingsInput): Finding[] =>
     ...input.securityGroups.flatMap((group) => securityGroupFindings(input, group)),
     ...input.ecsInstances.flatMap((instance) => ecsInstanceFindings(input, instance)),
     ...input.routes.map((route) => routeFinding(input, route)),
+    ...(input.networkAcls ?? []).flatMap((acl) => aclFindings(input, acl)),
     ...input.routeTables.flatMap((table) => uncoveredFinding(input, table) ?? []),
     ...instanceFindings(input),
   ].sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity]);

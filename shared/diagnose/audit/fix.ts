@@ -1,6 +1,11 @@
 import { renderAllowlist } from '../../allowlist/index.ts';
 import type { Endpoint, Region } from '../../catalog/index.ts';
-import type { EcsInstanceAudit, SecurityGroupAudit, SecurityGroupFix } from './report.ts';
+import type {
+  EcsInstanceAudit,
+  NetworkInterfaceAudit,
+  SecurityGroupAudit,
+  SecurityGroupFix,
+} from './report.ts';
 
 /** What a fix needs of a blocked endpoint (a group's or an instance's). */
 type BlockedEndpoint = Pick<SecurityGroupAudit['blocked'][number], 'ip' | 'port' | 'category' | 'required'>;
@@ -120,6 +125,30 @@ export const ecsInstanceFix = (
     commands: calls.map(({ Action, ...params }) => aliyunCommand('ecs', String(Action), params)),
     revoke: droppers.map((d) => revokeCommand(region, d.groupId, d.ruleId)),
   };
+};
+
+/** The same for a secondary ENI of an instance: its own groups apply together, the Accept rules go to its first one. */
+export const networkInterfaceFix = (
+  region: Region,
+  catalogVersion: string,
+  instanceId: string,
+  eni: NetworkInterfaceAudit,
+): SecurityGroupFix | undefined => {
+  const fix = ecsInstanceFix(region, catalogVersion, {
+    instanceId,
+    securityGroupIds: eni.securityGroupIds,
+    type: eni.type,
+    vpcId: null,
+    vSwitchId: eni.vSwitchId,
+    evaluated: eni.evaluated,
+    egressRules: eni.egressRules,
+    allowed: eni.allowed,
+    blocked: eni.blocked,
+    notEvaluated: eni.notEvaluated,
+    secondaryNetworkInterfaceIds: [],
+    networkInterfaces: [],
+  });
+  return fix ? { ...fix, networkInterfaceId: eni.networkInterfaceId } : undefined;
 };
 
 /** The AuthorizeSecurityGroupEgress command for some of a fix's endpoints only (one finding's share). */

@@ -67,12 +67,32 @@ export const renderAuditText = (report: AuditReport, options: AuditTextOptions):
         );
       for (const n of instance.notEvaluated)
         out.push(`    ${c.yellow('unknown')}  ${n.ip}:${n.port}  ${n.category}  ${n.reason}`);
-      if (instance.secondaryNetworkInterfaceIds.length > 0)
+      for (const eni of instance.networkInterfaces) {
+        const head = `    secondary ENI ${c.bold(eni.networkInterfaceId)} (${eni.type === 'normal' ? 'basic' : eni.type}, groups ${eni.securityGroupIds.join(', ') || 'none'})`;
+        if (!eni.evaluated) {
+          out.push(`${head}: ${c.yellow('not evaluated')}`, `      ${eni.reason ?? ''}`);
+          continue;
+        }
+        const all = eni.allowed + eni.blocked.length + eni.notEvaluated.length;
         out.push(
-          c.dim(
-            `    secondary ENIs ${instance.secondaryNetworkInterfaceIds.join(', ')}: their own groups not audited`,
-          ),
+          `${head}: ${
+            eni.blocked.length === 0 && eni.notEvaluated.length === 0
+              ? c.green(`all ${all} endpoints allowed`)
+              : `${eni.allowed} of ${all} allowed, ${c.red(`${eni.blocked.length} blocked`)}${eni.notEvaluated.length > 0 ? `, ${c.yellow(`${eni.notEvaluated.length} not evaluated`)}` : ''}`
+          }`,
         );
+        for (const b of eni.blocked)
+          out.push(
+            `      ${c.red('blocked')}  ${b.ip}:${b.port}  ${b.category}${b.required ? '' : ' (optional)'}  by ${b.by}${b.groupId ? ` (${b.groupId})` : ''}`,
+          );
+        for (const n of eni.notEvaluated)
+          out.push(`      ${c.yellow('unknown')}  ${n.ip}:${n.port}  ${n.category}  ${n.reason}`);
+      }
+      const unaudited = instance.secondaryNetworkInterfaceIds.filter(
+        (id) => !instance.networkInterfaces.some((e) => e.networkInterfaceId === id),
+      );
+      if (unaudited.length > 0)
+        out.push(c.dim(`    secondary ENIs ${unaudited.join(', ')}: their own groups not audited`));
     }
   }
 
@@ -97,6 +117,29 @@ export const renderAuditText = (report: AuditReport, options: AuditTextOptions):
       out.push(`    ${c.green('no route diverts MSE addresses from the cloud-service route')}`);
     if (table.uncovered.length > 0)
       out.push(c.dim(`    not under a system route: ${table.uncovered.join(', ')}`));
+  }
+
+  if (report.networkAcls.length > 0) {
+    out.push('', c.bold('Network ACLs (stateless: outbound, and the replies back in)'));
+    for (const acl of report.networkAcls) {
+      const total =
+        acl.allowed + new Set([...acl.blocked, ...acl.notEvaluated].map((b) => `${b.ip}:${b.port}`)).size;
+      const state =
+        acl.blocked.length === 0 && acl.notEvaluated.length === 0
+          ? c.green(`all ${total} endpoints allowed both ways`)
+          : `${acl.allowed} of ${total} allowed both ways`;
+      out.push(
+        `  ${c.bold(acl.networkAclId)}${acl.name ? ` "${acl.name}"` : ''} (vSwitches ${acl.vSwitchIds.join(', ')}; ${plural(acl.egressEntries, 'outbound entry', '')}, ${plural(acl.ingressEntries, 'inbound entry', '')}): ${state}`,
+      );
+      for (const b of acl.blocked)
+        out.push(
+          `    ${c.red(b.direction === 'egress' ? 'blocked' : b.partial ? 'replies partly dropped' : 'replies dropped')}  ${b.ip}:${b.port}  ${b.category}${b.required ? '' : ' (optional)'}  by ${b.by}${b.droppedPorts && b.partial ? ` (ports ${b.droppedPorts.join(', ')})` : ''}`,
+        );
+      for (const n of acl.notEvaluated)
+        out.push(
+          `    ${c.yellow('unknown')}  ${n.ip}:${n.port} (${n.direction})  ${n.category}  ${n.reason}`,
+        );
+    }
   }
 
   out.push('', c.bold('MSE instances'));
@@ -133,9 +176,11 @@ export const renderAuditText = (report: AuditReport, options: AuditTextOptions):
     out.push('', c.bold('Rules to add'));
     for (const fix of report.fixes) {
       out.push(
-        fix.ecsInstanceId
-          ? `  ${fix.securityGroupId} (the first group of ${fix.ecsInstanceId}; a rule there applies to the whole instance):`
-          : `  ${fix.securityGroupId}:`,
+        fix.networkInterfaceId
+          ? `  ${fix.securityGroupId} (the first group of ${fix.ecsInstanceId}'s secondary ENI ${fix.networkInterfaceId}; a rule there applies to the whole ENI):`
+          : fix.ecsInstanceId
+            ? `  ${fix.securityGroupId} (the first group of ${fix.ecsInstanceId}; a rule there applies to the whole instance):`
+            : `  ${fix.securityGroupId}:`,
       );
       for (const command of fix.commands) out.push(`    ${command}`);
       for (const command of fix.revoke)
@@ -145,6 +190,18 @@ export const renderAuditText = (report: AuditReport, options: AuditTextOptions):
         );
     }
     out.push(c.dim('  the same as permissions JSON (allowlist --format aliyun-sg): "fixes" in --json'));
+  }
+  const aclFixes = report.networkAcls.flatMap((acl) =>
+    acl.fix ? [{ id: acl.networkAclId, fix: acl.fix }] : [],
+  );
+  if (aclFixes.length > 0) {
+    out.push('', c.bold('Network ACL entries to add'));
+    for (const { id, fix } of aclFixes) out.push(`  ${id}:`, `    ${fix.command}`);
+    out.push(
+      c.dim(
+        "  UpdateNetworkAclEntries replaces a direction's whole list: the command passes the ACL's own custom entries after the new ones (the request: networkAcls[].fix in --json)",
+      ),
+    );
   }
 
   if (report.errors.length > 0) {

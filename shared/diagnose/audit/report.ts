@@ -56,6 +56,24 @@ export const InstanceBlockedEndpoint = z.strictObject({
 export type InstanceBlockedEndpoint = z.infer<typeof InstanceBlockedEndpoint>;
 
 /**
+ * A secondary ENI of an ECS instance: traffic it sends is filtered by its own security groups (all of them
+ * together, like an instance's), which DescribeNetworkInterfaces lists.
+ */
+export const NetworkInterfaceAudit = z.strictObject({
+  networkInterfaceId: z.string(),
+  securityGroupIds: z.array(z.string()),
+  vSwitchId: z.string().nullable(),
+  type: z.enum(['normal', 'enterprise', 'mixed', 'unknown']),
+  evaluated: z.boolean(),
+  reason: z.string().optional(),
+  egressRules: z.number().int(),
+  allowed: z.number().int(),
+  blocked: z.array(InstanceBlockedEndpoint),
+  notEvaluated: z.array(NotEvaluatedEndpoint),
+});
+export type NetworkInterfaceAudit = z.infer<typeof NetworkInterfaceAudit>;
+
+/**
  * An ECS instance's egress as ECS applies it: the rules of all its security groups sorted together by priority
  * (Drop winning a tie), the groups' common type deciding when none matches.
  */
@@ -78,6 +96,8 @@ export const EcsInstanceAudit = z.strictObject({
   notEvaluated: z.array(NotEvaluatedEndpoint),
   /** Secondary ENIs: they carry security groups of their own, which DescribeInstances does not list. */
   secondaryNetworkInterfaceIds: z.array(z.string()),
+  /** Each secondary ENI with its own groups evaluated together (DescribeNetworkInterfaces). Additive. */
+  networkInterfaces: z.array(NetworkInterfaceAudit),
 });
 export type EcsInstanceAudit = z.infer<typeof EcsInstanceAudit>;
 
@@ -135,6 +155,8 @@ export const SecurityGroupFix = z.strictObject({
   securityGroupId: z.string(),
   /** Set when the fix is for an ECS instance (its groups taken together): the Accept rules go to its first group. */
   ecsInstanceId: z.string().optional(),
+  /** Set when the fix is for a secondary ENI of `ecsInstanceId`: the Accept rules go to the ENI's first group. */
+  networkInterfaceId: z.string().optional(),
   /** `mse-watch allowlist --format aliyun-sg` calls for just these endpoints and this group. */
   permissions: z.array(z.unknown()),
   /** The same calls as `aliyun` CLI command lines. */
@@ -144,7 +166,57 @@ export const SecurityGroupFix = z.strictObject({
 });
 export type SecurityGroupFix = z.infer<typeof SecurityGroupFix>;
 
-export const AuditSection = z.enum(['securityGroups', 'ecsInstances', 'routes', 'instances']);
+/** An endpoint a network ACL blocks: outbound to it, or the replies from it (ACLs are stateless). */
+export const AclBlockedEndpoint = z.strictObject({
+  ip: z.string(),
+  port: z.number().int(),
+  category: z.string(),
+  required: z.boolean(),
+  /** egress: the connection to ip:port; ingress: the replies from ip back to the client's ephemeral ports. */
+  direction: z.enum(['egress', 'ingress']),
+  /** The entry id (nae-…, else its name or "entry #N") or the ACL's default ("network-acl-default-deny"). */
+  by: z.string(),
+  detail: z.string(),
+  /** ingress only: some of the ephemeral ports 1024-65535 accepted, the rest (`droppedPorts`) dropped. */
+  partial: z.boolean(),
+  /** ingress only: the ephemeral port ranges whose replies are dropped ("1024/65535"). */
+  droppedPorts: z.array(z.string()).optional(),
+  /** partial only: whether Linux's default ephemeral range 32768-60999 is wholly accepted. */
+  linuxPortsAllowed: z.boolean().optional(),
+});
+export type AclBlockedEndpoint = z.infer<typeof AclBlockedEndpoint>;
+
+export const NotEvaluatedAclEndpoint = z.strictObject({
+  ip: z.string(),
+  port: z.number().int(),
+  category: z.string(),
+  required: z.boolean(),
+  direction: z.enum(['egress', 'ingress']),
+  entries: z.array(z.string()),
+  reason: z.string(),
+});
+export type NotEvaluatedAclEndpoint = z.infer<typeof NotEvaluatedAclEndpoint>;
+
+/** The network ACL bound to one or more of the audited vSwitches, evaluated both ways. */
+export const NetworkAclAudit = z.strictObject({
+  networkAclId: z.string(),
+  name: z.string().optional(),
+  /** The audited vSwitches it is bound to. */
+  vSwitchIds: z.array(z.string()),
+  ingressEntries: z.number().int(),
+  egressEntries: z.number().int(),
+  /** Endpoints open both ways. */
+  allowed: z.number().int(),
+  blocked: z.array(AclBlockedEndpoint),
+  notEvaluated: z.array(NotEvaluatedAclEndpoint),
+  /** The UpdateNetworkAclEntries request that opens the blocked endpoints (the ACL's own entries kept), and the same as an aliyun CLI command. */
+  fix: z
+    .strictObject({ action: z.literal('UpdateNetworkAclEntries'), request: z.unknown(), command: z.string() })
+    .optional(),
+});
+export type NetworkAclAudit = z.infer<typeof NetworkAclAudit>;
+
+export const AuditSection = z.enum(['securityGroups', 'ecsInstances', 'routes', 'networkAcls', 'instances']);
 export type AuditSection = z.infer<typeof AuditSection>;
 
 /** A part of the audit that could not be done: a RAM denial, an unknown id, throttling that did not end. */
@@ -173,6 +245,8 @@ export const AuditReport = z.strictObject({
   ecsInstances: z.array(EcsInstanceAudit),
   routes: z.array(RouteDiversion),
   routeTables: z.array(RouteTableAudit),
+  /** The network ACLs of the audited vSwitches (none bound: not listed). Additive. */
+  networkAcls: z.array(NetworkAclAudit),
   instances: z.array(InstanceAudit),
   findings: z.array(Finding),
   fixes: z.array(SecurityGroupFix),

@@ -15,7 +15,7 @@ export const AuditSummary = z.strictObject({
   durationMs: z.number(),
   /** OpenAPI requests made, throttled retries included. */
   requests: z.number().int(),
-  /** Distinct endpoints (ip:port) some audited security group, or ECS instance's groups together, block. */
+  /** Distinct endpoints (ip:port) some audited security group, ECS instance's groups together, or network ACL block. */
   blocked: z.number().int(),
   securityGroups: z.array(
     z.strictObject({
@@ -35,6 +35,19 @@ export const AuditSummary = z.strictObject({
         type: z.enum(['normal', 'enterprise', 'mixed', 'unknown']),
         evaluated: z.boolean(),
         allowed: z.number().int(),
+        blocked: z.number().int(),
+        notEvaluated: z.number().int(),
+      }),
+    )
+    .default([]),
+  /** The network ACLs of the audited vSwitches, evaluated both ways (outbound, and the replies back in). Additive. */
+  networkAcls: z
+    .array(
+      z.strictObject({
+        networkAclId: z.string(),
+        vSwitchIds: z.array(z.string()),
+        allowed: z.number().int(),
+        /** Endpoints whose connection (egress) or replies (ingress) the ACL drops. */
         blocked: z.number().int(),
         notEvaluated: z.number().int(),
       }),
@@ -73,9 +86,12 @@ export const summarizeAudit = (
   extraErrors: AuditSummary['errors'] = [],
 ): AuditSummary => {
   const blocked = new Set(
-    [...audit.securityGroups, ...audit.ecsInstances].flatMap((holder) =>
-      holder.blocked.map((b) => `${b.ip}:${b.port}`),
-    ),
+    [
+      ...audit.securityGroups,
+      ...audit.ecsInstances,
+      ...audit.ecsInstances.flatMap((i) => i.networkInterfaces),
+      ...audit.networkAcls,
+    ].flatMap((holder) => holder.blocked.map((b) => `${b.ip}:${b.port}`)),
   );
   return {
     ok: audit.ok,
@@ -98,6 +114,13 @@ export const summarizeAudit = (
       allowed: instance.allowed,
       blocked: instance.blocked.length,
       notEvaluated: instance.notEvaluated.length,
+    })),
+    networkAcls: audit.networkAcls.map((acl) => ({
+      networkAclId: acl.networkAclId,
+      vSwitchIds: acl.vSwitchIds,
+      allowed: acl.allowed,
+      blocked: new Set(acl.blocked.map((b) => `${b.ip}:${b.port}`)).size,
+      notEvaluated: new Set(acl.notEvaluated.map((n) => `${n.ip}:${n.port}`)).size,
     })),
     diversions: audit.routes.map((route) => ({
       routeTableId: route.routeTableId,
@@ -126,6 +149,7 @@ export const failedAuditSummary = (errors: AuditSummary['errors'], durationMs: n
   blocked: 0,
   securityGroups: [],
   ecsInstances: [],
+  networkAcls: [],
   diversions: [],
   instances: [],
   explained: [],
