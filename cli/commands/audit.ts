@@ -53,7 +53,7 @@ export const registerAudit: Registrar = (program, io, setExit) => {
   const command = program
     .command('audit')
     .description(
-      'read the cloud side through the Alibaba Cloud OpenAPI: which security group rule or route blocks an MSE endpoint, and the MSE instances',
+      'read the cloud side through the Alibaba Cloud OpenAPI: which security group rule, network ACL entry or route blocks an MSE endpoint, and the MSE instances',
     )
     .addOption(regionOption().makeOptionMandatory())
     .addOption(
