@@ -1,16 +1,11 @@
 import type { Target } from '../../catalog/index.ts';
-import type {
-  EcsInstanceAudit,
-  InstanceBlockedEndpoint,
-  NetworkInterfaceAudit,
-  NotEvaluatedEndpoint,
-} from './report.ts';
+import type { EcsInstanceAudit, InstanceBlockedEndpoint, NetworkInterfaceAudit } from './report.ts';
 import {
   type Decider,
   deciderId,
   describeRule,
   type EgressRule,
-  evaluateEgress,
+  evaluateTargets,
   fixableByAccept,
   type GroupType,
   type ReferencedLists,
@@ -112,40 +107,20 @@ export const auditEcsInstance = (
   for (const group of readable) for (const rule of group.rules) owner.set(rule, group.id);
   // one list in the instance's group order: at equal priority and policy the first group's rule is named
   const merged = { type, rules: readable.flatMap((g) => g.rules) };
-  const blocked: InstanceBlockedEndpoint[] = [];
-  const unknown: NotEvaluatedEndpoint[] = [];
-  let allowed = 0;
-  for (const target of targets) {
-    const verdict = evaluateEgress(merged, lists, target);
-    const where = { ip: target.ip, port: target.port, category: target.category, required: target.required };
-    switch (verdict.verdict) {
-      case 'allow':
-        allowed++;
-        break;
-      case 'deny': {
-        const groupId = verdict.by.kind === 'rule' ? (owner.get(verdict.by.rule) ?? null) : null;
-        blocked.push({
-          ...where,
-          by: deciderId(verdict.by),
-          groupId,
-          detail: describeInstanceDecider(verdict.by, groupId),
-          fixableByAccept: fixableByAccept(verdict.by),
-        });
-        break;
-      }
-      case 'unknown':
-        unknown.push({
-          ...where,
-          rules: verdict.unresolved.map((u) => u.rule.id),
-          reason: [...new Set(verdict.unresolved.map((u) => u.reason))].join('; '),
-        });
-        break;
-      default: {
-        const never: never = verdict;
-        throw new Error(`unhandled verdict ${JSON.stringify(never)}`);
-      }
-    }
-  }
+  const {
+    allowed,
+    blocked,
+    notEvaluated: unknown,
+  } = evaluateTargets(merged, lists, targets, (endpoint, by): InstanceBlockedEndpoint => {
+    const groupId = by.kind === 'rule' ? (owner.get(by.rule) ?? null) : null;
+    return {
+      ...endpoint,
+      by: deciderId(by),
+      groupId,
+      detail: describeInstanceDecider(by, groupId),
+      fixableByAccept: fixableByAccept(by),
+    };
+  });
   return {
     ...base(instance),
     type,

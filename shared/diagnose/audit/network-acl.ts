@@ -1,6 +1,11 @@
 import type { Target } from '../../catalog/index.ts';
 import { cidrContains, parseCidr } from './ipv4.ts';
-import type { AclBlockedEndpoint, NetworkAclAudit, NotEvaluatedAclEndpoint } from './report.ts';
+import {
+  type AclBlockedEndpoint,
+  endpointFields,
+  type NetworkAclAudit,
+  type NotEvaluatedAclEndpoint,
+} from './report.ts';
 
 // A VPC network ACL (bound to vSwitches) as the VPC documentation describes it ("Network ACLs", How it works):
 // entries are evaluated in order from priority 1 (their position in the list DescribeNetworkAclAttributes
@@ -251,7 +256,7 @@ export const auditNetworkAcl = (acl: NetworkAclInput, targets: readonly Target[]
       allowed++;
       continue;
     }
-    const base = { ip: target.ip, port: target.port, category: target.category, required: target.required };
+    const base = endpointFields(target);
     let open = true;
     const egress = evaluateAclEgress(acl.egress, target);
     switch (egress.verdict) {

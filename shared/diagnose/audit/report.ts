@@ -1,12 +1,26 @@
 import { z } from 'zod';
+import type { Target } from '../../catalog/index.ts';
 import { Finding } from '../../report/schema.ts';
 
-/** An endpoint the security group does not let out, and what decides it. */
-export const BlockedEndpoint = z.strictObject({
+/** What every audit record is about: a catalog ip:port, its category, and whether applications need it. */
+const endpoint = {
   ip: z.string(),
   port: z.number().int(),
   category: z.string(),
   required: z.boolean(),
+};
+
+/** The `endpoint` fields of a catalog target, in the records' order. */
+export const endpointFields = (target: Target) => ({
+  ip: target.ip,
+  port: target.port,
+  category: target.category,
+  required: target.required,
+});
+
+/** An endpoint the security group does not let out, and what decides it. */
+export const BlockedEndpoint = z.strictObject({
+  ...endpoint,
   /** The rule id (sgr-…) or the group's default ("enterprise-default-deny"). */
   by: z.string(),
   /** The rule in words, or why the default applies. */
@@ -18,10 +32,7 @@ export type BlockedEndpoint = z.infer<typeof BlockedEndpoint>;
 
 /** An endpoint whose fate hangs on rules that could not be read (prefix or port lists): never taken as allowed. */
 export const NotEvaluatedEndpoint = z.strictObject({
-  ip: z.string(),
-  port: z.number().int(),
-  category: z.string(),
-  required: z.boolean(),
+  ...endpoint,
   rules: z.array(z.string()),
   reason: z.string(),
 });
@@ -41,10 +52,7 @@ export type SecurityGroupAudit = z.infer<typeof SecurityGroupAudit>;
 
 /** An endpoint an ECS instance's security groups, taken together, do not let out. */
 export const InstanceBlockedEndpoint = z.strictObject({
-  ip: z.string(),
-  port: z.number().int(),
-  category: z.string(),
-  required: z.boolean(),
+  ...endpoint,
   /** The deciding rule id (sgr-…) or the groups' default ("enterprise-default-deny"). */
   by: z.string(),
   /** The group the deciding rule belongs to; null when no rule matches and the groups' default decides. */
@@ -55,6 +63,21 @@ export const InstanceBlockedEndpoint = z.strictObject({
 });
 export type InstanceBlockedEndpoint = z.infer<typeof InstanceBlockedEndpoint>;
 
+/** The groups' common type; `mixed` (which ECS forbids) or `unknown` when it cannot be told: then nothing is evaluated. */
+const MergedGroupsType = z.enum(['normal', 'enterprise', 'mixed', 'unknown']);
+
+/** Several security groups evaluated together (an instance's, an ENI's), as ECS applies them. */
+const mergedGroupsEvaluation = {
+  /** Whether the groups were evaluated together; when not, `reason` says why and no endpoint counts as allowed. */
+  evaluated: z.boolean(),
+  reason: z.string().optional(),
+  /** Egress rules of all the groups together. */
+  egressRules: z.number().int(),
+  allowed: z.number().int(),
+  blocked: z.array(InstanceBlockedEndpoint),
+  notEvaluated: z.array(NotEvaluatedEndpoint),
+};
+
 /**
  * A secondary ENI of an ECS instance: traffic it sends is filtered by its own security groups (all of them
  * together, like an instance's), which DescribeNetworkInterfaces lists.
@@ -63,13 +86,8 @@ export const NetworkInterfaceAudit = z.strictObject({
   networkInterfaceId: z.string(),
   securityGroupIds: z.array(z.string()),
   vSwitchId: z.string().nullable(),
-  type: z.enum(['normal', 'enterprise', 'mixed', 'unknown']),
-  evaluated: z.boolean(),
-  reason: z.string().optional(),
-  egressRules: z.number().int(),
-  allowed: z.number().int(),
-  blocked: z.array(InstanceBlockedEndpoint),
-  notEvaluated: z.array(NotEvaluatedEndpoint),
+  type: MergedGroupsType,
+  ...mergedGroupsEvaluation,
 });
 export type NetworkInterfaceAudit = z.infer<typeof NetworkInterfaceAudit>;
 
@@ -82,18 +100,10 @@ export const EcsInstanceAudit = z.strictObject({
   name: z.string().optional(),
   /** The instance's (primary ENI's) groups, in the order ECS lists them. */
   securityGroupIds: z.array(z.string()),
-  /** The groups' common type; `mixed` (which ECS forbids) or `unknown` when it cannot be told: then nothing is evaluated. */
-  type: z.enum(['normal', 'enterprise', 'mixed', 'unknown']),
+  type: MergedGroupsType,
   vpcId: z.string().nullable(),
   vSwitchId: z.string().nullable(),
-  /** Whether the groups were evaluated together; when not, `reason` says why and no endpoint counts as allowed. */
-  evaluated: z.boolean(),
-  reason: z.string().optional(),
-  /** Egress rules of all the groups together. */
-  egressRules: z.number().int(),
-  allowed: z.number().int(),
-  blocked: z.array(InstanceBlockedEndpoint),
-  notEvaluated: z.array(NotEvaluatedEndpoint),
+  ...mergedGroupsEvaluation,
   /** Secondary ENIs: they carry security groups of their own, which DescribeInstances does not list. */
   secondaryNetworkInterfaceIds: z.array(z.string()),
   /** Each secondary ENI with its own groups evaluated together (DescribeNetworkInterfaces). Additive. */
@@ -168,10 +178,7 @@ export type SecurityGroupFix = z.infer<typeof SecurityGroupFix>;
 
 /** An endpoint a network ACL blocks: outbound to it, or the replies from it (ACLs are stateless). */
 export const AclBlockedEndpoint = z.strictObject({
-  ip: z.string(),
-  port: z.number().int(),
-  category: z.string(),
-  required: z.boolean(),
+  ...endpoint,
   /** egress: the connection to ip:port; ingress: the replies from ip back to the client's ephemeral ports. */
   direction: z.enum(['egress', 'ingress']),
   /** The entry id (nae-…, else its name or "entry #N") or the ACL's default ("network-acl-default-deny"). */
@@ -187,10 +194,7 @@ export const AclBlockedEndpoint = z.strictObject({
 export type AclBlockedEndpoint = z.infer<typeof AclBlockedEndpoint>;
 
 export const NotEvaluatedAclEndpoint = z.strictObject({
-  ip: z.string(),
-  port: z.number().int(),
-  category: z.string(),
-  required: z.boolean(),
+  ...endpoint,
   direction: z.enum(['egress', 'ingress']),
   entries: z.array(z.string()),
   reason: z.string(),

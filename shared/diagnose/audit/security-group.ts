@@ -1,6 +1,11 @@
 import type { Target } from '../../catalog/index.ts';
 import { cidrContains, parseCidr } from './ipv4.ts';
-import type { BlockedEndpoint, NotEvaluatedEndpoint, SecurityGroupAudit } from './report.ts';
+import {
+  type BlockedEndpoint,
+  endpointFields,
+  type NotEvaluatedEndpoint,
+  type SecurityGroupAudit,
+} from './report.ts';
 
 /** normal = basic security group (allows outbound unless a rule drops); enterprise = advanced (denies unless a rule accepts). */
 export type GroupType = 'normal' | 'enterprise';
@@ -180,33 +185,31 @@ export const describeDecider = (by: Decider): string =>
  */
 export const fixableByAccept = (by: Decider): boolean => by.kind === 'default' || by.rule.priority > 1;
 
-/** Every target through one group: what is blocked (and by what), what cannot be evaluated, how many pass. */
-export const auditSecurityGroup = (
-  group: { id: string; name?: string; type: GroupType; vpcId?: string; rules: readonly EgressRule[] },
+/**
+ * Every target through one rule list (a group's, or an instance's groups merged): how many pass, what cannot be
+ * evaluated, and what is blocked, each blocked endpoint recorded by the caller from its decider.
+ */
+export const evaluateTargets = <B>(
+  group: { type: GroupType; rules: readonly EgressRule[] },
   lists: ReferencedLists,
   targets: readonly Target[],
-): SecurityGroupAudit => {
-  const blocked: BlockedEndpoint[] = [];
+  recordBlocked: (endpoint: ReturnType<typeof endpointFields>, by: Decider) => B,
+): { allowed: number; blocked: B[]; notEvaluated: NotEvaluatedEndpoint[] } => {
+  const blocked: B[] = [];
   const notEvaluated: NotEvaluatedEndpoint[] = [];
   let allowed = 0;
   for (const target of targets) {
     const verdict = evaluateEgress(group, lists, target);
-    const base = { ip: target.ip, port: target.port, category: target.category, required: target.required };
     switch (verdict.verdict) {
       case 'allow':
         allowed++;
         break;
       case 'deny':
-        blocked.push({
-          ...base,
-          by: deciderId(verdict.by),
-          detail: describeDecider(verdict.by),
-          fixableByAccept: fixableByAccept(verdict.by),
-        });
+        blocked.push(recordBlocked(endpointFields(target), verdict.by));
         break;
       case 'unknown':
         notEvaluated.push({
-          ...base,
+          ...endpointFields(target),
           rules: verdict.unresolved.map((u) => u.rule.id),
           reason: [...new Set(verdict.unresolved.map((u) => u.reason))].join('; '),
         });
@@ -217,6 +220,26 @@ export const auditSecurityGroup = (
       }
     }
   }
+  return { allowed, blocked, notEvaluated };
+};
+
+/** Every target through one group: what is blocked (and by what), what cannot be evaluated, how many pass. */
+export const auditSecurityGroup = (
+  group: { id: string; name?: string; type: GroupType; vpcId?: string; rules: readonly EgressRule[] },
+  lists: ReferencedLists,
+  targets: readonly Target[],
+): SecurityGroupAudit => {
+  const { allowed, blocked, notEvaluated } = evaluateTargets(
+    group,
+    lists,
+    targets,
+    (endpoint, by): BlockedEndpoint => ({
+      ...endpoint,
+      by: deciderId(by),
+      detail: describeDecider(by),
+      fixableByAccept: fixableByAccept(by),
+    }),
+  );
   return {
     id: group.id,
     ...(group.name ? { name: group.name } : {}),
