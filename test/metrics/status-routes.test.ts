@@ -58,17 +58,23 @@ describe('statusResponse: what every status server answers', () => {
   });
 });
 
+/** An alert state in which cn-hangzhou/a:1 and cn-hangzhou/b:1 fire (two failed runs, no flap detection). */
+const twoFiring = () => {
+  const config = AlertingConfig.parse({ flap: { enabled: false } });
+  let state = freshAlertState();
+  for (const minute of [0, 1])
+    state = evaluate(
+      state,
+      [obs('cn-hangzhou/a:1', 'fail'), obs('cn-hangzhou/b:1', 'fail')],
+      new Date(T0 + minute * MINUTE),
+      config,
+    ).state;
+  return state;
+};
+
 describe('alert metrics: acknowledgements and silences', () => {
   it('counts firing keys someone acknowledged, and silences active now (stored and from the config)', () => {
-    const config = AlertingConfig.parse({ flap: { enabled: false } });
-    let state = freshAlertState();
-    for (const minute of [0, 1])
-      state = evaluate(
-        state,
-        [obs('cn-hangzhou/a:1', 'fail'), obs('cn-hangzhou/b:1', 'fail')],
-        new Date(T0 + minute * MINUTE),
-        config,
-      ).state;
+    let state = twoFiring();
     state = acknowledge(state, {
       pattern: 'cn-hangzhou/a:1',
       by: 'alice',
@@ -107,15 +113,7 @@ describe('alert metrics: acknowledgements and silences', () => {
 
 describe('the status page from the alert state', () => {
   it('shows the acknowledged key with who and until when, the unacknowledged one, and only the silences in force', () => {
-    const config = AlertingConfig.parse({ flap: { enabled: false } });
-    let state = freshAlertState();
-    for (const minute of [0, 1])
-      state = evaluate(
-        state,
-        [obs('cn-hangzhou/a:1', 'fail'), obs('cn-hangzhou/b:1', 'fail')],
-        new Date(T0 + minute * MINUTE),
-        config,
-      ).state;
+    let state = twoFiring();
     state = acknowledge(state, {
       pattern: 'cn-hangzhou/a:1',
       by: 'alice',
