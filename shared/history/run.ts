@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { NacosStepStatus } from '../nacos/report.ts';
+import { NacosStepStatus, nacosStepFindings } from '../nacos/report.ts';
 import { ProbeError, ProbeStatus } from '../probes/types.ts';
 
 /**
@@ -122,20 +122,8 @@ export type NacosInput = {
   }>;
 };
 
-/** A failed or degraded Nacos step as a finding (the same words as the function summaries in shared/fc/handler.ts). */
-const nacosFindings = (nacos: NacosInput): RunFinding[] =>
-  nacos.steps
-    .filter((step) => step.status === 'failed' || step.status === 'degraded')
-    .map((step) => ({
-      severity: step.status === 'failed' ? 'critical' : 'warning',
-      category: 'nacos',
-      symptom: `Nacos ${step.name} ${step.status}`,
-      cause: step.error
-        ? `${step.error.code}: ${step.error.message}`
-        : `${step.name} slower than its threshold`,
-      action: 'see docs/nacos.md for this step',
-      endpoints: [nacos.server],
-    }));
+/** A failed or degraded Nacos step as a finding: the words every report of it uses (nacosStepFindings). */
+const nacosFindings = (nacos: NacosInput): RunFinding[] => nacosStepFindings(nacos);
 
 const nacosOf = (nacos: NacosInput): RunNacos => ({
   server: nacos.server,

@@ -77,3 +77,28 @@ export const NacosReport = z.strictObject({
     .optional(),
 });
 export type NacosReport = z.infer<typeof NacosReport>;
+
+/**
+ * A failed or degraded step in words: what every finding about it says, wherever it is reported (a run's
+ * findings in shared/diagnose, a recorded run in shared/history, which sits below the diagnosis).
+ */
+export const nacosStepFindings = (nacos: {
+  server: string;
+  steps: ReadonlyArray<{
+    name: string;
+    status: NacosStepStatus;
+    error?: { code: string; message: string } | undefined;
+  }>;
+}) =>
+  nacos.steps
+    .filter((step) => step.status === 'failed' || step.status === 'degraded')
+    .map((step) => ({
+      severity: step.status === 'failed' ? ('critical' as const) : ('warning' as const),
+      category: 'nacos' as const,
+      symptom: `Nacos ${step.name} ${step.status}`,
+      cause: step.error
+        ? `${step.error.code}: ${step.error.message}`
+        : `${step.name} slower than its threshold`,
+      action: 'see docs/nacos.md for this step',
+      endpoints: [nacos.server],
+    }));
