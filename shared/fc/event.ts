@@ -44,13 +44,16 @@ const asPayload = (value: unknown, what: string): FunctionPayload => {
   return result.data;
 };
 
+/** The event as FC hands it over: bytes become their UTF-8 text; a string or an object stays as it is. */
+export const decodeEvent = (raw: unknown): unknown =>
+  Buffer.isBuffer(raw) || raw instanceof Uint8Array ? Buffer.from(raw).toString('utf8') : raw;
+
 /**
  * FC hands the event over as a Buffer; direct invokes from tests or `invoke --local` may pass a
  * string or an object. All three end up as the same parsed event.
  */
 export const parseFcEvent = (raw: unknown): ParsedEvent => {
-  let value: unknown = raw;
-  if (Buffer.isBuffer(value) || value instanceof Uint8Array) value = Buffer.from(value).toString('utf8');
+  let value = decodeEvent(raw);
   if (typeof value === 'string') value = value.trim() === '' ? {} : parseJson(value, 'the event');
   if (value === null || value === undefined) value = {};
 

@@ -16,7 +16,7 @@ import {
 } from '../metrics/status-routes.ts';
 import { StateConfig } from '../state/config.ts';
 import { FcContext } from './context.ts';
-import { TimerEvent } from './event.ts';
+import { decodeEvent, TimerEvent } from './event.ts';
 
 // The `status` function: an FC 3.0 HTTP trigger in front of the same status page and /metrics that `serve`
 // answers, read from the NAS state directory the timer functions write. Never anonymous: a bearer token from the
@@ -147,32 +147,25 @@ const asFc = (answer: StatusResponse, method: string): FcHttpResponse => ({
   isBase64Encoded: false,
 });
 
-const parseEvent = (raw: unknown): FcHttpEvent | undefined => {
-  let value = raw;
-  if (Buffer.isBuffer(value) || value instanceof Uint8Array) value = Buffer.from(value).toString('utf8');
-  if (typeof value === 'string') {
-    try {
-      value = JSON.parse(value);
-    } catch {
-      return undefined;
-    }
+/** The event's JSON value (FC hands it over as bytes, a string or an object), or undefined when it is not JSON. */
+const eventValue = (raw: unknown): unknown => {
+  const value = decodeEvent(raw);
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return undefined;
   }
-  const parsed = FcHttpEvent.safeParse(value);
+};
+
+const parseEvent = (raw: unknown): FcHttpEvent | undefined => {
+  const parsed = FcHttpEvent.safeParse(eventValue(raw));
   return parsed.success ? parsed.data : undefined;
 };
 
 /** A timer trigger's event (FC: triggerTime, triggerName, payload): its payload, or undefined for anything else. */
 const timerPayload = (raw: unknown): { name: string; payload: string } | undefined => {
-  let value = raw;
-  if (Buffer.isBuffer(value) || value instanceof Uint8Array) value = Buffer.from(value).toString('utf8');
-  if (typeof value === 'string') {
-    try {
-      value = JSON.parse(value);
-    } catch {
-      return undefined;
-    }
-  }
-  const parsed = TimerEvent.safeParse(value);
+  const parsed = TimerEvent.safeParse(eventValue(raw));
   return parsed.success ? { name: parsed.data.triggerName, payload: parsed.data.payload } : undefined;
 };
 
